@@ -1,0 +1,3 @@
+//! ops for Rust: the runtime.
+
+pub mod hooktools;

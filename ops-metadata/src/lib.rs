@@ -1,0 +1,11 @@
+//! The charm metadata model shared by the `#[charm]` macro (compile time), the `ops-core` runtime and
+//! the `ops-testing` harness.
+//!
+//! Without features this crate is only the [`model`]: plain data that the macros embed in the charm
+//! binary as statics. With the `parse` feature it also reads `metadata.yaml`, `config.yaml`,
+//! `actions.yaml` or a unified `charmcraft.yaml` and validates them, reporting every problem with its
+//! `file:line:col`.
+
+pub mod model;
+
+pub use model::*;
