@@ -1,1 +1,38 @@
-//! The ops macros.
+//! The macros of ops for Rust. This crate only declares the proc macros: every one is a single call
+//! into `ops-codegen`, a plain library. Charm authors use them through `ops-core`, which re-exports
+//! them; see `ops_core` for the full reference of every attribute, with examples.
+
+use proc_macro::TokenStream;
+
+/// Turns the charm's impl block into a charm: reads its YAML at compile time, checks every
+/// `#[on(...)]` handler against it and generates the dispatch table and typed items.
+/// See `ops_core::charm` for the reference.
+#[proc_macro_attribute]
+pub fn charm(attr: TokenStream, item: TokenStream) -> TokenStream {
+    ops_codegen::charm(attr.into(), item.into()).into()
+}
+
+/// Marks a handler inside a `#[charm]` impl block. Used anywhere else it is an error.
+#[proc_macro_attribute]
+pub fn on(attr: TokenStream, item: TokenStream) -> TokenStream {
+    ops_codegen::on(attr.into(), item.into()).into()
+}
+
+/// Implements `StoredState`: the struct is kept between hooks (JSON through serde).
+#[proc_macro_derive(StoredState, attributes(stored))]
+pub fn derive_stored_state(input: TokenStream) -> TokenStream {
+    ops_codegen::derive::stored_state(input.into()).into()
+}
+
+/// Implements `RelationData`: each field is a relation databag key.
+#[proc_macro_derive(RelationData, attributes(databag))]
+pub fn derive_relation_data(input: TokenStream) -> TokenStream {
+    ops_codegen::derive::relation_data(input.into()).into()
+}
+
+/// Implements `CustomEventData`: a typed event that charm code emits and handlers observe with
+/// `#[on(custom(Type))]`.
+#[proc_macro_derive(CustomEvent, attributes(custom_event))]
+pub fn derive_custom_event(input: TokenStream) -> TokenStream {
+    ops_codegen::derive::custom_event(input.into()).into()
+}

@@ -8,4 +8,16 @@
 
 pub mod model;
 
+#[cfg(feature = "parse")]
+pub mod error;
+#[cfg(feature = "parse")]
+pub mod parse;
+
+#[cfg(feature = "parse")]
+pub use error::{MetaError, MetaErrors};
 pub use model::*;
+#[cfg(feature = "parse")]
+pub use parse::{
+    load_dir, parse_actions_str, parse_charmcraft_str, parse_config_str, parse_metadata_str,
+    parse_separate, parse_unified, CharmFiles, SourceFile,
+};

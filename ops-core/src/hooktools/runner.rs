@@ -62,7 +62,12 @@ pub enum RunError {
 /// Runs hook tools.
 pub trait ToolRunner {
     /// Run `tool` with `args`, feeding `stdin` if given, and return what it printed.
-    fn run(&self, tool: &str, args: &[String], stdin: Option<&[u8]>) -> Result<ToolOutput, RunError>;
+    fn run(
+        &self,
+        tool: &str,
+        args: &[String],
+        stdin: Option<&[u8]>,
+    ) -> Result<ToolOutput, RunError>;
 }
 
 /// Runs hook tools as child processes found on `PATH`, by argv.
@@ -70,7 +75,12 @@ pub trait ToolRunner {
 pub struct ProcessRunner;
 
 impl ToolRunner for ProcessRunner {
-    fn run(&self, tool: &str, args: &[String], stdin: Option<&[u8]>) -> Result<ToolOutput, RunError> {
+    fn run(
+        &self,
+        tool: &str,
+        args: &[String],
+        stdin: Option<&[u8]>,
+    ) -> Result<ToolOutput, RunError> {
         let mut cmd = Command::new(tool);
         cmd.args(args)
             .stdin(if stdin.is_some() {
@@ -116,19 +126,34 @@ impl ToolRunner for ProcessRunner {
 }
 
 impl<T: ToolRunner + ?Sized> ToolRunner for &T {
-    fn run(&self, tool: &str, args: &[String], stdin: Option<&[u8]>) -> Result<ToolOutput, RunError> {
+    fn run(
+        &self,
+        tool: &str,
+        args: &[String],
+        stdin: Option<&[u8]>,
+    ) -> Result<ToolOutput, RunError> {
         (**self).run(tool, args, stdin)
     }
 }
 
 impl<T: ToolRunner + ?Sized> ToolRunner for Box<T> {
-    fn run(&self, tool: &str, args: &[String], stdin: Option<&[u8]>) -> Result<ToolOutput, RunError> {
+    fn run(
+        &self,
+        tool: &str,
+        args: &[String],
+        stdin: Option<&[u8]>,
+    ) -> Result<ToolOutput, RunError> {
         (**self).run(tool, args, stdin)
     }
 }
 
 impl<T: ToolRunner + ?Sized> ToolRunner for std::rc::Rc<T> {
-    fn run(&self, tool: &str, args: &[String], stdin: Option<&[u8]>) -> Result<ToolOutput, RunError> {
+    fn run(
+        &self,
+        tool: &str,
+        args: &[String],
+        stdin: Option<&[u8]>,
+    ) -> Result<ToolOutput, RunError> {
         (**self).run(tool, args, stdin)
     }
 }

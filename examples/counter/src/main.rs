@@ -1,0 +1,5 @@
+//! The `counter` charm's `dispatch` binary.
+
+fn main() {
+    ops_core::main::<counter::Counter>()
+}

@@ -1,0 +1,159 @@
+//! Checking handlers against the charm's metadata.
+
+use crate::attrs::{did_you_mean, OnTarget};
+use crate::errors::Errors;
+use crate::handlers::HandlerDef;
+use ops_metadata::{CharmMeta, EventKind, EventMeta};
+use proc_macro2::Span;
+use syn::Ident;
+
+/// What a handler is bound to.
+#[derive(Clone)]
+pub enum Bound {
+    /// A Juju event the metadata defines.
+    Juju(EventMeta),
+    /// A custom event type.
+    Custom(syn::Path),
+}
+
+/// One (event, handler) pair, in declaration order.
+#[derive(Clone)]
+pub struct Binding {
+    /// The event.
+    pub event: Bound,
+    /// The token naming the event in `#[on(...)]`.
+    pub span: Span,
+    /// The handler.
+    pub handler: HandlerDef,
+}
+
+impl Binding {
+    /// The event's name in the dispatch table.
+    pub fn event_name(&self) -> String {
+        match &self.event {
+            Bound::Juju(e) => e.name.clone(),
+            Bound::Custom(p) => custom_event_name(p),
+        }
+    }
+}
+
+/// The dispatch-table name of a custom event type: `custom:<TypeName>`.
+pub fn custom_event_name(path: &syn::Path) -> String {
+    let last = path
+        .segments
+        .last()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default();
+    format!("custom:{last}")
+}
+
+fn describe(kind: EventKind) -> &'static str {
+    match kind {
+        EventKind::RelationCreated
+        | EventKind::RelationJoined
+        | EventKind::RelationChanged
+        | EventKind::RelationDeparted
+        | EventKind::RelationBroken => "relation",
+        EventKind::StorageAttached | EventKind::StorageDetaching => "storage",
+        EventKind::PebbleReady => "container",
+        EventKind::Action => "action",
+        _ => "event",
+    }
+}
+
+/// Explain why `name` is not an event of this charm.
+fn unknown_event_message(name: &Ident, meta: &CharmMeta, events: &[EventMeta]) -> String {
+    let n = name.to_string();
+    let mut msg = format!("charm `{}` has no event `{n}`", meta.name);
+    // Say what the name looks like it refers to.
+    let families: [(&str, &str, Vec<String>); 4] = [
+        (
+            "_relation_",
+            "relations",
+            meta.relations.iter().map(|r| r.name.to_string()).collect(),
+        ),
+        (
+            "_storage_",
+            "storages",
+            meta.storages.iter().map(|s| s.name.to_string()).collect(),
+        ),
+        (
+            "_pebble_ready",
+            "containers",
+            meta.containers.iter().map(|c| c.name.to_string()).collect(),
+        ),
+        (
+            "_action",
+            "actions",
+            meta.actions.iter().map(|a| a.name.to_string()).collect(),
+        ),
+    ];
+    for (marker, what, names) in families {
+        if n.contains(marker) {
+            let listed = if names.is_empty() {
+                "none".to_string()
+            } else {
+                names
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            msg.push_str(&format!("; {what} declared in the metadata: {listed}"));
+            break;
+        }
+    }
+    if let Some(s) = did_you_mean(&n, events.iter().map(|e| e.name.as_str())) {
+        msg.push_str(&format!("\n  help: did you mean `{s}`?"));
+    }
+    msg
+}
+
+/// Resolve every handler's events; unknown events and duplicates are errors.
+pub fn bind(handlers: &[HandlerDef], meta: &CharmMeta, errors: &mut Errors) -> Vec<Binding> {
+    let events = meta.events();
+    let mut out: Vec<Binding> = Vec::new();
+    for h in handlers {
+        for target in &h.targets {
+            let (event, span) = match target {
+                OnTarget::Event(id) => {
+                    let name = id.to_string();
+                    match events.iter().find(|e| e.name == name) {
+                        Some(e) => (Bound::Juju(e.clone()), id.span()),
+                        None => {
+                            errors.error(id.span(), unknown_event_message(id, meta, &events));
+                            continue;
+                        }
+                    }
+                }
+                OnTarget::Custom(p) => (Bound::Custom(p.clone()), syn::spanned::Spanned::span(p)),
+            };
+            let binding = Binding {
+                event,
+                span,
+                handler: h.clone(),
+            };
+            if out
+                .iter()
+                .any(|b| b.event_name() == binding.event_name() && b.handler.method == h.method)
+            {
+                errors.error(
+                    span,
+                    format!(
+                        "`{}` already handles `{}`: a method can observe an event only once",
+                        h.method,
+                        binding.event_name()
+                    ),
+                );
+                continue;
+            }
+            out.push(binding);
+        }
+    }
+    out
+}
+
+/// A readable name of what an event is attached to, for docs.
+pub fn event_family(kind: EventKind) -> &'static str {
+    describe(kind)
+}

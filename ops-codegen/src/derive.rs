@@ -1,0 +1,318 @@
+//! The derive macros: `StoredState`, `RelationData` and `CustomEvent`.
+
+use crate::errors::Errors;
+use proc_macro2::TokenStream;
+use quote::{quote, ToTokens};
+use syn::punctuated::Punctuated;
+use syn::{Data, DeriveInput, Fields, LitStr, Token};
+
+/// Options shared by the derives: `#[<helper>(crate = "...", key = "...", rename_all = "...")]`.
+#[derive(Default)]
+struct ContainerOpts {
+    krate: Option<syn::Path>,
+    key: Option<LitStr>,
+    rename_all: Option<LitStr>,
+}
+
+fn container_opts(
+    input: &DeriveInput,
+    helper: &str,
+    allowed: &[&str],
+    errors: &mut Errors,
+) -> ContainerOpts {
+    let mut opts = ContainerOpts::default();
+    for attr in input.attrs.iter().filter(|a| a.path().is_ident(helper)) {
+        let parsed =
+            attr.parse_args_with(Punctuated::<syn::MetaNameValue, Token![,]>::parse_terminated);
+        let list = match parsed {
+            Ok(l) => l,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        for nv in list {
+            let key = nv.path.to_token_stream().to_string();
+            let lit = match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => s.clone(),
+                other => {
+                    errors.spanned(
+                        other,
+                        format!("#[{helper}({key} = ...)] expects a string literal"),
+                    );
+                    continue;
+                }
+            };
+            if !allowed.contains(&key.as_str()) {
+                errors.spanned(
+                    &nv.path,
+                    format!(
+                        "unknown #[{helper}] option `{key}` (expected one of: {})",
+                        allowed.join(", ")
+                    ),
+                );
+                continue;
+            }
+            match key.as_str() {
+                "crate" => match lit.parse::<syn::Path>() {
+                    Ok(p) => opts.krate = Some(p),
+                    Err(_) => errors.spanned(&lit, "expected a path such as \"::ops_core\""),
+                },
+                "key" => opts.key = Some(lit),
+                "rename_all" => {
+                    let v = lit.value();
+                    if !matches!(v.as_str(), "kebab-case" | "snake_case") {
+                        errors.spanned(&lit, "rename_all must be \"kebab-case\" or \"snake_case\"");
+                    }
+                    opts.rename_all = Some(lit)
+                }
+                _ => {}
+            }
+        }
+    }
+    opts
+}
+
+fn krate_of(opts: &ContainerOpts) -> TokenStream {
+    opts.krate
+        .as_ref()
+        .map(|p| p.to_token_stream())
+        .unwrap_or_else(|| quote!(::ops_core))
+}
+
+/// `#[derive(StoredState)]`.
+pub fn stored_state(input: TokenStream) -> TokenStream {
+    let input: DeriveInput = match syn::parse2(input) {
+        Ok(i) => i,
+        Err(e) => return e.to_compile_error(),
+    };
+    let mut errors = Errors::new();
+    let opts = container_opts(&input, "stored", &["crate", "key"], &mut errors);
+    let krate = krate_of(&opts);
+    let name = &input.ident;
+    let (impl_g, ty_g, where_g) = input.generics.split_for_impl();
+    let key = opts
+        .key
+        .as_ref()
+        .map(|k| k.value())
+        .unwrap_or_else(|| format!("{name}/StoredStateData[_stored]"));
+    let stateless = match &input.data {
+        Data::Struct(s) => match &s.fields {
+            Fields::Unit => Some(quote!(#name)),
+            Fields::Named(f) if f.named.is_empty() => Some(quote!(#name {})),
+            Fields::Unnamed(f) if f.unnamed.is_empty() => Some(quote!(#name())),
+            _ => None,
+        },
+        _ => None,
+    };
+    if let Some(e) = errors.combined() {
+        return e.to_compile_error();
+    }
+    let body = match stateless {
+        Some(ctor) => quote! {
+            const STATEFUL: bool = false;
+            fn from_stored(_bytes: ::core::option::Option<&[u8]>) -> ::core::result::Result<Self, #krate::stored::StateError> {
+                ::core::result::Result::Ok(#ctor)
+            }
+            fn to_stored(&self) -> ::core::result::Result<::std::vec::Vec<u8>, #krate::stored::StateError> {
+                ::core::result::Result::Ok(::std::vec::Vec::new())
+            }
+        },
+        None => quote! {
+            const STATEFUL: bool = true;
+            fn from_stored(bytes: ::core::option::Option<&[u8]>) -> ::core::result::Result<Self, #krate::stored::StateError> {
+                #krate::stored::decode_json(<Self as #krate::StoredState>::KEY, bytes)
+            }
+            fn to_stored(&self) -> ::core::result::Result<::std::vec::Vec<u8>, #krate::stored::StateError> {
+                #krate::stored::encode_json(<Self as #krate::StoredState>::KEY, self)
+            }
+        },
+    };
+    quote! {
+        #[automatically_derived]
+        impl #impl_g #krate::StoredState for #name #ty_g #where_g {
+            const KEY: &'static str = #key;
+            #body
+        }
+    }
+}
+
+/// How a databag field is encoded.
+enum FieldCodec {
+    /// `String`: stored as is.
+    Raw,
+    /// `Option<String>`: stored as is, absent when `None`.
+    OptRaw,
+    /// Any other `T`: JSON.
+    Json,
+    /// `Option<T>`: JSON, absent when `None`.
+    OptJson,
+}
+
+fn is_string(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(p) if p.qself.is_none() && p.path.segments.last().is_some_and(|s| s.ident == "String" && s.arguments.is_empty()))
+}
+
+fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(p) = ty else { return None };
+    let seg = p.path.segments.last()?;
+    if seg.ident != "Option" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &seg.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        syn::GenericArgument::Type(t) => Some(t),
+        _ => None,
+    }
+}
+
+/// `#[derive(RelationData)]`.
+pub fn relation_data(input: TokenStream) -> TokenStream {
+    let input: DeriveInput = match syn::parse2(input) {
+        Ok(i) => i,
+        Err(e) => return e.to_compile_error(),
+    };
+    let mut errors = Errors::new();
+    let opts = container_opts(&input, "databag", &["crate", "rename_all"], &mut errors);
+    let krate = krate_of(&opts);
+    let kebab = opts
+        .rename_all
+        .as_ref()
+        .is_some_and(|l| l.value() == "kebab-case");
+    let name = &input.ident;
+    let fields = match &input.data {
+        Data::Struct(s) => match &s.fields {
+            Fields::Named(f) => f.named.iter().cloned().collect::<Vec<_>>(),
+            other => {
+                errors.spanned(other, "#[derive(RelationData)] needs a struct with named fields (each field is a databag key)");
+                Vec::new()
+            }
+        },
+        _ => {
+            errors.spanned(
+                &input.ident,
+                "#[derive(RelationData)] works on structs only",
+            );
+            Vec::new()
+        }
+    };
+    let mut loads = Vec::new();
+    let mut saves = Vec::new();
+    let mut keys = Vec::new();
+    for f in &fields {
+        let Some(ident) = f.ident.clone() else {
+            continue;
+        };
+        let mut key = ident.to_string().trim_start_matches("r#").to_string();
+        if kebab {
+            key = key.replace('_', "-");
+        }
+        let mut force_json = false;
+        for attr in f.attrs.iter().filter(|a| a.path().is_ident("databag")) {
+            let res = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("rename") {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    key = lit.value();
+                    Ok(())
+                } else if meta.path.is_ident("json") {
+                    force_json = true;
+                    Ok(())
+                } else {
+                    Err(meta.error(
+                        "unknown #[databag] field option (expected `rename = \"...\"` or `json`)",
+                    ))
+                }
+            });
+            if let Err(e) = res {
+                errors.push(e);
+            }
+        }
+        if keys.contains(&key) {
+            errors.spanned(&ident, format!("two fields use the databag key `{key}`"));
+        }
+        keys.push(key.clone());
+        let codec = match option_inner(&f.ty) {
+            Some(inner) if is_string(inner) && !force_json => FieldCodec::OptRaw,
+            Some(_) => FieldCodec::OptJson,
+            None if is_string(&f.ty) && !force_json => FieldCodec::Raw,
+            None => FieldCodec::Json,
+        };
+        let d = quote!(#krate::databag);
+        let (load, save) = match codec {
+            FieldCodec::Raw => (
+                quote!(#d::get_raw(bag, #key)?),
+                quote!(out.push((#key.to_string(), ::core::option::Option::Some(self.#ident.clone())));),
+            ),
+            FieldCodec::OptRaw => (
+                quote!(#d::get_opt_raw(bag, #key)),
+                quote!(out.push((#key.to_string(), self.#ident.clone()));),
+            ),
+            FieldCodec::Json => (
+                quote!(#d::get_json(bag, #key)?),
+                quote!(out.push((#key.to_string(), ::core::option::Option::Some(#d::to_json(#key, &self.#ident)?)));),
+            ),
+            FieldCodec::OptJson => (
+                quote!(#d::get_opt_json(bag, #key)?),
+                quote!(out.push((#key.to_string(), match &self.#ident {
+                    ::core::option::Option::Some(v) => ::core::option::Option::Some(#d::to_json(#key, v)?),
+                    ::core::option::Option::None => ::core::option::Option::None,
+                }));),
+            ),
+        };
+        loads.push(quote!(#ident: #load));
+        saves.push(save);
+    }
+    if let Some(e) = errors.combined() {
+        return e.to_compile_error();
+    }
+    let (impl_g, ty_g, where_g) = input.generics.split_for_impl();
+    quote! {
+        #[automatically_derived]
+        impl #impl_g #krate::databag::RelationData for #name #ty_g #where_g {
+            const KEYS: &'static [&'static str] = &[#(#keys),*];
+            fn from_databag(
+                bag: &::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+            ) -> ::core::result::Result<Self, #krate::databag::DatabagError> {
+                ::core::result::Result::Ok(#name { #(#loads,)* })
+            }
+            fn to_databag(
+                &self,
+            ) -> ::core::result::Result<
+                ::std::vec::Vec<(::std::string::String, ::core::option::Option<::std::string::String>)>,
+                #krate::databag::DatabagError,
+            > {
+                let mut out = ::std::vec::Vec::new();
+                #(#saves)*
+                ::core::result::Result::Ok(out)
+            }
+        }
+    }
+}
+
+/// `#[derive(CustomEvent)]`.
+pub fn custom_event(input: TokenStream) -> TokenStream {
+    let input: DeriveInput = match syn::parse2(input) {
+        Ok(i) => i,
+        Err(e) => return e.to_compile_error(),
+    };
+    let mut errors = Errors::new();
+    let opts = container_opts(&input, "custom_event", &["crate"], &mut errors);
+    if let Some(e) = errors.combined() {
+        return e.to_compile_error();
+    }
+    let krate = krate_of(&opts);
+    let name = &input.ident;
+    let event_name = format!("custom:{name}");
+    let (impl_g, ty_g, where_g) = input.generics.split_for_impl();
+    quote! {
+        #[automatically_derived]
+        impl #impl_g #krate::events::CustomEventData for #name #ty_g #where_g {
+            const NAME: &'static str = #event_name;
+        }
+    }
+}

@@ -1,0 +1,286 @@
+//! Expansion of `#[charm]`.
+
+pub mod items;
+pub mod meta;
+pub mod names;
+
+use crate::attrs::CharmArgs;
+use crate::check::{bind, Binding, Bound};
+use crate::errors::Errors;
+use crate::files;
+use crate::handlers;
+use ops_metadata::{CharmMeta, EventKind};
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+use syn::ItemImpl;
+
+/// `#[charm]` on an impl block: the entry point behind the proc macro.
+pub fn charm(attr: TokenStream, item: TokenStream) -> TokenStream {
+    charm_with(attr, item, None)
+}
+
+/// [`charm`] with an explicit crate directory (golden tests use fixture directories).
+pub fn charm_with(
+    attr: TokenStream,
+    item: TokenStream,
+    dir: Option<&std::path::Path>,
+) -> TokenStream {
+    let mut errors = Errors::new();
+    let attr_span = if attr.is_empty() {
+        Span::call_site()
+    } else {
+        attr.span()
+    };
+    let args = CharmArgs::parse(attr, &mut errors);
+    let mut imp: ItemImpl = match syn::parse2(item.clone()) {
+        Ok(i) => i,
+        Err(_) => {
+            let e = syn::Error::new(
+                Span::call_site(),
+                "#[charm] goes on the charm's inherent impl block: `#[charm] impl MyCharm { ... }`",
+            );
+            let mut out = e.to_compile_error();
+            out.extend(item);
+            return out;
+        }
+    };
+    if let Some((_, path, _)) = &imp.trait_ {
+        errors.spanned(
+            path,
+            "#[charm] goes on the charm's inherent impl block, not on a trait impl",
+        );
+    }
+    if !imp.generics.params.is_empty() {
+        errors.spanned(
+            &imp.generics,
+            "#[charm] does not support generic charm types",
+        );
+    }
+    let handlers = handlers::collect(&mut imp, &mut errors);
+    let krate = args
+        .krate
+        .as_ref()
+        .map(|p| p.to_token_stream())
+        .unwrap_or_else(|| quote!(::ops_core));
+
+    let loaded = match dir {
+        Some(d) => files::load_from(d, &args, attr_span, &mut errors),
+        None => files::load(&args, attr_span, &mut errors),
+    };
+    let Some(loaded) = loaded else {
+        return fallback(&imp, &krate, errors);
+    };
+    let bindings = bind(&handlers, &loaded.meta, &mut errors);
+    if !errors.is_empty() {
+        return fallback(&imp, &krate, errors);
+    }
+    let module = args
+        .module
+        .clone()
+        .unwrap_or_else(|| names::field_ident(&loaded.meta.name));
+    let storage = match args.storage.as_ref().map(|(s, _)| s.as_str()) {
+        Some("local") => quote!(#krate::StorageChoice::Local),
+        Some("controller") => quote!(#krate::StorageChoice::Controller),
+        _ => quote!(#krate::StorageChoice::Auto),
+    };
+    generate(&imp, &krate, &module, &loaded, &bindings, storage)
+}
+
+/// On error: the impl block without its `#[on]` attributes, every error, and a stub `Charm` impl so
+/// that code using the charm type does not add a cascade of unrelated errors.
+fn fallback(imp: &ItemImpl, krate: &TokenStream, errors: Errors) -> TokenStream {
+    let errs = errors.to_compile_errors();
+    let ty = &imp.self_ty;
+    let stub = if imp.trait_.is_none() && imp.generics.params.is_empty() {
+        quote! {
+            #[automatically_derived]
+            #[allow(unreachable_code, unused_variables)]
+            impl #krate::Charm for #ty {
+                type Config = ();
+                const TYPE_NAME: &'static str = "";
+                const HANDLERS: &'static [#krate::Handler] = &[];
+                fn meta() -> &'static #krate::meta::CharmMeta {
+                    ::core::unreachable!()
+                }
+                fn call_handler(
+                    &mut self,
+                    _method: &str,
+                    _ctx: &mut #krate::Context<Self>,
+                    _event: &#krate::events::EventSnapshot,
+                ) -> ::core::result::Result<bool, #krate::HandlerError> {
+                    ::core::unreachable!()
+                }
+            }
+        }
+    } else {
+        quote!()
+    };
+    quote! {
+        #errs
+        #imp
+        #stub
+    }
+}
+
+/// The event type a handler of `kind` receives.
+fn event_type(
+    binding: &Binding,
+    meta: &CharmMeta,
+    krate: &TokenStream,
+    module: &syn::Ident,
+) -> TokenStream {
+    let e = quote!(#krate::events);
+    match &binding.event {
+        Bound::Custom(p) => quote!(#e::CustomEvent<#p>),
+        Bound::Juju(ev) => match ev.kind {
+            EventKind::RelationCreated
+            | EventKind::RelationJoined
+            | EventKind::RelationChanged
+            | EventKind::RelationDeparted
+            | EventKind::RelationBroken => quote!(#e::RelationEvent),
+            EventKind::StorageAttached | EventKind::StorageDetaching => quote!(#e::StorageEvent),
+            EventKind::PebbleReady => quote!(#e::PebbleReadyEvent),
+            EventKind::SecretChanged
+            | EventKind::SecretRotate
+            | EventKind::SecretRemove
+            | EventKind::SecretExpired => quote!(#e::SecretEvent),
+            EventKind::CollectMetrics => quote!(#e::CollectMetricsEvent),
+            EventKind::Action => {
+                let action = ev.source.as_deref().and_then(|name| meta.action(name));
+                match action {
+                    Some(a) => {
+                        let p = items::params_ident(a);
+                        quote!(#e::ActionEvent<#module::actions::#p>)
+                    }
+                    None => quote!(#e::ActionEvent<()>),
+                }
+            }
+            _ => quote!(#e::HookEvent),
+        },
+    }
+}
+
+fn generate(
+    imp: &ItemImpl,
+    krate: &TokenStream,
+    module: &syn::Ident,
+    loaded: &files::Loaded,
+    bindings: &[Binding],
+    storage: TokenStream,
+) -> TokenStream {
+    let meta = &loaded.meta;
+    let ty = &imp.self_ty;
+    let type_name = match &**ty {
+        syn::Type::Path(p) => p
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default(),
+        other => other.to_token_stream().to_string(),
+    };
+    let meta_value = meta::meta_tokens(meta, &quote!(#krate::meta));
+    let config = items::config(meta, krate);
+    let endpoints = items::endpoints(meta, krate);
+    let actions = items::actions(meta, krate);
+    let includes = loaded.files.iter().map(|f| {
+        let p = f.to_string_lossy().into_owned();
+        quote!(
+            const _: &[u8] = ::core::include_bytes!(#p);
+        )
+    });
+
+    let table = bindings.iter().map(|b| {
+        let event = b.event_name();
+        let method = b.handler.method.to_string();
+        quote!(#krate::Handler { event: #event, method: #method })
+    });
+    let arms = bindings.iter().map(|b| {
+        let event = b.event_name();
+        let method_ident = &b.handler.method;
+        let method = method_ident.to_string();
+        let ev_ty = event_type(b, meta, krate, module);
+        let user_ty = b
+            .handler
+            .event_ty
+            .as_ref()
+            .map(|t| t.to_token_stream())
+            .unwrap_or_else(|| ev_ty.clone());
+        let user_span = b
+            .handler
+            .event_ty
+            .as_ref()
+            .map(|t| t.span())
+            .unwrap_or(b.span);
+        let typed = quote_spanned!(user_span=> let __ev_ref: &#user_ty = &__ev;);
+        let call = quote_spanned!(method_ident.span()=> Self::#method_ident(self, __ctx, __ev_ref));
+        quote! {
+            (#event, #method) => {
+                let __ev = <#ev_ty as #krate::events::FromSnapshot>::restore(__ctx, __event)
+                    .map_err(|e| #krate::HandlerError::new(#method, e))?;
+                #typed
+                let __res = #call;
+                #krate::IntoHandlerResult::into_handler_result(__res)
+                    .map_err(|e| #krate::HandlerError::new(#method, e))?;
+                ::core::result::Result::Ok(#krate::events::Event::is_deferred(&__ev))
+            }
+        }
+    });
+    let module_doc = format!(
+        " Items generated by `#[charm]` from the metadata of charm `{}`.",
+        meta.name
+    );
+    let files_doc = format!(
+        " Read from: {}.",
+        loaded
+            .files
+            .iter()
+            .filter_map(|f| f.file_name().map(|n| format!("`{}`", n.to_string_lossy())))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    quote! {
+        #imp
+
+        #[doc = #module_doc]
+        #[doc = ""]
+        #[doc = #files_doc]
+        #[allow(dead_code, clippy::all)]
+        pub mod #module {
+            #(#includes)*
+
+            /// The charm's metadata, embedded at compile time.
+            pub static META: #krate::meta::CharmMeta = #meta_value;
+
+            #config
+            #endpoints
+            #actions
+        }
+
+        #[automatically_derived]
+        impl #krate::Charm for #ty {
+            type Config = #module::Config;
+            const TYPE_NAME: &'static str = #type_name;
+            const HANDLERS: &'static [#krate::Handler] = &[#(#table),*];
+            const STORAGE: #krate::StorageChoice = #storage;
+
+            fn meta() -> &'static #krate::meta::CharmMeta {
+                &#module::META
+            }
+
+            #[allow(unreachable_code, clippy::match_single_binding)]
+            fn call_handler(
+                &mut self,
+                __method: &str,
+                __ctx: &mut #krate::Context<Self>,
+                __event: &#krate::events::EventSnapshot,
+            ) -> ::core::result::Result<bool, #krate::HandlerError> {
+                match (__event.name.as_str(), __method) {
+                    #(#arms)*
+                    _ => ::core::result::Result::Err(#krate::HandlerError::unknown_method(__method)),
+                }
+            }
+        }
+    }
+}

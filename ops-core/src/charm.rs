@@ -1,0 +1,127 @@
+//! The contract between a charm and the runtime: what `#[charm]` implements.
+
+use crate::context::Context;
+use crate::events::EventSnapshot;
+use crate::stored::StoredState;
+use ops_metadata::CharmMeta;
+
+/// One `#[on(event)]` handler: the event it observes and the method that handles it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Handler {
+    /// Python ops' event name, e.g. `config_changed` or `db_relation_joined`.
+    pub event: &'static str,
+    /// The handler method's name.
+    pub method: &'static str,
+}
+
+/// Where a charm keeps its stored state and deferred events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageChoice {
+    /// As ops with `use_juju_for_storage=None`: the local database, except on a Kubernetes pod-spec
+    /// charm (`series: [kubernetes]`) without a local database, where the controller is used.
+    Auto,
+    /// The local sled database in the charm directory (`.unit-state.db`).
+    Local,
+    /// Juju's controller-side storage (`state-get` / `state-set`), for Kubernetes charms whose pod
+    /// may be replaced (ops' `use_juju_for_storage=True`).
+    Controller,
+}
+
+/// A charm: implemented by `#[charm]` on the charm's `impl` block.
+///
+/// The charm value itself is the charm's stored state (see [`StoredState`]): it is loaded before the
+/// first handler of a hook runs and saved at commit if it changed.
+pub trait Charm: StoredState + 'static {
+    /// The typed config, generated from `config.yaml`.
+    type Config: serde::de::DeserializeOwned + 'static;
+
+    /// The charm type's name, used in event handle paths (`Counter/on/install[1]`).
+    const TYPE_NAME: &'static str;
+
+    /// Every handler, in declaration order (the order ops would call observers in).
+    const HANDLERS: &'static [Handler];
+
+    /// Where stored state lives (`#[charm(storage = "...")]`).
+    const STORAGE: StorageChoice = StorageChoice::Auto;
+
+    /// The charm's metadata, embedded at compile time.
+    fn meta() -> &'static CharmMeta;
+
+    /// Run handler `method` for the event described by `event`. Returns whether the handler
+    /// deferred the event.
+    fn call_handler(
+        &mut self,
+        method: &str,
+        ctx: &mut Context<Self>,
+        event: &EventSnapshot,
+    ) -> Result<bool, HandlerError>;
+}
+
+/// A handler's failure: the error it returned (or a failure to rebuild its event), with its
+/// source chain rendered for the log.
+#[derive(Debug)]
+pub struct HandlerError {
+    /// The handler method, if known.
+    pub method: Option<&'static str>,
+    /// The error.
+    pub error: Box<dyn std::error::Error + Send + Sync + 'static>,
+}
+
+impl HandlerError {
+    /// Wrap an error raised by handler `method`.
+    pub fn new(
+        method: &'static str,
+        error: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    ) -> Self {
+        HandlerError {
+            method: Some(method),
+            error: error.into(),
+        }
+    }
+
+    /// A method name the charm does not have (a deferred notice for a handler that was removed).
+    pub fn unknown_method(method: &str) -> Self {
+        HandlerError {
+            method: None,
+            error: format!("no handler method `{method}`").into(),
+        }
+    }
+}
+
+impl std::fmt::Display for HandlerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(m) = self.method {
+            write!(f, "handler `{m}` failed: ")?;
+        }
+        write!(f, "{}", self.error)?;
+        let mut source = self.error.source();
+        while let Some(s) = source {
+            write!(f, ": {s}")?;
+            source = s.source();
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for HandlerError {}
+
+/// What a handler may return: `()` or a `Result<(), E>` for any error type `E`.
+pub trait IntoHandlerResult {
+    /// Convert to a uniform result.
+    fn into_handler_result(self) -> Result<(), Box<dyn std::error::Error + Send + Sync + 'static>>;
+}
+
+impl IntoHandlerResult for () {
+    fn into_handler_result(self) -> Result<(), Box<dyn std::error::Error + Send + Sync + 'static>> {
+        Ok(())
+    }
+}
+
+impl<E> IntoHandlerResult for Result<(), E>
+where
+    E: Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
+{
+    fn into_handler_result(self) -> Result<(), Box<dyn std::error::Error + Send + Sync + 'static>> {
+        self.map_err(Into::into)
+    }
+}

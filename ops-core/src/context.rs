@@ -1,0 +1,98 @@
+//! The context a handler receives: the model, the typed config and custom event emission.
+
+use crate::charm::Charm;
+use crate::endpoints::{ContainerEndpoint, RelationEndpoint, StorageEndpoint};
+use crate::events::{CustomEventData, EventSnapshot};
+use crate::model::{App, Container, Model, ModelError, Relation, Storage, Unit};
+use ops_metadata::EventKind;
+use std::cell::{OnceCell, RefCell};
+
+/// What a handler works with. One context lives for the whole hook; every handler gets `&mut` to it.
+pub struct Context<C: Charm> {
+    model: Model,
+    config: OnceCell<C::Config>,
+    emitted: RefCell<Vec<EventSnapshot>>,
+}
+
+impl<C: Charm> std::fmt::Debug for Context<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("charm", &C::TYPE_NAME)
+            .field("model", &self.model)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C: Charm> Context<C> {
+    /// A context over `model`.
+    pub fn new(model: Model) -> Self {
+        Context {
+            model,
+            config: OnceCell::new(),
+            emitted: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// The model: this unit, its application, relations, storages, secrets...
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// This unit.
+    pub fn unit(&self) -> Unit {
+        self.model.unit()
+    }
+
+    /// This unit's application.
+    pub fn app(&self) -> App {
+        self.model.app()
+    }
+
+    /// The typed config (`config-get`, once per hook).
+    pub fn config(&self) -> Result<&C::Config, ModelError> {
+        if let Some(c) = self.config.get() {
+            return Ok(c);
+        }
+        let raw = self.model.config_raw()?;
+        let typed: C::Config = serde_json::from_value(serde_json::Value::Object(raw))
+            .map_err(|e| ModelError::Config(e.to_string()))?;
+        Ok(self.config.get_or_init(|| typed))
+    }
+
+    /// The relations of endpoint `E`.
+    pub fn relations<E: RelationEndpoint>(&self) -> Result<Vec<Relation>, ModelError> {
+        self.model.relations(E::NAME)
+    }
+
+    /// The single relation of endpoint `E`, if any (an error if there are several).
+    pub fn relation<E: RelationEndpoint>(&self) -> Result<Option<Relation>, ModelError> {
+        self.model.get_relation(E::NAME, None)
+    }
+
+    /// The instances of storage `S`.
+    pub fn storages<S: StorageEndpoint>(&self) -> Result<Vec<Storage>, ModelError> {
+        self.model.storages(S::NAME)
+    }
+
+    /// Container `W`.
+    pub fn container<W: ContainerEndpoint>(&self) -> Result<Container, ModelError> {
+        self.model.unit().container(W::NAME)
+    }
+
+    /// Emit a custom event: its handlers run right after the current handler returns (before the
+    /// next observer of the current event), and it can be deferred like any other event.
+    pub fn emit<E: CustomEventData>(&self, event: &E) -> Result<(), ModelError> {
+        let data = serde_json::to_value(event).map_err(|e| {
+            ModelError::Invalid(format!("custom event {} does not encode: {e}", E::NAME))
+        })?;
+        let mut snap = EventSnapshot::new(E::NAME, EventKind::Custom);
+        snap.custom = Some(data);
+        self.emitted.borrow_mut().push(snap);
+        Ok(())
+    }
+
+    /// The custom events emitted since the last call (for the dispatcher).
+    pub(crate) fn take_emitted(&self) -> Vec<EventSnapshot> {
+        std::mem::take(&mut *self.emitted.borrow_mut())
+    }
+}

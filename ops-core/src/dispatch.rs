@@ -1,0 +1,820 @@
+//! The dispatcher: what the charm's `dispatch` binary does for one hook.
+//!
+//! ```text
+//! JUJU_DISPATCH_PATH ─► event name ─► re-emit deferred notices (in order) ─► emit the event to
+//! its handlers ─► run custom events they emitted ─► flush relation data ─► commit stored state and
+//! notices in one atomic step
+//! ```
+//!
+//! Nothing is written unless every handler succeeded. The unit's database is opened only when the
+//! hook needs it: when it exists (it may hold deferred events), or when there is something to commit.
+
+use crate::charm::{Charm, HandlerError, StorageChoice};
+use crate::context::Context;
+use crate::env::JujuContext;
+use crate::events::EventSnapshot;
+use crate::hooktools::{ProcessRunner, ToolRunner};
+use crate::model::{Model, ModelError};
+use crate::storage::{Changes, ControllerStore, SledStore, Store, StoreError};
+use ops_metadata::EventKind;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+/// The key of the deferred-event notices in the store.
+pub const NOTICES_KEY: &str = "#notices#";
+/// The key of the event counter in the store.
+pub const EVENT_COUNT_KEY: &str = "#event_count#";
+/// The local database's file name in the charm directory (as ops: `.unit-state.db`).
+pub const STATE_FILE: &str = ".unit-state.db";
+
+/// A deferred event waiting for a handler: what ops calls a notice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notice {
+    /// The event's handle path, e.g. `Counter/on/config_changed[4]`.
+    pub path: String,
+    /// The handler method that deferred it.
+    pub method: String,
+    /// The event.
+    pub event: EventSnapshot,
+}
+
+/// Errors that end a hook.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DispatchError {
+    /// The environment Juju gave is missing something or invalid.
+    #[error(transparent)]
+    Env(#[from] crate::env::EnvError),
+    /// A handler failed (returned an error or panicked).
+    #[error(transparent)]
+    Handler(#[from] HandlerError),
+    /// The model failed outside a handler (e.g. flushing relation data).
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// The unit's state could not be read or written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The stored state does not decode.
+    #[error(transparent)]
+    State(#[from] crate::stored::StateError),
+    /// The stored notices do not decode.
+    #[error("stored deferred events do not decode: {0}")]
+    Notices(String),
+    /// A legacy hook failed: the hook exits with its code.
+    #[error("legacy hook {path} exited with status {code}")]
+    LegacyHook {
+        /// The hook.
+        path: PathBuf,
+        /// Its exit code.
+        code: i32,
+    },
+    /// Charm code emitted custom events in an endless loop.
+    #[error(
+        "more than {0} custom events emitted in one hook: is a handler re-emitting its own event?"
+    )]
+    EventLoop(usize),
+    /// The event the hook names does not fit the charm (e.g. a relation event without a relation id).
+    #[error("{0}")]
+    Event(String),
+}
+
+impl DispatchError {
+    /// The exit code the hook ends with.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            DispatchError::LegacyHook { code, .. } => *code,
+            _ => 1,
+        }
+    }
+}
+
+/// Where the unit's state comes from.
+pub enum StoreSource {
+    /// The local sled database at this path (opened lazily).
+    Local(PathBuf),
+    /// Juju's controller-side storage through the hook tools.
+    Controller,
+    /// A store given by the caller (the test harness).
+    Given(Box<dyn Store>),
+}
+
+impl std::fmt::Debug for StoreSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreSource::Local(p) => write!(f, "Local({})", p.display()),
+            StoreSource::Controller => write!(f, "Controller"),
+            StoreSource::Given(_) => write!(f, "Given"),
+        }
+    }
+}
+
+/// Everything one hook takes from outside: the environment, the hook tools, the charm directory.
+pub struct HookSetup {
+    /// The Juju environment.
+    pub env: JujuContext,
+    /// How hook tools are run.
+    pub runner: Rc<dyn ToolRunner>,
+    /// The charm directory.
+    pub charm_dir: PathBuf,
+    /// `argv[0]` (legacy hooks are links to the charm binary).
+    pub argv0: PathBuf,
+    /// Overrides where state is kept (default: as the charm's [`StorageChoice`] says).
+    pub store: Option<StoreSource>,
+    /// Whether this process may change its own environment (`OPERATOR_DISPATCH`) and run legacy
+    /// hooks. False in tests.
+    pub is_process: bool,
+}
+
+impl HookSetup {
+    /// The setup of the current process: its environment, real hook tools, `argv[0]`.
+    pub fn from_process() -> Result<Self, DispatchError> {
+        let env = JujuContext::from_env()?;
+        let argv0 = std::env::args_os()
+            .next()
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("dispatch"));
+        let charm_dir = env
+            .charm_dir
+            .clone()
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_else(|| PathBuf::from("."));
+        Ok(HookSetup {
+            env,
+            runner: Rc::new(ProcessRunner),
+            charm_dir,
+            argv0,
+            store: None,
+            is_process: true,
+        })
+    }
+}
+
+/// What a hook did.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HookReport {
+    /// The event's ops name.
+    pub event: String,
+    /// How many handler calls ran (re-emitted and new).
+    pub handler_calls: usize,
+    /// Whether the unit's database was opened.
+    pub store_opened: bool,
+    /// Whether anything was committed.
+    pub committed: bool,
+    /// The deferred events left after the hook.
+    pub deferred: usize,
+}
+
+/// Run the charm for the current process's hook and exit with its status. This is the charm
+/// binary's `main`:
+///
+/// ```no_run
+/// # use ops_core as ops;
+/// # #[derive(Default, ops::StoredState)] struct MyCharm;
+/// # #[ops::charm(dir = "../examples/counter")] impl MyCharm {}
+/// fn main() {
+///     ops::main::<MyCharm>()
+/// }
+/// ```
+pub fn main<C: Charm>() -> ! {
+    crate::panic::install_hook();
+    let code = match HookSetup::from_process() {
+        Ok(setup) => match run::<C>(setup) {
+            Ok(_) => 0,
+            Err(e) => e.exit_code(),
+        },
+        Err(e) => {
+            eprintln!("ERROR {e}");
+            1
+        }
+    };
+    log::logger().flush();
+    std::process::exit(code)
+}
+
+/// The event name ops derives from a dispatch path: `hooks/db-relation-changed` →
+/// `db_relation_changed`, `actions/do-backup` → `do_backup_action`.
+pub fn event_name_from_path(path: &Path) -> String {
+    let base = path
+        .file_name()
+        .map(|f| f.to_string_lossy().replace('-', "_"))
+        .unwrap_or_default();
+    let parent = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .map(|f| f.to_string_lossy().into_owned());
+    if parent.as_deref() == Some("actions") {
+        format!("{base}_action")
+    } else {
+        base
+    }
+}
+
+/// Run one hook: the whole dispatch of ops' `main()`.
+pub fn run<C: Charm>(setup: HookSetup) -> Result<HookReport, DispatchError> {
+    let HookSetup {
+        env,
+        runner,
+        charm_dir,
+        argv0,
+        store,
+        is_process,
+    } = setup;
+    let model = Model::new(C::meta(), &env, runner.clone());
+    // Fails only when a logger is already installed (e.g. several hooks in one test process).
+    let _ = crate::logging::install(model.backend_rc(), env.debug);
+
+    // Dispatch-aware Juju (≥ 2.8) with a `dispatch` file: JUJU_DISPATCH_PATH names the event.
+    let dispatch_path = env
+        .dispatch_path
+        .clone()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| argv0.clone());
+    let dispatch_aware = env.version.is_dispatch_aware() && charm_dir.join("dispatch").exists();
+    if dispatch_aware && is_process {
+        if std::env::var_os("OPERATOR_DISPATCH").is_some() {
+            log::debug!(target: "ops_core", "Charm called itself via {}.", dispatch_path.display());
+            return Ok(HookReport::default());
+        }
+        std::env::set_var("OPERATOR_DISPATCH", "1");
+        run_legacy_hook(&charm_dir, &dispatch_path, &argv0)?;
+    }
+    let event_name = event_name_from_path(&dispatch_path);
+    if !dispatch_aware && is_process {
+        ensure_event_links::<C>(&charm_dir, &event_name, &argv0);
+    }
+
+    let restricted = event_name == "collect_metrics";
+    let choice = match store {
+        Some(s) => s,
+        None => choose_store::<C>(&charm_dir, &env),
+    };
+    if restricted && matches!(choice, StoreSource::Controller) {
+        log::debug!(
+            target: "ops_core",
+            "\"{event_name}\" is not supported when using Juju for storage; see: https://github.com/canonical/operator/issues/348"
+        );
+        return Ok(HookReport {
+            event: event_name,
+            ..HookReport::default()
+        });
+    }
+    let mut state = UnitState::new(choice, runner.clone());
+    let mut hook = Hook::<C> {
+        ctx: Context::new(model),
+        charm: None,
+        original_charm: None,
+        report: HookReport {
+            event: event_name.clone(),
+            ..HookReport::default()
+        },
+        notices: None,
+        notices_changed: false,
+        event_count: None,
+    };
+
+    if !restricted {
+        hook.reemit(&mut state)?;
+    }
+    match C::meta()
+        .events()
+        .into_iter()
+        .find(|e| e.name == event_name)
+    {
+        Some(meta_event) => {
+            let snapshot =
+                snapshot_from_env(&env, &event_name, meta_event.kind, meta_event.source)?;
+            log::debug!(target: "ops_core", "Emitting Juju event {event_name}.");
+            hook.emit(&mut state, snapshot)?;
+        }
+        None => {
+            log::debug!(target: "ops_core", "Event {event_name} not defined for {}.", C::TYPE_NAME);
+        }
+    }
+    hook.commit(&mut state)
+}
+
+fn choose_store<C: Charm>(charm_dir: &Path, env: &JujuContext) -> StoreSource {
+    let path = charm_dir.join(STATE_FILE);
+    match C::STORAGE {
+        StorageChoice::Local => StoreSource::Local(path),
+        StorageChoice::Controller => StoreSource::Controller,
+        StorageChoice::Auto => {
+            if SledStore::exists(&path) {
+                StoreSource::Local(path)
+            } else if C::meta().series.iter().any(|s| s == "kubernetes") {
+                if env.version.has_controller_storage() {
+                    log::debug!(target: "ops_core", "Using controller storage: JUJU_VERSION={}", env.version);
+                    StoreSource::Controller
+                } else {
+                    log::debug!(target: "ops_core", "Using local storage: JUJU_VERSION={}", env.version);
+                    StoreSource::Local(path)
+                }
+            } else {
+                log::debug!(target: "ops_core", "Using local storage: not a Kubernetes podspec charm");
+                StoreSource::Local(path)
+            }
+        }
+    }
+}
+
+/// The event's arguments, from Juju's environment.
+fn snapshot_from_env(
+    env: &JujuContext,
+    name: &str,
+    kind: EventKind,
+    source: Option<String>,
+) -> Result<EventSnapshot, DispatchError> {
+    let mut snap = EventSnapshot::new(name, kind);
+    match kind {
+        EventKind::RelationCreated
+        | EventKind::RelationJoined
+        | EventKind::RelationChanged
+        | EventKind::RelationDeparted
+        | EventKind::RelationBroken => {
+            let id = env.relation_id.ok_or_else(|| {
+                DispatchError::Event(format!("{name}: JUJU_RELATION_ID is not set"))
+            })?;
+            let rel = env.relation_name.clone().or(source).unwrap_or_default();
+            snap.relation = Some((rel, id));
+            snap.app = env.remote_app.clone();
+            snap.unit = env.remote_unit.clone();
+            snap.departing_unit = env.departing_unit.clone();
+        }
+        EventKind::StorageAttached | EventKind::StorageDetaching => {
+            let (sname, index) = match &env.storage_id {
+                Some(id) => {
+                    let (n, i) = id.split_once('/').ok_or_else(|| {
+                        DispatchError::Event(format!("{name}: invalid JUJU_STORAGE_ID {id:?}"))
+                    })?;
+                    let i: u32 = i.parse().map_err(|_| {
+                        DispatchError::Event(format!("{name}: invalid JUJU_STORAGE_ID {id:?}"))
+                    })?;
+                    (n.to_string(), i)
+                }
+                None => {
+                    return Err(DispatchError::Event(format!(
+                        "{name}: JUJU_STORAGE_ID is not set"
+                    )))
+                }
+            };
+            snap.storage = Some((sname, index, env.storage_location.clone()));
+        }
+        EventKind::PebbleReady => {
+            snap.workload = Some(env.workload_name.clone().or(source).ok_or_else(|| {
+                DispatchError::Event(format!("{name}: JUJU_WORKLOAD_NAME is not set"))
+            })?);
+        }
+        EventKind::SecretChanged
+        | EventKind::SecretRotate
+        | EventKind::SecretRemove
+        | EventKind::SecretExpired => {
+            let id = env.secret_id.clone().ok_or_else(|| {
+                DispatchError::Event(format!("{name}: JUJU_SECRET_ID is not set"))
+            })?;
+            snap.secret = Some(crate::events::SecretRef {
+                id,
+                label: env.secret_label.clone().filter(|l| !l.is_empty()),
+                revision: env.secret_revision,
+            });
+        }
+        EventKind::Action => snap.action = source,
+        _ => {}
+    }
+    Ok(snap)
+}
+
+/// The unit's persistent state for this hook, opened lazily.
+struct UnitState {
+    source: StoreSource,
+    runner: Rc<dyn ToolRunner>,
+    store: Option<Box<dyn Store>>,
+    entries: Option<BTreeMap<String, Vec<u8>>>,
+    opened: bool,
+}
+
+impl UnitState {
+    fn new(source: StoreSource, runner: Rc<dyn ToolRunner>) -> Self {
+        UnitState {
+            source,
+            runner,
+            store: None,
+            entries: None,
+            opened: false,
+        }
+    }
+
+    fn open(&mut self) -> Result<&mut Box<dyn Store>, DispatchError> {
+        if self.store.is_none() {
+            let store: Box<dyn Store> = match &mut self.source {
+                StoreSource::Local(path) => {
+                    if !SledStore::exists(path) {
+                        log::debug!(target: "ops_core", "Initializing local storage: {}.", path.display());
+                    }
+                    Box::new(SledStore::open(path)?)
+                }
+                StoreSource::Controller => Box::new(ControllerStore::new(self.runner.clone())),
+                StoreSource::Given(_) => {
+                    match std::mem::replace(&mut self.source, StoreSource::Controller) {
+                        StoreSource::Given(s) => s,
+                        _ => unreachable!("matched Given above"),
+                    }
+                }
+            };
+            self.store = Some(store);
+            self.opened = true;
+        }
+        match self.store.as_mut() {
+            Some(s) => Ok(s),
+            None => Err(DispatchError::Event("state store unavailable".into())),
+        }
+    }
+
+    /// Everything stored (empty without opening anything when no local database exists yet).
+    fn entries(&mut self) -> Result<&BTreeMap<String, Vec<u8>>, DispatchError> {
+        if self.entries.is_none() {
+            let fresh_local =
+                matches!(&self.source, StoreSource::Local(p) if !SledStore::exists(p));
+            let loaded = if fresh_local && self.store.is_none() {
+                BTreeMap::new()
+            } else {
+                self.open()?.load_all()?
+            };
+            self.entries = Some(loaded);
+        }
+        Ok(self.entries.get_or_insert_with(BTreeMap::new))
+    }
+
+    fn commit(&mut self, changes: &Changes) -> Result<(), DispatchError> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        self.open()?.commit(changes)?;
+        Ok(())
+    }
+}
+
+struct Hook<C: Charm> {
+    ctx: Context<C>,
+    charm: Option<C>,
+    original_charm: Option<Vec<u8>>,
+    report: HookReport,
+    notices: Option<Vec<Notice>>,
+    notices_changed: bool,
+    event_count: Option<u64>,
+}
+
+/// The most custom events one hook may emit (a guard against handlers re-emitting forever).
+const MAX_CUSTOM_EVENTS: usize = 10_000;
+
+impl<C: Charm> Hook<C> {
+    fn notices(&mut self, state: &mut UnitState) -> Result<&mut Vec<Notice>, DispatchError> {
+        if self.notices.is_none() {
+            let list = match state.entries()?.get(NOTICES_KEY) {
+                Some(bytes) => serde_json::from_slice(bytes)
+                    .map_err(|e| DispatchError::Notices(e.to_string()))?,
+                None => Vec::new(),
+            };
+            self.notices = Some(list);
+        }
+        Ok(self.notices.get_or_insert_with(Vec::new))
+    }
+
+    fn next_event_path(
+        &mut self,
+        state: &mut UnitState,
+        name: &str,
+    ) -> Result<String, DispatchError> {
+        if self.event_count.is_none() {
+            let n = match state.entries()?.get(EVENT_COUNT_KEY) {
+                Some(b) => std::str::from_utf8(b)
+                    .ok()
+                    .and_then(|s| s.parse().ok())
+                    .ok_or_else(|| DispatchError::Notices("invalid event counter".into()))?,
+                None => 0,
+            };
+            self.event_count = Some(n);
+        }
+        let n = self.event_count.map(|n| n + 1).unwrap_or(1);
+        self.event_count = Some(n);
+        let kind = name.strip_prefix("custom:").unwrap_or(name);
+        Ok(format!("{}/on/{kind}[{n}]", C::TYPE_NAME))
+    }
+
+    fn charm(&mut self, state: &mut UnitState) -> Result<&mut C, DispatchError> {
+        if self.charm.is_none() {
+            let charm = if C::STATEFUL {
+                let bytes = state.entries()?.get(C::KEY).cloned();
+                let charm = C::from_stored(bytes.as_deref())?;
+                self.original_charm = Some(bytes.unwrap_or_default());
+                charm
+            } else {
+                C::from_stored(None)?
+            };
+            self.charm = Some(charm);
+        }
+        match self.charm.as_mut() {
+            Some(c) => Ok(c),
+            None => Err(DispatchError::Event("charm unavailable".into())),
+        }
+    }
+
+    /// Call one handler, turning a panic into an error.
+    fn call(
+        &mut self,
+        state: &mut UnitState,
+        method: &str,
+        event: &EventSnapshot,
+    ) -> Result<bool, DispatchError> {
+        self.charm(state)?;
+        let Hook {
+            ctx, charm, report, ..
+        } = self;
+        let Some(charm) = charm.as_mut() else {
+            return Err(DispatchError::Event("charm unavailable".into()));
+        };
+        report.handler_calls += 1;
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            charm.call_handler(method, ctx, event)
+        }));
+        let outcome = match result {
+            Ok(Ok(deferred)) => Ok(deferred),
+            Ok(Err(e)) => Err(e),
+            Err(payload) => Err(HandlerError {
+                method: C::HANDLERS
+                    .iter()
+                    .find(|h| h.method == method)
+                    .map(|h| h.method),
+                error: crate::panic::describe(payload).into(),
+            }),
+        };
+        match outcome {
+            Ok(d) => Ok(d),
+            Err(e) => {
+                log::error!("Uncaught exception while in charm code:\n{e}");
+                Err(DispatchError::Handler(e))
+            }
+        }
+    }
+
+    /// Re-emit every deferred notice, in order, to the handler that deferred it.
+    fn reemit(&mut self, state: &mut UnitState) -> Result<(), DispatchError> {
+        let pending = self.notices(state)?.clone();
+        for notice in pending {
+            let known = C::HANDLERS
+                .iter()
+                .any(|h| h.event == notice.event.name && h.method == notice.method);
+            if !known {
+                // The handler is gone (e.g. after an upgrade): ops drops such notices.
+                self.drop_notice(&notice);
+                continue;
+            }
+            log::debug!(target: "ops_core", "Re-emitting deferred event <{}>.", notice.path);
+            let deferred = self.call(state, &notice.method, &notice.event)?;
+            if deferred {
+                log::debug!(target: "ops_core", "Deferring <{}>.", notice.path);
+            } else {
+                self.drop_notice(&notice);
+            }
+            self.run_emitted(state)?;
+        }
+        Ok(())
+    }
+
+    fn drop_notice(&mut self, notice: &Notice) {
+        if let Some(list) = self.notices.as_mut() {
+            if let Some(i) = list.iter().position(|n| n == notice) {
+                list.remove(i);
+                self.notices_changed = true;
+            }
+        }
+    }
+
+    /// Emit an event to every handler observing it.
+    fn emit(&mut self, state: &mut UnitState, event: EventSnapshot) -> Result<(), DispatchError> {
+        let observers: Vec<&'static str> = C::HANDLERS
+            .iter()
+            .filter(|h| h.event == event.name)
+            .map(|h| h.method)
+            .collect();
+        if observers.is_empty() {
+            return Ok(());
+        }
+        let path = self.next_event_path(state, &event.name)?;
+        for method in observers {
+            let deferred = self.call(state, method, &event)?;
+            if deferred {
+                log::debug!(target: "ops_core", "Deferring <{path}>.");
+                let notices = self.notices(state)?;
+                // As ops ≥ 2.18: an identical event already waiting for this handler is not queued twice.
+                let duplicate = notices
+                    .iter()
+                    .any(|n| n.method == method && n.event == event);
+                if !duplicate {
+                    notices.push(Notice {
+                        path: path.clone(),
+                        method: method.to_string(),
+                        event: event.clone(),
+                    });
+                    self.notices_changed = true;
+                }
+            }
+            self.run_emitted(state)?;
+        }
+        Ok(())
+    }
+
+    /// Run the custom events handlers emitted, until none is left.
+    fn run_emitted(&mut self, state: &mut UnitState) -> Result<(), DispatchError> {
+        let mut count = 0;
+        loop {
+            let emitted = self.ctx.take_emitted();
+            if emitted.is_empty() {
+                return Ok(());
+            }
+            for event in emitted {
+                count += 1;
+                if count > MAX_CUSTOM_EVENTS {
+                    return Err(DispatchError::EventLoop(MAX_CUSTOM_EVENTS));
+                }
+                log::debug!(target: "ops_core", "Emitting custom event {}.", event.name);
+                self.emit(state, event)?;
+            }
+        }
+    }
+
+    /// Flush relation data, then write the stored state and notices in one atomic step.
+    fn commit(mut self, state: &mut UnitState) -> Result<HookReport, DispatchError> {
+        self.ctx.model().flush()?;
+        let mut changes = Changes::new();
+        if let (Some(charm), true) = (&self.charm, C::STATEFUL) {
+            let bytes = charm.to_stored()?;
+            if self.original_charm.as_deref() != Some(bytes.as_slice()) {
+                changes.insert(C::KEY.to_string(), Some(bytes));
+            }
+        }
+        if self.notices_changed {
+            let list = self.notices.clone().unwrap_or_default();
+            let bytes =
+                serde_json::to_vec(&list).map_err(|e| DispatchError::Notices(e.to_string()))?;
+            changes.insert(NOTICES_KEY.to_string(), Some(bytes));
+        }
+        if !changes.is_empty() {
+            if let Some(n) = self.event_count {
+                changes.insert(
+                    EVENT_COUNT_KEY.to_string(),
+                    Some(n.to_string().into_bytes()),
+                );
+            }
+        }
+        state.commit(&changes)?;
+        self.report.committed = !changes.is_empty();
+        self.report.store_opened = state.opened;
+        self.report.deferred = self.notices.as_ref().map(Vec::len).unwrap_or(0);
+        Ok(self.report)
+    }
+}
+
+/// Run `hooks/<event>` when a charm has both `dispatch` and a legacy hook (ops runs it first).
+fn run_legacy_hook(
+    charm_dir: &Path,
+    dispatch_path: &Path,
+    argv0: &Path,
+) -> Result<(), DispatchError> {
+    let hook = charm_dir.join(dispatch_path);
+    if dispatch_path.as_os_str().is_empty() || !hook.is_file() {
+        return Ok(());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let executable = std::fs::metadata(&hook)
+            .map(|m| m.permissions().mode() & 0o111 != 0)
+            .unwrap_or(false);
+        if !executable {
+            log::warn!(
+                "Legacy {} exists but is not executable.",
+                dispatch_path.display()
+            );
+            return Ok(());
+        }
+    }
+    let same = match (hook.canonicalize(), argv0.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if same {
+        log::debug!(target: "ops_core", "Legacy {} is just a link to ourselves.", dispatch_path.display());
+        return Ok(());
+    }
+    log::info!("Running legacy {}.", dispatch_path.display());
+    match std::process::Command::new(&hook)
+        .args(std::env::args_os().skip(1))
+        .status()
+    {
+        Ok(status) if status.success() => {
+            log::debug!(target: "ops_core", "Legacy {} exited with status 0.", dispatch_path.display());
+            Ok(())
+        }
+        Ok(status) => {
+            let code = status.code().unwrap_or(1);
+            log::warn!(
+                "Legacy {} exited with status {code}.",
+                dispatch_path.display()
+            );
+            Err(DispatchError::LegacyHook {
+                path: dispatch_path.to_path_buf(),
+                code,
+            })
+        }
+        Err(e) => {
+            log::warn!("Unable to run legacy {}: {e}", dispatch_path.display());
+            Err(DispatchError::LegacyHook {
+                path: dispatch_path.to_path_buf(),
+                code: 1,
+            })
+        }
+    }
+}
+
+/// For Juju without dispatch: on install, start, upgrade-charm and storage-attached, link
+/// `hooks/<hook>` and `actions/<action>` to the charm binary for every event (as ops does).
+fn ensure_event_links<C: Charm>(charm_dir: &Path, event_name: &str, argv0: &Path) {
+    let setup_event = matches!(event_name, "install" | "start" | "upgrade_charm")
+        || event_name.ends_with("_storage_attached");
+    if !setup_event {
+        return;
+    }
+    let Ok(target) = argv0.canonicalize() else {
+        return;
+    };
+    for event in C::meta().events() {
+        let (dir, file) = match event.kind {
+            EventKind::Action => match &event.source {
+                Some(a) => (charm_dir.join("actions"), a.clone()),
+                None => continue,
+            },
+            EventKind::Custom => continue,
+            _ => (charm_dir.join("hooks"), event.name.replace('_', "-")),
+        };
+        if std::fs::create_dir_all(&dir).is_err() {
+            continue;
+        }
+        let link = dir.join(&file);
+        if link.exists() || link.symlink_metadata().is_ok() {
+            continue;
+        }
+        let rel = relative_path(&target, &dir);
+        #[cfg(unix)]
+        if std::os::unix::fs::symlink(&rel, &link).is_ok() {
+            log::debug!(target: "ops_core", "Creating a new relative symlink at {}.", link.display());
+        }
+    }
+}
+
+/// `target` relative to directory `from` (both absolute).
+fn relative_path(target: &Path, from: &Path) -> PathBuf {
+    let from = from.canonicalize().unwrap_or_else(|_| from.to_path_buf());
+    let t: Vec<_> = target.components().collect();
+    let f: Vec<_> = from.components().collect();
+    let common = t.iter().zip(f.iter()).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in common..f.len() {
+        out.push("..");
+    }
+    for c in &t[common..] {
+        out.push(c.as_os_str());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_names_follow_ops() {
+        assert_eq!(event_name_from_path(Path::new("hooks/install")), "install");
+        assert_eq!(
+            event_name_from_path(Path::new("hooks/db-relation-changed")),
+            "db_relation_changed"
+        );
+        assert_eq!(
+            event_name_from_path(Path::new("actions/do-backup")),
+            "do_backup_action"
+        );
+        assert_eq!(
+            event_name_from_path(Path::new("/x/charm/hooks/start")),
+            "start"
+        );
+    }
+
+    #[test]
+    fn relative_links() {
+        assert_eq!(
+            relative_path(Path::new("/a/b/dispatch"), Path::new("/a/b/hooks")),
+            PathBuf::from("../dispatch")
+        );
+    }
+}

@@ -1,0 +1,538 @@
+//! Typed events.
+//!
+//! Every event a handler receives is rebuilt from an [`EventSnapshot`], the plain data that is also
+//! what a deferred event is stored as, so a re-emitted event is exactly like a fresh one (as in ops,
+//! where every observed event is snapshotted and restored before handlers see it).
+
+use crate::charm::Charm;
+use crate::context::Context;
+use crate::model::{App, Container, ModelError, Relation, Secret, Storage, Unit};
+use ops_metadata::EventKind;
+use serde::{Deserialize, Serialize};
+use std::cell::Cell;
+use std::path::PathBuf;
+
+/// The data of one event: enough to rebuild its typed form in any later hook.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventSnapshot {
+    /// Python ops' event name (`config_changed`, `db_relation_joined`, `custom:MyEvent`).
+    pub name: String,
+    /// The kind of event.
+    #[serde(with = "kind_serde")]
+    pub kind: EventKind,
+    /// Relation events: the relation's endpoint name and id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relation: Option<(String, i64)>,
+    /// The remote application (relation events).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app: Option<String>,
+    /// The remote unit (relation events).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// The departing unit (`*-relation-departed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub departing_unit: Option<String>,
+    /// Storage events: storage name, index and location.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<(String, u32, Option<PathBuf>)>,
+    /// `*-pebble-ready`: the container.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload: Option<String>,
+    /// Secret events: id, label and revision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<SecretRef>,
+    /// Actions: the action's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// Custom events: the event's data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom: Option<serde_json::Value>,
+}
+
+/// The secret a secret event is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretRef {
+    /// The secret URI.
+    pub id: String,
+    /// Its label, if Juju gave one.
+    #[serde(default)]
+    pub label: Option<String>,
+    /// The revision (`secret-remove`, `secret-expired`).
+    #[serde(default)]
+    pub revision: Option<u64>,
+}
+
+impl EventSnapshot {
+    /// An event with no arguments.
+    pub fn new(name: impl Into<String>, kind: EventKind) -> Self {
+        EventSnapshot {
+            name: name.into(),
+            kind,
+            relation: None,
+            app: None,
+            unit: None,
+            departing_unit: None,
+            storage: None,
+            workload: None,
+            secret: None,
+            action: None,
+            custom: None,
+        }
+    }
+}
+
+mod kind_serde {
+    use ops_metadata::EventKind;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    const NAMES: &[(EventKind, &str)] = &[
+        (EventKind::Install, "install"),
+        (EventKind::Start, "start"),
+        (EventKind::Stop, "stop"),
+        (EventKind::Remove, "remove"),
+        (EventKind::UpdateStatus, "update-status"),
+        (EventKind::ConfigChanged, "config-changed"),
+        (EventKind::UpgradeCharm, "upgrade-charm"),
+        (EventKind::PreSeriesUpgrade, "pre-series-upgrade"),
+        (EventKind::PostSeriesUpgrade, "post-series-upgrade"),
+        (EventKind::LeaderElected, "leader-elected"),
+        (EventKind::LeaderSettingsChanged, "leader-settings-changed"),
+        (EventKind::CollectMetrics, "collect-metrics"),
+        (EventKind::SecretChanged, "secret-changed"),
+        (EventKind::SecretRotate, "secret-rotate"),
+        (EventKind::SecretRemove, "secret-remove"),
+        (EventKind::SecretExpired, "secret-expired"),
+        (EventKind::RelationCreated, "relation-created"),
+        (EventKind::RelationJoined, "relation-joined"),
+        (EventKind::RelationChanged, "relation-changed"),
+        (EventKind::RelationDeparted, "relation-departed"),
+        (EventKind::RelationBroken, "relation-broken"),
+        (EventKind::StorageAttached, "storage-attached"),
+        (EventKind::StorageDetaching, "storage-detaching"),
+        (EventKind::PebbleReady, "pebble-ready"),
+        (EventKind::Action, "action"),
+        (EventKind::Custom, "custom"),
+    ];
+
+    pub fn serialize<S: Serializer>(kind: &EventKind, s: S) -> Result<S::Ok, S::Error> {
+        let name = NAMES
+            .iter()
+            .find(|(k, _)| k == kind)
+            .map(|(_, n)| *n)
+            .unwrap_or("custom");
+        s.serialize_str(name)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<EventKind, D::Error> {
+        let s = String::deserialize(d)?;
+        NAMES
+            .iter()
+            .find(|(_, n)| *n == s)
+            .map(|(k, _)| *k)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown event kind `{s}`")))
+    }
+}
+
+/// Errors rebuilding an event.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EventError {
+    /// A relation event without its relation (`JUJU_RELATION_ID` missing).
+    #[error("event `{0}` has no relation")]
+    NoRelation(String),
+    /// A storage event without its storage.
+    #[error("event `{0}` has no storage")]
+    NoStorage(String),
+    /// A pebble-ready event without its container (`JUJU_WORKLOAD_NAME` missing).
+    #[error("event `{0}` has no workload container")]
+    NoWorkload(String),
+    /// A secret event without its secret (`JUJU_SECRET_ID` missing).
+    #[error("event `{0}` has no secret")]
+    NoSecret(String),
+    /// The action's params (from `action-get`) do not fit the action's params type.
+    #[error("the params of action `{action}` do not match its schema: {source}")]
+    Params {
+        /// The action.
+        action: String,
+        /// The decoding error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The action event does not match the running action (`JUJU_ACTION_NAME`).
+    #[error("action event `{event}` does not match the current action `{current}`")]
+    ActionMismatch {
+        /// The event's action.
+        event: String,
+        /// `JUJU_ACTION_NAME`.
+        current: String,
+    },
+    /// A custom event's data does not decode into its type.
+    #[error("custom event `{name}` does not decode: {source}")]
+    Custom {
+        /// The event.
+        name: String,
+        /// The decoding error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A model call made while rebuilding the event failed.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+}
+
+/// Why `defer()` was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct DeferError(pub &'static str);
+
+/// What every typed event offers the dispatcher.
+pub trait Event {
+    /// Whether a handler deferred the event.
+    fn is_deferred(&self) -> bool;
+}
+
+/// Rebuilding a typed event from its snapshot.
+pub trait FromSnapshot: Sized {
+    /// Rebuild the event for `ctx`'s model.
+    fn restore<C: Charm>(ctx: &Context<C>, snapshot: &EventSnapshot) -> Result<Self, EventError>;
+}
+
+/// The part every event shares: its name and the deferral flag.
+#[derive(Debug)]
+pub struct EventBase {
+    name: String,
+    kind: EventKind,
+    deferred: Cell<bool>,
+}
+
+impl EventBase {
+    fn new(snapshot: &EventSnapshot) -> Self {
+        EventBase {
+            name: snapshot.name.clone(),
+            kind: snapshot.kind,
+            deferred: Cell::new(false),
+        }
+    }
+}
+
+macro_rules! event_common {
+    ([$($g:ident),*] $t:ty) => {
+        impl<$($g),*> $t {
+            /// Python ops' name of this event (e.g. `config_changed`).
+            pub fn name(&self) -> &str {
+                &self.base.name
+            }
+
+            /// The kind of event.
+            pub fn kind(&self) -> EventKind {
+                self.base.kind
+            }
+        }
+
+        impl<$($g),*> Event for $t {
+            fn is_deferred(&self) -> bool {
+                self.base.deferred.get()
+            }
+        }
+    };
+    ($t:ty) => {
+        event_common!([] $t);
+    };
+}
+
+macro_rules! deferrable {
+    ([$($g:ident),*] $t:ty) => {
+        impl<$($g),*> $t {
+            /// Defer the event: it is re-emitted, before the next hook's own event, to this handler,
+            /// until a handler run does not defer it.
+            pub fn defer(&self) {
+                self.base.deferred.set(true);
+            }
+        }
+    };
+    ($t:ty) => {
+        deferrable!([] $t);
+    };
+}
+
+/// An event with no arguments: install, start, stop, remove, update-status, config-changed,
+/// upgrade-charm, pre/post-series-upgrade, leader-elected, leader-settings-changed.
+#[derive(Debug)]
+pub struct HookEvent {
+    base: EventBase,
+}
+event_common!(HookEvent);
+deferrable!(HookEvent);
+
+impl FromSnapshot for HookEvent {
+    fn restore<C: Charm>(_ctx: &Context<C>, snapshot: &EventSnapshot) -> Result<Self, EventError> {
+        Ok(HookEvent {
+            base: EventBase::new(snapshot),
+        })
+    }
+}
+
+/// `install`.
+pub type InstallEvent = HookEvent;
+/// `start`.
+pub type StartEvent = HookEvent;
+/// `stop`.
+pub type StopEvent = HookEvent;
+/// `remove`.
+pub type RemoveEvent = HookEvent;
+/// `update-status`.
+pub type UpdateStatusEvent = HookEvent;
+/// `config-changed`.
+pub type ConfigChangedEvent = HookEvent;
+/// `upgrade-charm`.
+pub type UpgradeCharmEvent = HookEvent;
+/// `leader-elected`.
+pub type LeaderElectedEvent = HookEvent;
+
+/// `collect-metrics`: add metrics with [`CollectMetricsEvent::add_metrics`].
+#[derive(Debug)]
+pub struct CollectMetricsEvent {
+    base: EventBase,
+    model: crate::model::Model,
+}
+event_common!(CollectMetricsEvent);
+deferrable!(CollectMetricsEvent);
+
+impl CollectMetricsEvent {
+    /// Record metrics (`add-metric`), validated as ops validates them.
+    pub fn add_metrics(
+        &self,
+        metrics: &[(&str, f64)],
+        labels: &[(&str, &str)],
+    ) -> Result<(), ModelError> {
+        self.model.add_metrics(metrics, labels)
+    }
+}
+
+impl FromSnapshot for CollectMetricsEvent {
+    fn restore<C: Charm>(ctx: &Context<C>, snapshot: &EventSnapshot) -> Result<Self, EventError> {
+        Ok(CollectMetricsEvent {
+            base: EventBase::new(snapshot),
+            model: ctx.model().clone(),
+        })
+    }
+}
+
+/// A relation event: `<endpoint>_relation_{created,joined,changed,departed,broken}`.
+#[derive(Debug)]
+pub struct RelationEvent {
+    base: EventBase,
+    /// The relation.
+    pub relation: Relation,
+    /// The remote application, if Juju named one.
+    pub app: Option<App>,
+    /// The remote unit (joined, changed, departed).
+    pub unit: Option<Unit>,
+    /// The unit that is leaving (departed).
+    pub departing_unit: Option<Unit>,
+}
+event_common!(RelationEvent);
+deferrable!(RelationEvent);
+
+impl FromSnapshot for RelationEvent {
+    fn restore<C: Charm>(ctx: &Context<C>, snapshot: &EventSnapshot) -> Result<Self, EventError> {
+        let (name, id) = snapshot
+            .relation
+            .clone()
+            .ok_or_else(|| EventError::NoRelation(snapshot.name.clone()))?;
+        let model = ctx.model();
+        Ok(RelationEvent {
+            base: EventBase::new(snapshot),
+            relation: model.relation_by_id(&name, id),
+            app: snapshot.app.as_deref().map(|a| model.get_app(a)),
+            unit: snapshot.unit.as_deref().map(|u| model.get_unit(u)),
+            departing_unit: snapshot
+                .departing_unit
+                .as_deref()
+                .map(|u| model.get_unit(u)),
+        })
+    }
+}
+
+/// A storage event: `<storage>_storage_{attached,detaching}`.
+#[derive(Debug)]
+pub struct StorageEvent {
+    base: EventBase,
+    /// The storage instance.
+    pub storage: Storage,
+}
+event_common!(StorageEvent);
+deferrable!(StorageEvent);
+
+impl FromSnapshot for StorageEvent {
+    fn restore<C: Charm>(ctx: &Context<C>, snapshot: &EventSnapshot) -> Result<Self, EventError> {
+        let (name, index, location) = snapshot
+            .storage
+            .clone()
+            .ok_or_else(|| EventError::NoStorage(snapshot.name.clone()))?;
+        Ok(StorageEvent {
+            base: EventBase::new(snapshot),
+            storage: ctx.model().storage_instance(&name, index, location),
+        })
+    }
+}
+
+/// `<container>_pebble_ready`.
+#[derive(Debug)]
+pub struct PebbleReadyEvent {
+    base: EventBase,
+    /// The container whose Pebble is ready.
+    pub workload: Container,
+}
+event_common!(PebbleReadyEvent);
+deferrable!(PebbleReadyEvent);
+
+impl FromSnapshot for PebbleReadyEvent {
+    fn restore<C: Charm>(ctx: &Context<C>, snapshot: &EventSnapshot) -> Result<Self, EventError> {
+        let name = snapshot
+            .workload
+            .clone()
+            .ok_or_else(|| EventError::NoWorkload(snapshot.name.clone()))?;
+        Ok(PebbleReadyEvent {
+            base: EventBase::new(snapshot),
+            workload: ctx.model().unit().container(&name)?,
+        })
+    }
+}
+
+/// A secret event: `secret_changed`, `secret_rotate`, `secret_remove`, `secret_expired`.
+#[derive(Debug)]
+pub struct SecretEvent {
+    base: EventBase,
+    /// The secret (no content is fetched until asked).
+    pub secret: Secret,
+    /// The revision (`secret_remove`, `secret_expired`).
+    pub revision: Option<u64>,
+}
+event_common!(SecretEvent);
+
+impl SecretEvent {
+    /// Defer the event. As in ops, `secret_rotate` and `secret_expired` cannot be deferred (Juju
+    /// keeps firing them until the secret is handled).
+    pub fn defer(&self) -> Result<(), DeferError> {
+        match self.base.kind {
+            EventKind::SecretRotate => Err(DeferError(
+                "Cannot defer secret rotation events. Juju will keep firing this event until you create a new revision.",
+            )),
+            EventKind::SecretExpired => Err(DeferError(
+                "Cannot defer secret expiration events. Juju will keep firing this event until you create a new revision.",
+            )),
+            _ => {
+                self.base.deferred.set(true);
+                Ok(())
+            }
+        }
+    }
+}
+
+impl FromSnapshot for SecretEvent {
+    fn restore<C: Charm>(ctx: &Context<C>, snapshot: &EventSnapshot) -> Result<Self, EventError> {
+        let s = snapshot
+            .secret
+            .clone()
+            .ok_or_else(|| EventError::NoSecret(snapshot.name.clone()))?;
+        Ok(SecretEvent {
+            base: EventBase::new(snapshot),
+            secret: ctx.model().secret_handle(Some(s.id), s.label),
+            revision: s.revision,
+        })
+    }
+}
+
+/// An action: `<action>_action`, with its typed params.
+#[derive(Debug)]
+pub struct ActionEvent<P> {
+    base: EventBase,
+    /// The params, from `action-get`, typed by the action's schema.
+    pub params: P,
+    model: crate::model::Model,
+}
+event_common!([P] ActionEvent<P>);
+
+impl<P> ActionEvent<P> {
+    /// Actions cannot be deferred (as in ops): this always returns an error.
+    pub fn defer(&self) -> Result<(), DeferError> {
+        Err(DeferError("cannot defer action events"))
+    }
+
+    /// Set results (`action-set`): any serializable value; nested maps are flattened to dotted
+    /// keys and checked as ops checks them.
+    pub fn set_results<T: Serialize>(&self, results: &T) -> Result<(), ModelError> {
+        self.model.action_set(results)
+    }
+
+    /// Log a progress message (`action-log`).
+    pub fn log(&self, message: &str) -> Result<(), ModelError> {
+        self.model.action_log(message)
+    }
+
+    /// Mark the action as failed (`action-fail`).
+    pub fn fail(&self, message: &str) -> Result<(), ModelError> {
+        self.model.action_fail(message)
+    }
+}
+
+impl<P: serde::de::DeserializeOwned> FromSnapshot for ActionEvent<P> {
+    fn restore<C: Charm>(ctx: &Context<C>, snapshot: &EventSnapshot) -> Result<Self, EventError> {
+        let model = ctx.model().clone();
+        let action = snapshot.action.clone().unwrap_or_default();
+        if let Some(current) = model.action_name() {
+            if current != action {
+                return Err(EventError::ActionMismatch {
+                    event: action,
+                    current: current.to_string(),
+                });
+            }
+        }
+        let raw = model.action_get()?;
+        let params = serde_json::from_value(serde_json::Value::Object(raw))
+            .map_err(|source| EventError::Params { action, source })?;
+        Ok(ActionEvent {
+            base: EventBase::new(snapshot),
+            params,
+            model,
+        })
+    }
+}
+
+/// A typed event defined by charm code or a charm library: `#[derive(CustomEvent)]`.
+pub trait CustomEventData: Serialize + serde::de::DeserializeOwned {
+    /// Its name in the dispatch table (`custom:<Type>`).
+    const NAME: &'static str;
+}
+
+/// A custom event as a handler receives it: the data plus deferral.
+#[derive(Debug)]
+pub struct CustomEvent<T> {
+    base: EventBase,
+    /// The event's data.
+    pub data: T,
+}
+event_common!([T] CustomEvent<T>);
+deferrable!([T] CustomEvent<T>);
+
+impl<T> std::ops::Deref for CustomEvent<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.data
+    }
+}
+
+impl<T: CustomEventData> FromSnapshot for CustomEvent<T> {
+    fn restore<C: Charm>(_ctx: &Context<C>, snapshot: &EventSnapshot) -> Result<Self, EventError> {
+        let value = snapshot.custom.clone().unwrap_or(serde_json::Value::Null);
+        let data = serde_json::from_value(value).map_err(|source| EventError::Custom {
+            name: snapshot.name.clone(),
+            source,
+        })?;
+        Ok(CustomEvent {
+            base: EventBase::new(snapshot),
+            data,
+        })
+    }
+}

@@ -1,0 +1,260 @@
+//! Errors from hook-tool calls, mapped the way ops 2.1.1 maps them.
+//!
+//! ops raises `ModelError(stderr)` for any failing tool, `RelationNotFoundError` when the stderr of
+//! a relation tool contains `relation not found`, `SecretNotFoundError` when the stderr of a secret
+//! tool contains `not found`, and `ValueError`/`TypeError`/`ModelError` for arguments it rejects
+//! before calling a tool. [`HookToolError`] carries the same distinctions, with enough context
+//! (tool, argv, exit code, stderr) to debug a failure from the Juju debug log.
+//!
+//! Secret material never reaches an error: stdin (relation data, secret content, stored state) is
+//! not kept at all, the `key=value` arguments of `secret-add`, `secret-set`, `action-set` and
+//! `leader-set` are redacted to `key=<redacted>`, and the output of `secret-get`,
+//! `credential-get` and `leader-get` is never kept in a [`HookToolError::Parse`].
+
+use std::fmt;
+
+use super::runner::RunError;
+
+/// Placeholder that replaces redacted values.
+pub const REDACTED: &str = "<redacted>";
+
+/// Longest argument or output excerpt shown by `Display` (the fields keep everything).
+const SHOWN_CHARS: usize = 200;
+
+/// A failed hook-tool call, or arguments rejected before a call.
+#[derive(Debug, thiserror::Error)]
+pub enum HookToolError {
+    /// The tool could not be run at all (e.g. it is not on `PATH`: [`RunError::NotFound`]).
+    #[error(transparent)]
+    Run(#[from] RunError),
+
+    /// The tool ran and exited non-zero (ops: `ModelError(stderr)`).
+    #[error("{}", show_failed(tool, args, *code, stderr))]
+    Failed {
+        /// The tool, e.g. `relation-get`.
+        tool: String,
+        /// Its arguments (secret values redacted, see the module docs).
+        args: Vec<String>,
+        /// Exit code (`None` when killed by a signal).
+        code: Option<i32>,
+        /// What it printed on stderr (e.g. `ERROR permission denied\n`).
+        stderr: String,
+    },
+
+    /// The tool succeeded but its output could not be understood.
+    #[error("{}", show_parse(tool, args, output, message))]
+    Parse {
+        /// The tool.
+        tool: String,
+        /// Its arguments (secret values redacted).
+        args: Vec<String>,
+        /// Its stdout ([`REDACTED`] for tools whose output is secret).
+        output: String,
+        /// What was wrong with it.
+        message: String,
+    },
+
+    /// A relation tool reported `relation not found` (ops: `RelationNotFoundError`).
+    #[error("{}", match id { Some(id) => format!("relation {id} not found"), None => "relation not found".to_string() })]
+    RelationNotFound {
+        /// The relation id asked for (`None` when the call named no relation, e.g. `network-get`
+        /// without `-r`).
+        id: Option<i64>,
+    },
+
+    /// A secret tool reported `not found` (ops: `SecretNotFoundError`).
+    #[error("secret not found: {id_or_label}")]
+    SecretNotFound {
+        /// The secret id (or the label when no id was given).
+        id_or_label: String,
+    },
+
+    /// Arguments ops rejects before calling any tool (ops: `ValueError`, `TypeError`, `ModelError`),
+    /// e.g. an invalid metric name, action result key or secret content key.
+    #[error("{0}")]
+    Invalid(String),
+
+    /// The request needs a newer Juju (ops: `RuntimeError`), e.g. application relation data on
+    /// Juju < 2.7.
+    #[error("{0}")]
+    Unsupported(String),
+
+    /// Preparing the call failed locally (e.g. writing `pod-spec-set`'s temporary files).
+    #[error("cannot prepare {tool} call: {source}")]
+    Io {
+        /// The tool the call was for.
+        tool: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl HookToolError {
+    /// The stderr of a [`HookToolError::Failed`] call, or `None` for other errors.
+    pub fn stderr(&self) -> Option<&str> {
+        match self {
+            HookToolError::Failed { stderr, .. } => Some(stderr),
+            _ => None,
+        }
+    }
+
+    /// Whether Juju said the relation does not exist ([`HookToolError::RelationNotFound`]).
+    pub fn is_relation_not_found(&self) -> bool {
+        matches!(self, HookToolError::RelationNotFound { .. })
+    }
+
+    /// Whether Juju said the secret does not exist or is not visible
+    /// ([`HookToolError::SecretNotFound`]).
+    pub fn is_secret_not_found(&self) -> bool {
+        matches!(self, HookToolError::SecretNotFound { .. })
+    }
+
+    /// Whether this is [`HookToolError::Run`] with [`RunError::NotFound`] (tool missing from `PATH`).
+    pub fn is_tool_missing(&self) -> bool {
+        matches!(self, HookToolError::Run(RunError::NotFound(_)))
+    }
+
+    /// A [`HookToolError::Failed`] for `tool`, with `args` redacted as [`redact_args`] does.
+    pub fn failed(
+        tool: &str,
+        args: &[String],
+        code: Option<i32>,
+        stderr: impl Into<String>,
+    ) -> Self {
+        HookToolError::Failed {
+            tool: tool.to_string(),
+            args: redact_args(tool, args),
+            code,
+            stderr: stderr.into(),
+        }
+    }
+
+    /// A [`HookToolError::Parse`] for `tool`, redacting `args` and, for tools whose output is
+    /// secret ([`output_is_secret`]), the output.
+    pub fn parse(tool: &str, args: &[String], output: &str, message: impl Into<String>) -> Self {
+        let output = if output_is_secret(tool) {
+            REDACTED.to_string()
+        } else {
+            output.to_string()
+        };
+        HookToolError::Parse {
+            tool: tool.to_string(),
+            args: redact_args(tool, args),
+            output,
+            message: message.into(),
+        }
+    }
+}
+
+/// Whether a tool's stdout may hold secret material and must not be kept in errors.
+pub fn output_is_secret(tool: &str) -> bool {
+    matches!(tool, "secret-get" | "credential-get" | "leader-get")
+}
+
+/// `args` as they may be shown: for `secret-add`/`secret-set` (content), `action-set` (results may
+/// hold passwords) and `leader-set` (legacy charms keep passwords there), every `key=value`
+/// argument becomes `key=<redacted>`. Values
+/// of the secret tools' options (`--label x`, `--expire x`...) and the secret id are kept.
+pub fn redact_args(tool: &str, args: &[String]) -> Vec<String> {
+    match tool {
+        "secret-add" | "secret-set" => {
+            let mut out = Vec::with_capacity(args.len());
+            let mut takes_value = false;
+            let mut positional = 0usize;
+            for arg in args {
+                if takes_value {
+                    out.push(arg.clone());
+                    takes_value = false;
+                    continue;
+                }
+                if arg.starts_with("--") && !arg.contains('=') {
+                    takes_value = matches!(
+                        arg.as_str(),
+                        "--label"
+                            | "--description"
+                            | "--expire"
+                            | "--rotate"
+                            | "--owner"
+                            | "--file"
+                    );
+                    out.push(arg.clone());
+                    continue;
+                }
+                positional += 1;
+                if tool == "secret-set" && positional == 1 && !arg.contains('=') {
+                    out.push(arg.clone()); // the secret id
+                } else {
+                    out.push(redact_kv(arg));
+                }
+            }
+            out
+        }
+        "action-set" | "leader-set" => args.iter().map(|a| redact_kv(a)).collect(),
+        _ => args.to_vec(),
+    }
+}
+
+fn redact_kv(arg: &str) -> String {
+    match arg.split_once('=') {
+        Some((key, _)) => format!("{key}={REDACTED}"),
+        None => REDACTED.to_string(),
+    }
+}
+
+fn shorten(text: &str) -> String {
+    let count = text.chars().count();
+    if count <= SHOWN_CHARS {
+        text.to_string()
+    } else {
+        let head: String = text.chars().take(SHOWN_CHARS).collect();
+        format!("{head}…[{} more chars]", count - SHOWN_CHARS)
+    }
+}
+
+struct Argv<'a>(&'a str, &'a [String]);
+
+impl fmt::Display for Argv<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)?;
+        for arg in self.1 {
+            let shown = shorten(arg);
+            if !shown.is_empty()
+                && !shown.contains(|c: char| c.is_whitespace() || c == '\'' || c == '"')
+            {
+                write!(f, " {shown}")?;
+            } else {
+                write!(f, " {shown:?}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn show_failed(tool: &str, args: &[String], code: Option<i32>, stderr: &str) -> String {
+    let status = match code {
+        Some(code) => format!("exit status {code}"),
+        None => "killed by a signal".to_string(),
+    };
+    let stderr = stderr.trim_end();
+    if stderr.is_empty() {
+        format!("hook tool `{}` failed ({status})", Argv(tool, args))
+    } else {
+        format!(
+            "hook tool `{}` failed ({status}): {}",
+            Argv(tool, args),
+            shorten(stderr)
+        )
+    }
+}
+
+fn show_parse(tool: &str, args: &[String], output: &str, message: &str) -> String {
+    format!(
+        "cannot parse the output of hook tool `{}`: {message} (output: {:?})",
+        Argv(tool, args),
+        shorten(output)
+    )
+}
+
+/// Result of a hook-tool call.
+pub type Result<T, E = HookToolError> = std::result::Result<T, E>;

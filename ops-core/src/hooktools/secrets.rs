@@ -1,0 +1,383 @@
+//! Secret tools: `secret-get`, `secret-info-get`, `secret-add`, `secret-set`, `secret-grant`,
+//! `secret-revoke`, `secret-remove`, `secret-ids`.
+//!
+//! Secret content only ever travels in arguments (as ops 2.1.1 passes it) and is redacted from
+//! every error (see [`super::error`]).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde_json::Value;
+
+use super::backend::{argv, secret_not_found, Backend};
+use super::error::{HookToolError, Result};
+use super::pyfmt::{py_dollar_match, py_repr_str};
+
+/// Secret content: key → value.
+pub type SecretContent = BTreeMap<String, String>;
+
+/// How often Juju asks the owner to rotate a secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SecretRotate {
+    /// `never`
+    Never,
+    /// `hourly`
+    Hourly,
+    /// `daily`
+    Daily,
+    /// `weekly`
+    Weekly,
+    /// `monthly`
+    Monthly,
+    /// `quarterly`
+    Quarterly,
+    /// `yearly`
+    Yearly,
+}
+
+impl SecretRotate {
+    /// The policy as Juju spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecretRotate::Never => "never",
+            SecretRotate::Hourly => "hourly",
+            SecretRotate::Daily => "daily",
+            SecretRotate::Weekly => "weekly",
+            SecretRotate::Monthly => "monthly",
+            SecretRotate::Quarterly => "quarterly",
+            SecretRotate::Yearly => "yearly",
+        }
+    }
+}
+
+impl fmt::Display for SecretRotate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for SecretRotate {
+    type Err = HookToolError;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Ok(match s {
+            "never" => SecretRotate::Never,
+            "hourly" => SecretRotate::Hourly,
+            "daily" => SecretRotate::Daily,
+            "weekly" => SecretRotate::Weekly,
+            "monthly" => SecretRotate::Monthly,
+            "quarterly" => SecretRotate::Quarterly,
+            "yearly" => SecretRotate::Yearly,
+            other => {
+                return Err(HookToolError::Invalid(format!(
+                    "{other:?} is not a valid SecretRotate"
+                )))
+            }
+        })
+    }
+}
+
+/// Who owns a new secret (`secret-add --owner`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SecretOwner {
+    /// `application`: shared by all units, managed by the leader.
+    Application,
+    /// `unit`: this unit only.
+    Unit,
+}
+
+impl SecretOwner {
+    /// The owner as Juju spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecretOwner::Application => "application",
+            SecretOwner::Unit => "unit",
+        }
+    }
+}
+
+/// Optional metadata for `secret-add` and `secret-set`; `None` fields are not passed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SecretOptions {
+    /// `--label`
+    pub label: Option<String>,
+    /// `--description`
+    pub description: Option<String>,
+    /// `--expire`: an ISO 8601 timestamp (ops passes `datetime.isoformat()`).
+    pub expire: Option<String>,
+    /// `--rotate`
+    pub rotate: Option<SecretRotate>,
+}
+
+impl SecretOptions {
+    fn push_args(&self, args: &mut Vec<String>) {
+        if let Some(label) = &self.label {
+            args.extend(argv!["--label", label]);
+        }
+        if let Some(description) = &self.description {
+            args.extend(argv!["--description", description]);
+        }
+        if let Some(expire) = &self.expire {
+            args.extend(argv!["--expire", expire]);
+        }
+        if let Some(rotate) = self.rotate {
+            args.extend(argv!["--rotate", rotate.as_str()]);
+        }
+    }
+}
+
+/// Secret metadata from `secret-info-get` (ops: `SecretInfo`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretInfo {
+    /// The canonical id (`secret:` prefixed).
+    pub id: String,
+    /// The owner's label.
+    pub label: Option<String>,
+    /// The latest revision.
+    pub revision: u64,
+    /// When the secret expires (RFC 3339 text as Juju printed it). ops 2.1.1 reads the key
+    /// `expires`; Juju prints `expiry`, which is read when `expires` is absent.
+    pub expires: Option<String>,
+    /// The rotation policy (`None` when missing or not a known policy).
+    pub rotation: Option<SecretRotate>,
+    /// When the secret is next due to rotate (RFC 3339 text).
+    pub rotates: Option<String>,
+    /// The description (later ops versions read it; Juju prints it when set).
+    pub description: Option<String>,
+}
+
+impl SecretInfo {
+    /// Builds the info of secret `id` from its `secret-info-get` entry (ops: `SecretInfo.from_dict`).
+    pub fn from_json(id: &str, d: &Value) -> std::result::Result<Self, String> {
+        let text = |key: &str| -> std::result::Result<Option<String>, String> {
+            match d.get(key) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(other) => Err(format!("{key} must be a string, got {other}")),
+            }
+        };
+        let revision = d
+            .get("revision")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| "missing integer \"revision\"".to_string())?;
+        let expires = match text("expires")? {
+            Some(v) => Some(v),
+            None => text("expiry")?,
+        };
+        Ok(SecretInfo {
+            id: canonicalize_secret_id(id),
+            label: text("label")?,
+            revision,
+            expires,
+            rotation: d
+                .get("rotation")
+                .and_then(Value::as_str)
+                .and_then(|r| r.parse().ok()),
+            rotates: text("rotates")?,
+            description: text("description")?,
+        })
+    }
+}
+
+/// The canonical form of a secret id: stripped, with the `secret:` prefix.
+pub fn canonicalize_secret_id(id: &str) -> String {
+    let id = super::pyfmt::py_strip(id);
+    if id.starts_with("secret:") {
+        id.to_string()
+    } else {
+        format!("secret:{id}")
+    }
+}
+
+/// ops' secret content key regex `^([a-z](?:-?[a-z0-9]){2,})$` (copied from Juju).
+pub fn is_valid_secret_key(key: &str) -> bool {
+    py_dollar_match(key, |k| {
+        let b = k.as_bytes();
+        if b.is_empty() || !b[0].is_ascii_lowercase() {
+            return false;
+        }
+        let mut groups = 0;
+        let mut i = 1;
+        while i < b.len() {
+            if b[i] == b'-' {
+                i += 1;
+            }
+            match b.get(i) {
+                Some(c) if c.is_ascii_lowercase() || c.is_ascii_digit() => {
+                    groups += 1;
+                    i += 1;
+                }
+                _ => return false,
+            }
+        }
+        groups >= 2
+    })
+}
+
+/// ops' `Secret._validate_content`: content must be non-empty and every key must match
+/// [`is_valid_secret_key`]; errors are [`HookToolError::Invalid`] with ops' messages.
+pub fn validate_secret_content(content: &SecretContent) -> Result<()> {
+    if content.is_empty() {
+        return Err(HookToolError::Invalid(
+            "Secret content must not be empty".to_string(),
+        ));
+    }
+    let invalid: Vec<String> = content
+        .keys()
+        .filter(|k| !is_valid_secret_key(k))
+        .map(|k| py_repr_str(k))
+        .collect();
+    if !invalid.is_empty() {
+        return Err(HookToolError::Invalid(format!(
+            "Invalid secret keys: [{}]. Keys should be lowercase letters and digits, at least 3 \
+             characters long, start with a letter, and not start or end with a hyphen.",
+            invalid.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+fn content_args(content: &SecretContent, args: &mut Vec<String>) {
+    args.extend(content.iter().map(|(k, v)| format!("{k}={v}")));
+}
+
+impl Backend {
+    /// The content of a secret, by id and/or label
+    /// (`secret-get [<id>] [--label <label>] [--refresh] [--peek] --format=json`).
+    /// `not found` → [`HookToolError::SecretNotFound`].
+    pub fn secret_get(
+        &self,
+        id: Option<&str>,
+        label: Option<&str>,
+        refresh: bool,
+        peek: bool,
+    ) -> Result<SecretContent> {
+        let mut args = Vec::new();
+        if let Some(id) = id {
+            args.push(id.to_string());
+        }
+        if let Some(label) = label {
+            args.extend(argv!["--label", label]);
+        }
+        if refresh {
+            args.push("--refresh".to_string());
+        }
+        if peek {
+            args.push("--peek".to_string());
+        }
+        self.call_json_as("secret-get", args)
+            .map_err(|e| secret_not_found(e, id.or(label).unwrap_or_default()))
+    }
+
+    /// A secret's metadata (`secret-info-get <id> --format=json`, or only when there is no id
+    /// `secret-info-get --label <label> --format=json`). Juju answers `{<id>: {…}}`; the first
+    /// entry is used. `not found` → [`HookToolError::SecretNotFound`].
+    pub fn secret_info_get(&self, id: Option<&str>, label: Option<&str>) -> Result<SecretInfo> {
+        let mut args = Vec::new();
+        if let Some(id) = id {
+            args.push(id.to_string());
+        } else if let Some(label) = label {
+            args.extend(argv!["--label", label]);
+        }
+        self.call_json("secret-info-get", args, |v| {
+            let (id, info) = v
+                .as_object()
+                .and_then(|m| m.iter().next())
+                .ok_or_else(|| "expected a JSON object with one entry per secret".to_string())?;
+            SecretInfo::from_json(id, info)
+        })
+        .map_err(|e| secret_not_found(e, id.or(label).unwrap_or_default()))
+    }
+
+    /// Creates a secret and returns its id (stdout stripped):
+    /// `secret-add [--label l] [--description d] [--expire t] [--rotate p] [--owner o] k=v …`.
+    /// The content is validated first ([`validate_secret_content`]). Errors are not mapped to
+    /// [`HookToolError::SecretNotFound`].
+    pub fn secret_add(
+        &self,
+        content: &SecretContent,
+        options: &SecretOptions,
+        owner: Option<SecretOwner>,
+    ) -> Result<String> {
+        validate_secret_content(content)?;
+        let mut args = Vec::new();
+        options.push_args(&mut args);
+        if let Some(owner) = owner {
+            args.extend(argv!["--owner", owner.as_str()]);
+        }
+        content_args(content, &mut args);
+        let out = self.call_text("secret-add", &args, None)?;
+        Ok(super::pyfmt::py_strip(&out).to_string())
+    }
+
+    /// Updates a secret's content and/or metadata:
+    /// `secret-set <id> [--label l] [--description d] [--expire t] [--rotate p] [k=v …]`.
+    /// Content, when given, is validated first. `not found` → [`HookToolError::SecretNotFound`].
+    pub fn secret_set(
+        &self,
+        id: &str,
+        content: Option<&SecretContent>,
+        options: &SecretOptions,
+    ) -> Result<()> {
+        if let Some(content) = content {
+            validate_secret_content(content)?;
+        }
+        let mut args = argv![id];
+        options.push_args(&mut args);
+        if let Some(content) = content {
+            content_args(content, &mut args);
+        }
+        self.call("secret-set", &args, None)
+            .map(drop)
+            .map_err(|e| secret_not_found(e, id))
+    }
+
+    /// Grants access to a secret over relation `relation_id`, optionally to one unit only
+    /// (`secret-grant <id> --relation <rid> [--unit <unit>]`).
+    pub fn secret_grant(&self, id: &str, relation_id: i64, unit: Option<&str>) -> Result<()> {
+        self.grant_or_revoke("secret-grant", id, relation_id, unit)
+    }
+
+    /// Revokes access to a secret (`secret-revoke <id> --relation <rid> [--unit <unit>]`).
+    pub fn secret_revoke(&self, id: &str, relation_id: i64, unit: Option<&str>) -> Result<()> {
+        self.grant_or_revoke("secret-revoke", id, relation_id, unit)
+    }
+
+    fn grant_or_revoke(
+        &self,
+        tool: &str,
+        id: &str,
+        relation_id: i64,
+        unit: Option<&str>,
+    ) -> Result<()> {
+        let mut args = argv![id, "--relation", relation_id.to_string()];
+        if let Some(unit) = unit {
+            args.extend(argv!["--unit", unit]);
+        }
+        self.call(tool, &args, None)
+            .map(drop)
+            .map_err(|e| secret_not_found(e, id))
+    }
+
+    /// Removes one revision of a secret, or the whole secret
+    /// (`secret-remove <id> [--revision N]`).
+    pub fn secret_remove(&self, id: &str, revision: Option<u64>) -> Result<()> {
+        let mut args = argv![id];
+        if let Some(revision) = revision {
+            args.extend(argv!["--revision", revision.to_string()]);
+        }
+        self.call("secret-remove", &args, None)
+            .map(drop)
+            .map_err(|e| secret_not_found(e, id))
+    }
+
+    /// The ids of the secrets this unit (or its application) owns (`secret-ids --format=json`;
+    /// not used by ops 2.1.1).
+    pub fn secret_ids(&self) -> Result<Vec<String>> {
+        self.call_json("secret-ids", Vec::new(), |v| match v {
+            Value::Null => Ok(Vec::new()),
+            other => serde_json::from_value(other).map_err(|e| e.to_string()),
+        })
+    }
+}

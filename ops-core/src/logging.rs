@@ -1,0 +1,311 @@
+//! Forwarding `log` records to Juju (ops: `ops.log.JujuLogHandler` and `setup_root_logging`).
+//!
+//! Every record becomes `juju-log --log-level <LEVEL> -- <message>` (split like ops' `log_split`
+//! when longer than 131071 characters), with ops' level names: `ERROR`, `WARNING`, `INFO`,
+//! `DEBUG` (Rust's `Trace` is sent as `DEBUG`; `CRITICAL` is not produced by the `log` crate).
+//! When debugging (`JUJU_DEBUG` set) each record is also written to stderr as
+//! `%(asctime)s %(levelname)-8s %(message)s` (the time in UTC, `2024-01-01 12:00:00,123`).
+//!
+//! # Design
+//!
+//! `log` needs one global `Send + Sync + 'static` logger, while a [`Backend`] is `Rc`-based and
+//! single-threaded (it shares the charm's runner, so `ops-testing`'s simulated Juju sees the
+//! `juju-log` calls too). The global logger here is a stateless unit struct; [`install`] puts the
+//! `Rc<Backend>` in a *thread-local* slot of the calling thread (the charm's main thread), and
+//! records logged on that thread go through that backend, in order with every other tool call.
+//! Records logged on other threads (rare in charms) are sent by a separate, `Send` runner kept in a
+//! global `Mutex` ([`ProcessRunner`] by default, see [`set_other_threads_runner`]).
+//!
+//! A failing `juju-log` never panics and never logs: the failure is written to stderr. A record
+//! logged while a record is being sent on the same thread (e.g. by a runner that itself logs) is
+//! not sent to Juju again (no recursion); it is written to stderr only.
+//!
+//! [`capture`] records this thread's records in memory for tests, whether or not a backend is
+//! installed.
+
+use std::cell::{Cell, RefCell};
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::rc::Rc;
+use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use log::{Level, LevelFilter, Log, Metadata, Record, SetLoggerError};
+
+use crate::hooktools::{juju_log_args, Backend, ProcessRunner, RunError, ToolRunner};
+
+/// ops' level name for a `log` level: `ERROR`, `WARNING`, `INFO`, `DEBUG` (`Trace` → `DEBUG`).
+pub fn level_name(level: Level) -> &'static str {
+    match level {
+        Level::Error => "ERROR",
+        Level::Warn => "WARNING",
+        Level::Info => "INFO",
+        Level::Debug | Level::Trace => "DEBUG",
+    }
+}
+
+/// One record seen by [`capture`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CapturedRecord {
+    /// The `log` level.
+    pub level: Level,
+    /// The level name sent to Juju ([`level_name`]).
+    pub level_name: &'static str,
+    /// The record's target (usually the module path).
+    pub target: String,
+    /// The formatted message.
+    pub message: String,
+}
+
+/// While alive, collects the records logged on the thread that created it (see [`capture`]).
+#[derive(Debug)]
+pub struct LogCapture {
+    buffer: Rc<RefCell<Vec<CapturedRecord>>>,
+}
+
+impl LogCapture {
+    /// The records captured so far.
+    pub fn records(&self) -> Vec<CapturedRecord> {
+        self.buffer.borrow().clone()
+    }
+
+    /// The records captured so far, forgetting them.
+    pub fn take(&self) -> Vec<CapturedRecord> {
+        std::mem::take(&mut *self.buffer.borrow_mut())
+    }
+
+    /// `(level name, message)` of each record captured so far.
+    pub fn messages(&self) -> Vec<(&'static str, String)> {
+        self.buffer
+            .borrow()
+            .iter()
+            .map(|r| (r.level_name, r.message.clone()))
+            .collect()
+    }
+}
+
+impl Drop for LogCapture {
+    fn drop(&mut self) {
+        let _ = CAPTURES.try_with(|c| {
+            if let Ok(mut captures) = c.try_borrow_mut() {
+                captures.retain(|b| !Rc::ptr_eq(b, &self.buffer));
+            }
+        });
+    }
+}
+
+thread_local! {
+    static BACKEND: RefCell<Option<Rc<Backend>>> = const { RefCell::new(None) };
+    static DEBUG: Cell<bool> = const { Cell::new(false) };
+    static CAPTURES: RefCell<Vec<Rc<RefCell<Vec<CapturedRecord>>>>> = const { RefCell::new(Vec::new()) };
+    static SENDING: Cell<bool> = const { Cell::new(false) };
+}
+
+struct OtherThreads {
+    runner: Option<Box<dyn ToolRunner + Send>>,
+    debug: bool,
+}
+
+static OTHER_THREADS: Mutex<OtherThreads> = Mutex::new(OtherThreads {
+    runner: None,
+    debug: false,
+});
+
+/// Whether [`LOGGER`] is the global `log` logger.
+static OURS: Mutex<bool> = Mutex::new(false);
+
+struct JujuLogger;
+
+static LOGGER: JujuLogger = JujuLogger;
+
+fn ensure_logger() -> Result<(), SetLoggerError> {
+    let mut ours = OURS.lock().unwrap_or_else(|p| p.into_inner());
+    if !*ours {
+        log::set_logger(&LOGGER)?;
+        *ours = true;
+    }
+    if log::max_level() < LevelFilter::Debug {
+        // ops sets the root logger to DEBUG; Juju filters by its own log level.
+        log::set_max_level(LevelFilter::Debug);
+    }
+    Ok(())
+}
+
+/// Sends this thread's `log` records to Juju through `backend` (and to stderr too when `debug`),
+/// installing the global logger on first use (ops: `setup_root_logging(backend, debug)`).
+///
+/// Sets the `log` max level to at least `Debug`. Records of other threads go through the
+/// [`set_other_threads_runner`] runner ([`ProcessRunner`] unless set), with the same `debug`.
+/// Fails only if another logger is already installed.
+pub fn install(backend: Rc<Backend>, debug: bool) -> Result<(), SetLoggerError> {
+    ensure_logger()?;
+    BACKEND.with(|b| *b.borrow_mut() = Some(backend));
+    DEBUG.with(|d| d.set(debug));
+    let mut other = OTHER_THREADS.lock().unwrap_or_else(|p| p.into_inner());
+    other.debug = debug;
+    if other.runner.is_none() {
+        other.runner = Some(Box::new(ProcessRunner));
+    }
+    Ok(())
+}
+
+/// Stops sending this thread's records to the backend given to [`install`] (the logger stays
+/// installed; records then take the other-threads path).
+pub fn uninstall() {
+    let _ = BACKEND.try_with(|b| b.borrow_mut().take());
+    let _ = DEBUG.try_with(|d| d.set(false));
+}
+
+/// Sets the runner used for records logged on threads without an installed backend (`None`
+/// drops them). `juju-log` missing from `PATH` is ignored silently on that path.
+pub fn set_other_threads_runner(runner: Option<Box<dyn ToolRunner + Send>>) {
+    OTHER_THREADS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .runner = runner;
+}
+
+/// Starts capturing the records logged on this thread, installing the global logger if needed.
+/// Records are captured in addition to being sent to Juju.
+pub fn capture() -> Result<LogCapture, SetLoggerError> {
+    ensure_logger()?;
+    let buffer = Rc::new(RefCell::new(Vec::new()));
+    CAPTURES.with(|c| c.borrow_mut().push(buffer.clone()));
+    Ok(LogCapture { buffer })
+}
+
+/// Formats a record for stderr like Python's `'%(asctime)s %(levelname)-8s %(message)s'`.
+pub fn format_stderr_line(level: Level, message: &str, at: SystemTime) -> String {
+    let since = at.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = since.as_secs();
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (year, month, day) = civil_from_days(days as i64);
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02},{:03} {:<8} {message}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        since.subsec_millis(),
+        level_name(level)
+    );
+    out
+}
+
+/// Days since 1970-01-01 → (year, month, day) in the proleptic Gregorian calendar.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+fn write_stderr(line: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{line}");
+}
+
+impl Log for JujuLogger {
+    fn enabled(&self, _metadata: &Metadata<'_>) -> bool {
+        true
+    }
+
+    fn log(&self, record: &Record<'_>) {
+        let level = record.level();
+        let message = record.args().to_string();
+        let _ = CAPTURES.try_with(|c| {
+            if let Ok(captures) = c.try_borrow() {
+                for buffer in captures.iter() {
+                    if let Ok(mut buffer) = buffer.try_borrow_mut() {
+                        buffer.push(CapturedRecord {
+                            level,
+                            level_name: level_name(level),
+                            target: record.target().to_string(),
+                            message: message.clone(),
+                        });
+                    }
+                }
+            }
+        });
+        let reentered = SENDING.try_with(|s| s.replace(true)).unwrap_or(true);
+        if reentered {
+            // Logged while sending a record (or during thread teardown): stderr only.
+            write_stderr(&format_stderr_line(level, &message, SystemTime::now()));
+            return;
+        }
+        let backend = BACKEND
+            .try_with(|b| b.try_borrow().ok().and_then(|b| b.clone()))
+            .ok()
+            .flatten();
+        match backend {
+            Some(backend) => {
+                if let Err(err) = backend.juju_log(level_name(level), &message) {
+                    write_stderr(&format!("juju-log failed: {err}"));
+                }
+                if DEBUG.try_with(Cell::get).unwrap_or(false) {
+                    write_stderr(&format_stderr_line(level, &message, SystemTime::now()));
+                }
+            }
+            None => send_from_other_thread(level, &message),
+        }
+        let _ = SENDING.try_with(|s| s.set(false));
+    }
+
+    fn flush(&self) {}
+}
+
+fn send_from_other_thread(level: Level, message: &str) {
+    let other = OTHER_THREADS.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(runner) = &other.runner {
+        for args in juju_log_args(level_name(level), message) {
+            match runner.run("juju-log", &args, None) {
+                Ok(out) if out.success() => {}
+                Ok(out) => {
+                    write_stderr(&format!(
+                        "juju-log failed ({:?}): {}",
+                        out.code,
+                        String::from_utf8_lossy(&out.stderr).trim_end()
+                    ));
+                    break;
+                }
+                Err(RunError::NotFound(_)) => break,
+                Err(err) => {
+                    write_stderr(&format!("juju-log failed: {err}"));
+                    break;
+                }
+            }
+        }
+    }
+    if other.debug {
+        write_stderr(&format_stderr_line(level, message, SystemTime::now()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn stderr_format() {
+        let at = UNIX_EPOCH + Duration::from_millis(1_704_110_400_123); // 2024-01-01 12:00:00.123 UTC
+        assert_eq!(
+            format_stderr_line(Level::Warn, "hello", at),
+            "2024-01-01 12:00:00,123 WARNING  hello"
+        );
+        assert_eq!(
+            format_stderr_line(Level::Info, "x", UNIX_EPOCH),
+            "1970-01-01 00:00:00,000 INFO     x"
+        );
+        let leap = UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
+        assert!(format_stderr_line(Level::Error, "", leap)
+            .starts_with("2000-02-29 00:00:00,000 ERROR   "));
+    }
+}

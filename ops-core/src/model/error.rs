@@ -1,0 +1,50 @@
+//! Errors of the model.
+
+use crate::hooktools::HookToolError;
+
+/// Errors from the model: a hook tool failed, or an operation Juju would refuse (ops checks the
+/// same things before calling Juju).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ModelError {
+    /// A hook tool failed or printed something unexpected.
+    #[error(transparent)]
+    HookTool(#[from] HookToolError),
+    /// Reading or writing a databag this unit may not (ops' `RelationDataAccessError`).
+    #[error("{0}")]
+    RelationDataAccess(String),
+    /// A typed databag does not fit the data.
+    #[error(transparent)]
+    Databag(#[from] crate::databag::DatabagError),
+    /// More relations than expected on an endpoint (ops' `TooManyRelatedAppsError`).
+    #[error("Too many remote applications on {relation} ({count} > {max})")]
+    TooManyRelatedApps {
+        /// The endpoint.
+        relation: String,
+        /// How many there are.
+        count: usize,
+        /// How many were expected.
+        max: usize,
+    },
+    /// The config from `config-get` does not fit the typed config.
+    #[error("the charm config does not match config.yaml: {0}")]
+    Config(String),
+    /// Something the metadata does not declare (relation, storage, container, resource).
+    #[error("{0}")]
+    NotFound(String),
+    /// An invalid request (e.g. a non-leader setting the application status).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl ModelError {
+    /// Whether Juju said the relation does not exist.
+    pub fn is_relation_not_found(&self) -> bool {
+        matches!(self, ModelError::HookTool(e) if e.is_relation_not_found())
+    }
+
+    /// Whether Juju said the secret does not exist (or is not visible to this unit).
+    pub fn is_secret_not_found(&self) -> bool {
+        matches!(self, ModelError::HookTool(e) if e.is_secret_not_found())
+    }
+}

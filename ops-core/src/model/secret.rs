@@ -1,0 +1,213 @@
+//! Juju secrets.
+
+use super::{Model, ModelError, Relation, SecretInfo, SecretOptions, SecretOwner, Unit};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+/// A secret's content: keys to values.
+pub type SecretContent = BTreeMap<String, String>;
+
+/// A secret, by id and/or label. Content is fetched only when asked for.
+#[derive(Clone)]
+pub struct Secret {
+    model: Model,
+    id: RefCell<Option<String>>,
+    label: Option<String>,
+    content: RefCell<Option<SecretContent>>,
+}
+
+impl std::fmt::Debug for Secret {
+    // Never shows the content.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Secret")
+            .field("id", &self.id.borrow())
+            .field("label", &self.label)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `abc` → `secret:abc`, as ops canonicalises ids.
+fn canonical(id: &str) -> String {
+    let id = id.trim();
+    if id.starts_with("secret:") {
+        id.to_string()
+    } else {
+        format!("secret:{id}")
+    }
+}
+
+pub(super) fn get_secret(
+    model: &Model,
+    id: Option<&str>,
+    label: Option<&str>,
+) -> Result<Secret, ModelError> {
+    if id.is_none() && label.is_none() {
+        return Err(ModelError::Invalid(
+            "get_secret needs an id or a label".into(),
+        ));
+    }
+    let id = id.map(canonical);
+    match model
+        .backend()
+        .secret_get(id.as_deref(), label, false, false)
+    {
+        Ok(content) => Ok(Secret::new(
+            model.clone(),
+            id,
+            label.map(str::to_string),
+            Some(content),
+        )),
+        Err(_) => {
+            // As ops: a unit that cannot read the content may still be its owner.
+            let info = model.backend().secret_info_get(id.as_deref(), label)?;
+            Ok(Secret::new(
+                model.clone(),
+                Some(info.id.clone()),
+                info.label.clone(),
+                None,
+            ))
+        }
+    }
+}
+
+pub(super) fn add_secret(
+    model: &Model,
+    content: &SecretContent,
+    options: &SecretOptions,
+    owner: SecretOwner,
+) -> Result<Secret, ModelError> {
+    let id = model.backend().secret_add(content, options, Some(owner))?;
+    Ok(Secret::new(
+        model.clone(),
+        Some(id),
+        options.label.clone(),
+        Some(content.clone()),
+    ))
+}
+
+impl Secret {
+    pub(crate) fn new(
+        model: Model,
+        id: Option<String>,
+        label: Option<String>,
+        content: Option<SecretContent>,
+    ) -> Self {
+        Secret {
+            model,
+            id: RefCell::new(id.map(|i| canonical(&i))),
+            label,
+            content: RefCell::new(content),
+        }
+    }
+
+    /// The secret's id (`secret:...`), if known.
+    pub fn id(&self) -> Option<String> {
+        self.id.borrow().clone()
+    }
+
+    /// The label it was looked up or created with.
+    pub fn label(&self) -> Option<&str> {
+        self.label.as_deref()
+    }
+
+    /// The id, looked up by label (`secret-info-get`) when only the label is known.
+    fn resolved_id(&self) -> Result<String, ModelError> {
+        if let Some(id) = self.id() {
+            return Ok(id);
+        }
+        let info = self.get_info()?;
+        *self.id.borrow_mut() = Some(info.id.clone());
+        Ok(info.id)
+    }
+
+    /// The content (cached; `refresh` moves this consumer to the latest revision).
+    pub fn get_content(&self, refresh: bool) -> Result<SecretContent, ModelError> {
+        if !refresh {
+            if let Some(c) = self.content.borrow().as_ref() {
+                return Ok(c.clone());
+            }
+        }
+        let id = self.id();
+        let c = self.model.backend().secret_get(
+            id.as_deref(),
+            self.label.as_deref(),
+            refresh,
+            false,
+        )?;
+        *self.content.borrow_mut() = Some(c.clone());
+        Ok(c)
+    }
+
+    /// The latest revision's content, without tracking it (`--peek`, not cached).
+    pub fn peek_content(&self) -> Result<SecretContent, ModelError> {
+        let id = self.id();
+        Ok(self
+            .model
+            .backend()
+            .secret_get(id.as_deref(), self.label.as_deref(), false, true)?)
+    }
+
+    /// The secret's metadata (owners only; `secret-info-get`).
+    pub fn get_info(&self) -> Result<SecretInfo, ModelError> {
+        let id = self.id();
+        Ok(self.model.backend().secret_info_get(
+            id.as_deref(),
+            if id.is_none() {
+                self.label.as_deref()
+            } else {
+                None
+            },
+        )?)
+    }
+
+    /// Set new content: a new revision (`secret-set`).
+    pub fn set_content(&self, content: &SecretContent) -> Result<(), ModelError> {
+        let id = self.resolved_id()?;
+        self.model
+            .backend()
+            .secret_set(&id, Some(content), &SecretOptions::default())?;
+        *self.content.borrow_mut() = None;
+        Ok(())
+    }
+
+    /// Change the label, description, expiry or rotation policy.
+    pub fn set_info(&self, options: &SecretOptions) -> Result<(), ModelError> {
+        if options == &SecretOptions::default() {
+            return Err(ModelError::Invalid(
+                "must provide a label, description, expiration, or rotation policy".into(),
+            ));
+        }
+        let id = self.resolved_id()?;
+        Ok(self.model.backend().secret_set(&id, None, options)?)
+    }
+
+    /// Let the remote side of `relation` (or only `unit`) read the secret.
+    pub fn grant(&self, relation: &Relation, unit: Option<&Unit>) -> Result<(), ModelError> {
+        let id = self.resolved_id()?;
+        Ok(self
+            .model
+            .backend()
+            .secret_grant(&id, relation.id(), unit.map(Unit::name))?)
+    }
+
+    /// Take a grant back.
+    pub fn revoke(&self, relation: &Relation, unit: Option<&Unit>) -> Result<(), ModelError> {
+        let id = self.resolved_id()?;
+        Ok(self
+            .model
+            .backend()
+            .secret_revoke(&id, relation.id(), unit.map(Unit::name))?)
+    }
+
+    /// Remove one revision.
+    pub fn remove_revision(&self, revision: u64) -> Result<(), ModelError> {
+        let id = self.resolved_id()?;
+        Ok(self.model.backend().secret_remove(&id, Some(revision))?)
+    }
+
+    /// Remove the secret (every revision).
+    pub fn remove_all_revisions(&self) -> Result<(), ModelError> {
+        let id = self.resolved_id()?;
+        Ok(self.model.backend().secret_remove(&id, None)?)
+    }
+}

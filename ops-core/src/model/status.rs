@@ -1,0 +1,95 @@
+//! Unit and application statuses.
+
+/// A workload status, as set with `status-set`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// `active`: ready and serving.
+    Active(String),
+    /// `blocked`: needs a human to act.
+    Blocked(String),
+    /// `maintenance`: busy with something that does not need a human.
+    Maintenance(String),
+    /// `waiting`: waiting for something outside the unit.
+    Waiting(String),
+    /// `unknown`: no status set yet (Juju's initial status).
+    Unknown,
+    /// `error`: a hook failed (set by Juju, never by a charm).
+    Error(String),
+}
+
+impl Status {
+    /// `active` with a message.
+    pub fn active(message: impl Into<String>) -> Self {
+        Status::Active(message.into())
+    }
+
+    /// `blocked` with a message.
+    pub fn blocked(message: impl Into<String>) -> Self {
+        Status::Blocked(message.into())
+    }
+
+    /// `maintenance` with a message.
+    pub fn maintenance(message: impl Into<String>) -> Self {
+        Status::Maintenance(message.into())
+    }
+
+    /// `waiting` with a message.
+    pub fn waiting(message: impl Into<String>) -> Self {
+        Status::Waiting(message.into())
+    }
+
+    /// Juju's name of the status.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Status::Active(_) => "active",
+            Status::Blocked(_) => "blocked",
+            Status::Maintenance(_) => "maintenance",
+            Status::Waiting(_) => "waiting",
+            Status::Unknown => "unknown",
+            Status::Error(_) => "error",
+        }
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        match self {
+            Status::Active(m)
+            | Status::Blocked(m)
+            | Status::Maintenance(m)
+            | Status::Waiting(m)
+            | Status::Error(m) => m,
+            Status::Unknown => "",
+        }
+    }
+
+    /// Build from Juju's name and a message (`None` for a name Juju does not define).
+    pub fn from_name(name: &str, message: impl Into<String>) -> Option<Self> {
+        let m = message.into();
+        Some(match name {
+            "active" => Status::Active(m),
+            "blocked" => Status::Blocked(m),
+            "maintenance" => Status::Maintenance(m),
+            "waiting" => Status::Waiting(m),
+            "unknown" => Status::Unknown,
+            "error" => Status::Error(m),
+            _ => return None,
+        })
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.message().is_empty() {
+            write!(f, "{}", self.name())
+        } else {
+            write!(f, "{}: {}", self.name(), self.message())
+        }
+    }
+}
+
+impl Status {
+    /// From what `status-get` reported (a name Juju invents later reads as `unknown`).
+    pub fn from_info(info: &crate::hooktools::StatusInfo) -> Self {
+        Status::from_name(info.status.as_str(), info.message.clone()).unwrap_or(Status::Unknown)
+    }
+}

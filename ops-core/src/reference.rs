@@ -1,0 +1,200 @@
+//! # Reference of the macros
+//!
+//! Every example here is compiled and tested (`cargo test --doc`). The fixture charm they use,
+//! `ops-core/tests/fixtures/tiny`, declares a `db` relation (interface `pgsql`, limit 1), a `data`
+//! storage, config options `name` (string) and `port` (int), and a `greet` action with a required
+//! `who` param.
+//!
+//! ## `#[charm]`
+//!
+//! Goes on the charm's inherent `impl` block. It reads the charm's files at compile time, relative
+//! to the crate's directory (`CARGO_MANIFEST_DIR`):
+//!
+//! * without arguments: `metadata.yaml` (+ `config.yaml`, `actions.yaml` when present) or, when there
+//!   is no `metadata.yaml`, the unified `charmcraft.yaml`;
+//! * `dir = "path"`: the same, in another directory;
+//! * `metadata = "..."`, `config = "..."`, `actions = "..."`: explicit files;
+//! * `charmcraft = "..."`: an explicit unified file;
+//! * `module = name`: the name of the generated module (default: the charm's name in snake case,
+//!   `db-provider` → `db_provider`);
+//! * `storage = "auto" | "local" | "controller"`: where stored state lives (ops'
+//!   `use_juju_for_storage`); `auto` (the default) is ops' heuristic;
+//! * `crate = "::path"`: where `ops_core` is, if renamed.
+//!
+//! Cargo rebuilds the charm whenever one of the files read changes. Every problem in the files is a
+//! compile error naming `file:line:col`; all of them are reported in one build.
+//!
+//! It generates, in the module `<charm_name>`:
+//!
+//! * `META`: the metadata as a static (the runtime never parses YAML);
+//! * `Config`: one field per option, typed (`string`/`secret` → `String`, `int` → `i64`,
+//!   `float` → `f64`, `boolean` → `bool`), `Option<T>` when there is no default, documented from
+//!   `description`; `Config::default()` holds the defaults;
+//! * `relations::<Name>`, `storages::<Name>`, `containers::<Name>`, `resources::<Name>`: marker
+//!   types implementing [`crate::endpoints`] traits (name, role, interface, limit, scope...);
+//! * `actions::<Name>` and `actions::<Name>Params`: the params typed from the JSON schema
+//!   (`string`, `integer` → `i64`, `number` → `f64`, `boolean`, `array`, `object`), `Option<T>`
+//!   unless required or defaulted;
+//! * the [`crate::Charm`] impl: the dispatch table.
+//!
+//! ```
+//! # use ops_core::prelude::*;
+//! #[derive(Default, StoredState)]
+//! struct Tiny;
+//!
+//! #[charm(dir = "tests/fixtures/tiny")]
+//! impl Tiny {
+//!     #[on(config_changed)]
+//!     fn configure(&mut self, ctx: &mut Context<Self>, _e: &HookEvent) -> ops_core::Result<()> {
+//!         let port: i64 = ctx.config()?.port;
+//!         let db: Option<Relation> = ctx.relation::<tiny::relations::Db>()?;
+//!         let _ = (port, db);
+//!         Ok(())
+//!     }
+//! }
+//!
+//! use ops_core::endpoints::RelationEndpoint;
+//! assert_eq!(tiny::relations::Db::INTERFACE, "pgsql");
+//! assert_eq!(tiny::relations::Db::LIMIT, Some(1));
+//! assert_eq!(tiny::Config::default().port, 8080);
+//! assert_eq!(<Tiny as Charm>::HANDLERS[0].event, "config_changed");
+//! ```
+//!
+//! A file mistake is a compile error:
+//!
+//! ```compile_fail
+//! # use ops_core::prelude::*;
+//! # #[derive(Default, StoredState)] struct Tiny;
+//! #[charm(dir = "tests/fixtures/no-such-dir")]
+//! impl Tiny {}
+//! ```
+//!
+//! ## `#[on(event, ...)]`
+//!
+//! Marks a handler inside a `#[charm]` block. The events are Python ops' names: `install`,
+//! `start`, `stop`, `remove`, `update_status`, `config_changed`, `upgrade_charm`,
+//! `pre_series_upgrade`, `post_series_upgrade`, `leader_elected`, `leader_settings_changed`,
+//! `collect_metrics`, `secret_changed`, `secret_rotate`, `secret_remove`, `secret_expired`,
+//! `<relation>_relation_{created,joined,changed,departed,broken}`,
+//! `<storage>_storage_{attached,detaching}`, `<container>_pebble_ready`, `<action>_action`, and
+//! `custom(Type)` for a [`crate::CustomEvent`]. A handler may observe several events of the same
+//! event type; several handlers may observe one event (they run in declaration order).
+//!
+//! A handler is `fn(&mut self, ctx: &mut Context<Self>, event: &E)` returning `()` or
+//! `Result<(), impl Into<Box<dyn Error + Send + Sync>>>`, where `E` is:
+//!
+//! | events | `E` |
+//! |---|---|
+//! | install, start, config_changed, ... | [`crate::events::HookEvent`] |
+//! | collect_metrics | [`crate::events::CollectMetricsEvent`] |
+//! | relation events | [`crate::events::RelationEvent`] |
+//! | storage events | [`crate::events::StorageEvent`] |
+//! | pebble-ready | [`crate::events::PebbleReadyEvent`] |
+//! | secret events | [`crate::events::SecretEvent`] |
+//! | `<action>_action` | [`crate::events::ActionEvent`]`<<charm>::actions::<Action>Params>` |
+//! | `custom(T)` | [`crate::events::CustomEvent`]`<T>` |
+//!
+//! ```
+//! # use ops_core::prelude::*;
+//! # #[derive(Default, StoredState)] struct Tiny;
+//! #[charm(dir = "tests/fixtures/tiny")]
+//! impl Tiny {
+//!     #[on(db_relation_joined, db_relation_changed)]
+//!     fn db(&mut self, ctx: &mut Context<Self>, event: &RelationEvent) -> ops_core::Result<()> {
+//!         event.relation.local_unit_data().set("ready", "yes")?;
+//!         Ok(())
+//!     }
+//!
+//!     #[on(greet_action)]
+//!     fn greet(&mut self, _ctx: &mut Context<Self>, event: &ActionEvent<tiny::actions::GreetParams>) -> ops_core::Result<()> {
+//!         event.set_results(&serde_json::json!({"greeting": format!("hello {}", event.params.who)}))?;
+//!         Ok(())
+//!     }
+//! }
+//! ```
+//!
+//! An event the metadata does not define does not compile (with a "did you mean"):
+//!
+//! ```compile_fail
+//! # use ops_core::prelude::*;
+//! # #[derive(Default, StoredState)] struct Tiny;
+//! #[charm(dir = "tests/fixtures/tiny")]
+//! impl Tiny {
+//!     #[on(database_relation_changed)]
+//!     fn db(&mut self, _ctx: &mut Context<Self>, _e: &RelationEvent) {}
+//! }
+//! ```
+//!
+//! ## `#[derive(StoredState)]`
+//!
+//! The charm struct is its stored state: loaded before its first handler runs in a hook, saved at
+//! commit when it changed. A struct with fields is stored as JSON through serde (it must be
+//! `Default + Serialize + Deserialize`; use `#[serde(default)]` to add fields later); a struct
+//! without fields is stateless and never opens the database. `#[stored(key = "...")]` changes the
+//! key (default `<Type>/StoredStateData[_stored]`).
+//!
+//! ```
+//! use ops_core::StoredState as _;
+//! #[derive(Default, serde::Serialize, serde::Deserialize, ops_core::StoredState)]
+//! struct Counter { count: u32 }
+//! assert!(<Counter as ops_core::StoredState>::STATEFUL);
+//! assert_eq!(<Counter as ops_core::StoredState>::KEY, "Counter/StoredStateData[_stored]");
+//! ```
+//!
+//! ## `#[derive(RelationData)]`
+//!
+//! Each field is a databag key (`#[databag(rename = "key")]`, or `#[databag(rename_all =
+//! "kebab-case")]` on the struct). `String` values are stored as they are, other types as JSON
+//! (`#[databag(json)]` forces JSON for a `String`); `Option` fields may be absent. Unknown keys
+//! are ignored; a missing required key or a value that does not decode is a typed
+//! [`crate::databag::DatabagError`].
+//!
+//! ```
+//! use ops_core::databag::RelationData;
+//! use std::collections::BTreeMap;
+//!
+//! #[derive(Debug, PartialEq, ops_core::RelationData)]
+//! #[databag(rename_all = "kebab-case")]
+//! struct Credentials {
+//!     secret_id: String,
+//!     port: u16,
+//!     endpoints: Option<Vec<String>>,
+//! }
+//!
+//! let bag = BTreeMap::from([
+//!     ("secret-id".to_string(), "secret:abc".to_string()),
+//!     ("port".to_string(), "5432".to_string()),
+//!     ("other".to_string(), "ignored".to_string()),
+//! ]);
+//! let c = Credentials::from_databag(&bag).unwrap();
+//! assert_eq!(c, Credentials { secret_id: "secret:abc".into(), port: 5432, endpoints: None });
+//! assert!(Credentials::from_databag(&BTreeMap::new()).is_err());
+//! ```
+//!
+//! ## `#[derive(CustomEvent)]`
+//!
+//! A typed event emitted by charm code or a charm library with [`crate::Context::emit`], observed
+//! with `#[on(custom(Type))]`; it can be deferred like any event. Its handlers run right after the
+//! handler that emitted it returns.
+//!
+//! ```
+//! # use ops_core::prelude::*;
+//! #[derive(serde::Serialize, serde::Deserialize, ops_core::CustomEvent)]
+//! struct DatabaseReady { endpoint: String }
+//!
+//! # #[derive(Default, StoredState)] struct Tiny;
+//! #[charm(dir = "tests/fixtures/tiny")]
+//! impl Tiny {
+//!     #[on(db_relation_changed)]
+//!     fn db(&mut self, ctx: &mut Context<Self>, _e: &RelationEvent) -> ops_core::Result<()> {
+//!         ctx.emit(&DatabaseReady { endpoint: "10.0.0.1:5432".into() })?;
+//!         Ok(())
+//!     }
+//!
+//!     #[on(custom(DatabaseReady))]
+//!     fn ready(&mut self, ctx: &mut Context<Self>, event: &CustomEvent<DatabaseReady>) -> ops_core::Result<()> {
+//!         ctx.unit().set_status(Status::active(format!("using {}", event.endpoint)))?;
+//!         Ok(())
+//!     }
+//! }
+//! ```

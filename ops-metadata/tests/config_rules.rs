@@ -1,0 +1,292 @@
+//! One test per `config.yaml` rule: the exact message and `line:column` of each error.
+#![cfg(feature = "parse")]
+
+mod common;
+
+use common::{assert_config_error, assert_errors, config_errors};
+use ops_metadata::{parse_config_str, ConfigType, ConfigValue};
+
+const TYPES: &str = "string, int, float, boolean, secret";
+
+#[test]
+fn options_are_read_with_typed_defaults() {
+    let yaml = "\
+options:
+  name: {type: string, default: app, description: The name.}
+  port: {type: int, default: -80}
+  ratio: {type: float, default: 2}
+  scale: {type: float, default: 0.5}
+  debug: {type: boolean, default: true}
+  password: {type: secret, default: 'secret:abc'}
+  empty: {type: string, default: ''}
+  unset: {type: int, default: null}
+  bare: {type: boolean}
+";
+    let options = match parse_config_str(yaml) {
+        Ok(options) => options,
+        Err(e) => panic!("{e}"),
+    };
+    let summary: Vec<(&str, ConfigType, Option<ConfigValue>, &str)> = options
+        .iter()
+        .map(|o| {
+            (
+                o.name.as_ref(),
+                o.kind,
+                o.default.clone(),
+                o.description.as_ref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                "name",
+                ConfigType::String,
+                Some(ConfigValue::String("app".into())),
+                "The name."
+            ),
+            ("port", ConfigType::Int, Some(ConfigValue::Int(-80)), ""),
+            (
+                "ratio",
+                ConfigType::Float,
+                Some(ConfigValue::Float(2.0)),
+                ""
+            ),
+            (
+                "scale",
+                ConfigType::Float,
+                Some(ConfigValue::Float(0.5)),
+                ""
+            ),
+            (
+                "debug",
+                ConfigType::Boolean,
+                Some(ConfigValue::Boolean(true)),
+                ""
+            ),
+            (
+                "password",
+                ConfigType::Secret,
+                Some(ConfigValue::String("secret:abc".into())),
+                ""
+            ),
+            (
+                "empty",
+                ConfigType::String,
+                Some(ConfigValue::String("".into())),
+                ""
+            ),
+            ("unset", ConfigType::Int, None, ""),
+            ("bare", ConfigType::Boolean, None, ""),
+        ]
+    );
+}
+
+#[test]
+fn an_empty_file_or_section_has_no_options() {
+    assert_eq!(parse_config_str("").map(|o| o.len()), Ok(0));
+    assert_eq!(parse_config_str("options:\n").map(|o| o.len()), Ok(0));
+    assert_eq!(parse_config_str("options: {}\n").map(|o| o.len()), Ok(0));
+}
+
+#[test]
+fn only_options_is_allowed_at_the_top_level() {
+    assert_config_error(
+        "options: {}\nport: {type: int}\n",
+        "unknown key `port` in the top level of `config.yaml` (expected one of: options)",
+        2,
+        1,
+    );
+    assert_config_error(
+        "- options\n",
+        "the top level of `config.yaml` must be a mapping, found a list",
+        1,
+        1,
+    );
+    assert_config_error(
+        "options: [port]\n",
+        "`options` must be a mapping, found a list",
+        1,
+        10,
+    );
+}
+
+#[test]
+fn an_option_must_be_a_mapping() {
+    assert_config_error(
+        "options:\n  port: int\n",
+        "`options.port` must be a mapping, found a string",
+        2,
+        9,
+    );
+}
+
+#[test]
+fn an_option_needs_a_type() {
+    let errors = config_errors("options:\n  port:\n    default: 1\n");
+    assert_errors(
+        &errors,
+        &[(
+            &format!("config option `port` has no `type` (expected one of: {TYPES})"),
+            2,
+            3,
+        )],
+    );
+    assert_eq!(errors.errors()[0].key_path, ["options", "port", "type"]);
+}
+
+#[test]
+fn an_option_type_must_be_known() {
+    assert_config_error(
+        "options:\n  port:\n    type: integer\n",
+        &format!("config option `port` has unknown type `integer` (expected one of: {TYPES})"),
+        3,
+        11,
+    );
+    assert_config_error(
+        "options:\n  port:\n    type: [int]\n",
+        "`options.port.type` must be a string, found a list",
+        3,
+        11,
+    );
+}
+
+#[test]
+fn defaults_must_match_the_type() {
+    let yaml = "\
+options:
+  a:
+    type: int
+    default: '8080'
+  b:
+    type: int
+    default: 1.5
+  c:
+    type: float
+    default: fast
+  d:
+    type: boolean
+    default: yes
+  e:
+    type: string
+    default: 5
+  f:
+    type: secret
+    default: [x]
+  g:
+    type: int
+    default: 18446744073709551615
+";
+    let message = |name: &str, kind: &str, expected: &str, found: &str| {
+        format!(
+            "the default of config option `{name}` (type `{kind}`) must be {expected}, found \
+             {found}"
+        )
+    };
+    assert_errors(
+        &config_errors(yaml),
+        &[
+            (&message("a", "int", "an integer", "a string"), 4, 14),
+            (&message("b", "int", "an integer", "a float"), 7, 14),
+            (&message("c", "float", "a number", "a string"), 10, 14),
+            (
+                &message("d", "boolean", "a boolean (`true` or `false`)", "a string"),
+                13,
+                14,
+            ),
+            (&message("e", "string", "a string", "an integer"), 16, 14),
+            (
+                &message("f", "secret", "a string (a secret URI)", "a list"),
+                19,
+                14,
+            ),
+            (
+                &message("g", "int", "an integer", "an integer out of range"),
+                22,
+                14,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn unknown_option_keys_are_errors() {
+    let errors = config_errors("options:\n  port:\n    type: int\n    defualt: 1\n");
+    assert_errors(
+        &errors,
+        &[(
+            "unknown key `defualt` in `options.port` (expected one of: type, default, \
+             description)",
+            4,
+            5,
+        )],
+    );
+    assert_eq!(errors.errors()[0].key_path, ["options", "port", "defualt"]);
+}
+
+#[test]
+fn option_names_are_lowercase_identifiers() {
+    let invalid = |name: &str| {
+        format!(
+            "invalid config option name `{name}`: use lowercase letters, digits, `-` and `_`, \
+             starting with a letter"
+        )
+    };
+    let yaml = "\
+options:
+  Port: {type: int}
+  log level: {type: string}
+  ok-name_2: {type: string}
+";
+    assert_errors(
+        &config_errors(yaml),
+        &[(&invalid("Port"), 2, 3), (&invalid("log level"), 3, 3)],
+    );
+}
+
+#[test]
+fn a_description_must_be_a_string() {
+    assert_config_error(
+        "options:\n  port:\n    type: int\n    description: [a]\n",
+        "`options.port.description` must be a string, found a list",
+        4,
+        18,
+    );
+}
+
+#[test]
+fn every_config_error_is_reported() {
+    let yaml = "\
+options:
+  a: {type: int, default: x}
+  b: {default: 1}
+  c: {type: text}
+  d: {type: string, extra: 1}
+";
+    assert_errors(
+        &config_errors(yaml),
+        &[
+            (
+                "the default of config option `a` (type `int`) must be an integer, found a string",
+                2,
+                27,
+            ),
+            (
+                &format!("config option `b` has no `type` (expected one of: {TYPES})"),
+                3,
+                3,
+            ),
+            (
+                &format!("config option `c` has unknown type `text` (expected one of: {TYPES})"),
+                4,
+                13,
+            ),
+            (
+                "unknown key `extra` in `options.d` (expected one of: type, default, description)",
+                5,
+                21,
+            ),
+        ],
+    );
+}
