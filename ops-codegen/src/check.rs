@@ -3,7 +3,9 @@
 use crate::attrs::{did_you_mean, OnTarget};
 use crate::errors::Errors;
 use crate::handlers::HandlerDef;
-use ops_metadata::{CharmMeta, EventKind, EventMeta};
+use ops_metadata::{
+    CharmMeta, EventKind, EventMeta, RELATION_EVENT_SUFFIXES, STORAGE_EVENT_SUFFIXES,
+};
 use proc_macro2::Span;
 use syn::Ident;
 
@@ -103,7 +105,19 @@ fn unknown_event_message(name: &Ident, meta: &CharmMeta, events: &[EventMeta]) -
             break;
         }
     }
-    if let Some(s) = did_you_mean(&n, events.iter().map(|e| e.name.as_str())) {
+    // A name of a relation, storage, container or action event is compared with the events of that
+    // kind only (`database_relation_changed`: `db_relation_changed`, not `data_storage_detaching`).
+    let suffix = RELATION_EVENT_SUFFIXES
+        .iter()
+        .chain(STORAGE_EVENT_SUFFIXES)
+        .map(|(suffix, _)| *suffix)
+        .chain(["_pebble_ready", "_action"])
+        .find(|suffix| n.ends_with(suffix));
+    let candidates = events
+        .iter()
+        .map(|e| e.name.as_str())
+        .filter(|c| suffix.is_none_or(|suffix| c.ends_with(suffix)));
+    if let Some(s) = did_you_mean(&n, candidates) {
         msg.push_str(&format!("\n  help: did you mean `{s}`?"));
     }
     msg

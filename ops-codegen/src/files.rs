@@ -3,7 +3,7 @@
 use crate::attrs::{CharmArgs, PathArg};
 use crate::errors::Errors;
 use ops_metadata::parse::{parse_separate, parse_unified, CharmFiles, SourceFile};
-use ops_metadata::CharmMeta;
+use ops_metadata::{CharmMeta, MetaError};
 use proc_macro2::Span;
 use std::path::{Path, PathBuf};
 
@@ -50,6 +50,28 @@ fn read(path: &Path, shown_from: &Path, span: Span, errors: &mut Errors) -> Opti
             );
             None
         }
+    }
+}
+
+/// An error of `CharmFiles::discover`, which names files by their full paths: shown relative to the
+/// crate's directory as every other error is, with its `file:line:col` when it points into a file
+/// (a stray `metadata.yaml`, invalid YAML in `charmcraft.yaml`).
+fn discovery_error(e: &MetaError, base: &Path) -> String {
+    let base_shown = base.display().to_string();
+    let message = e
+        .message
+        .replace(&format!("{base_shown}{}", std::path::MAIN_SEPARATOR), "")
+        .replace(&format!("`{base_shown}`"), "the crate's directory");
+    if e.file.is_file() {
+        let file = e.file.strip_prefix(base).unwrap_or(&e.file);
+        format!(
+            "#[charm] {message}\n --> {}:{}:{}",
+            file.display(),
+            e.line,
+            e.column
+        )
+    } else {
+        format!("#[charm] {message}")
     }
 }
 
@@ -120,7 +142,7 @@ pub fn load_from(
                 }
                 Err(errs) => {
                     for e in errs.0 {
-                        errors.error(dir_span, format!("#[charm] {}", e.message));
+                        errors.error(dir_span, discovery_error(&e, base));
                     }
                     return None;
                 }

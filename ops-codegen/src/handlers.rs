@@ -49,23 +49,25 @@ pub fn collect(imp: &mut ItemImpl, errors: &mut Errors) -> Vec<HandlerDef> {
         }
         let sig = &f.sig;
         let name = &sig.ident;
+        let message = |what: &str| {
+            format!("handler `{name}` {what}; a handler has the signature {EXPECTED_SIGNATURE}")
+        };
         let bad = |errors: &mut Errors, span: proc_macro2::Span, what: &str| {
-            errors.error(
-                span,
-                format!(
-                    "handler `{name}` {what}; a handler has the signature {EXPECTED_SIGNATURE}"
-                ),
-            );
+            errors.error(span, message(what));
+        };
+        // Spanning every token of `tokens` (a `Span` alone is only its first token on stable).
+        let bad_tokens = |errors: &mut Errors, tokens: &dyn quote::ToTokens, what: &str| {
+            errors.spanned(tokens, message(what));
         };
         if let Some(a) = &sig.asyncness {
             bad(errors, a.span(), "cannot be `async`");
         }
         if !sig.generics.params.is_empty() {
-            bad(errors, sig.generics.span(), "cannot be generic");
+            bad_tokens(errors, &sig.generics, "cannot be generic");
         }
-        let mut inputs = sig.inputs.iter();
+        let mut inputs = sig.inputs.iter().peekable();
         let mut mut_self = true;
-        match inputs.next() {
+        match inputs.peek() {
             Some(FnArg::Receiver(r)) => {
                 if r.reference.is_none() {
                     bad(
@@ -75,7 +77,9 @@ pub fn collect(imp: &mut ItemImpl, errors: &mut Errors) -> Vec<HandlerDef> {
                     );
                 }
                 mut_self = r.mutability.is_some();
+                inputs.next();
             }
+            // No receiver: the parameters are still checked as the context and the event.
             _ => bad(
                 errors,
                 sig.ident.span(),
@@ -90,9 +94,9 @@ pub fn collect(imp: &mut ItemImpl, errors: &mut Errors) -> Vec<HandlerDef> {
             (Some(FnArg::Typed(c)), Some(FnArg::Typed(e))) => {
                 match &*c.ty {
                     Type::Reference(r) if r.mutability.is_some() => {}
-                    other => bad(
+                    other => bad_tokens(
                         errors,
-                        other.span(),
+                        other,
                         "must take the context as `&mut Context<Self>`",
                     ),
                 }
@@ -100,9 +104,9 @@ pub fn collect(imp: &mut ItemImpl, errors: &mut Errors) -> Vec<HandlerDef> {
                     Type::Reference(r) if r.mutability.is_none() => {
                         event_ty = Some((*r.elem).clone());
                     }
-                    other => bad(
+                    other => bad_tokens(
                         errors,
-                        other.span(),
+                        other,
                         "must take its event by shared reference (`&EventType`)",
                     ),
                 }
@@ -114,7 +118,7 @@ pub fn collect(imp: &mut ItemImpl, errors: &mut Errors) -> Vec<HandlerDef> {
             ),
         }
         if let Some(first) = extra.first() {
-            bad(errors, first.span(), "takes too many parameters");
+            bad_tokens(errors, first, "takes too many parameters");
         }
         if targets.is_empty() {
             continue;

@@ -30,6 +30,9 @@ use std::rc::Rc;
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// The `log` target of the framework's own records (`ops_core::...`).
+pub const FRAMEWORK_TARGET: &str = "ops_core";
+
 use log::{Level, LevelFilter, Log, Metadata, Record, SetLoggerError};
 
 use crate::hooktools::{juju_log_args, Backend, ProcessRunner, RunError, ToolRunner};
@@ -234,6 +237,20 @@ impl Log for JujuLogger {
                 }
             }
         });
+        // The framework's own DEBUG messages ("Emitting Juju event ...") reach juju-log only when
+        // JUJU_DEBUG is set: each juju-log call is a process spawn on the hook's hot path, and
+        // Juju's default logging config drops DEBUG anyway. The charm's own records always go.
+        if level >= log::Level::Debug
+            && record.target().starts_with(FRAMEWORK_TARGET)
+            && !DEBUG.try_with(Cell::get).unwrap_or(false)
+        {
+            return;
+        }
+        // The state database's internals (sled logs every page write at DEBUG) are not the
+        // charm's business: only its warnings and errors are forwarded.
+        if level > log::Level::Warn && record.target().starts_with("sled") {
+            return;
+        }
         let reentered = SENDING.try_with(|s| s.replace(true)).unwrap_or(true);
         if reentered {
             // Logged while sending a record (or during thread teardown): stderr only.

@@ -33,6 +33,9 @@ pub fn charm_with(
         attr.span()
     };
     let args = CharmArgs::parse(attr, &mut errors);
+    // With a mistaken argument (a misspelt `dir`...), loading files would only add errors about
+    // the wrong files.
+    let args_ok = errors.is_empty();
     let mut imp: ItemImpl = match syn::parse2(item.clone()) {
         Ok(i) => i,
         Err(_) => {
@@ -64,6 +67,9 @@ pub fn charm_with(
         .map(|p| p.to_token_stream())
         .unwrap_or_else(|| quote!(::ops_core));
 
+    if !args_ok {
+        return fallback(&imp, &krate, errors);
+    }
     let loaded = match dir {
         Some(d) => files::load_from(d, &args, attr_span, &mut errors),
         None => files::load(&args, attr_span, &mut errors),
@@ -72,9 +78,6 @@ pub fn charm_with(
         return fallback(&imp, &krate, errors);
     };
     let bindings = bind(&handlers, &loaded.meta, &mut errors);
-    if !errors.is_empty() {
-        return fallback(&imp, &krate, errors);
-    }
     let module = args
         .module
         .clone()
@@ -84,7 +87,11 @@ pub fn charm_with(
         Some("controller") => quote!(#krate::StorageChoice::Controller),
         _ => quote!(#krate::StorageChoice::Auto),
     };
-    generate(&imp, &krate, &module, &loaded, &bindings, storage)
+    // With valid metadata, the generated items are emitted even when some handlers are wrong, so
+    // the only errors the user sees are the real ones (no cascade from a missing `Config`).
+    let mut out = errors.to_compile_errors();
+    out.extend(generate(&imp, &krate, &module, &loaded, &bindings, storage));
+    out
 }
 
 /// On error: the impl block without its `#[on]` attributes, every error, and a stub `Charm` impl so
