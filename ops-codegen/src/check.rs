@@ -2,6 +2,8 @@
 
 use crate::attrs::{did_you_mean, OnTarget};
 use crate::errors::Errors;
+use crate::expand::items::params_ident;
+use crate::expand::names::{field_ident, type_ident};
 use crate::handlers::HandlerDef;
 use ops_metadata::{
     CharmMeta, EventKind, EventMeta, RELATION_EVENT_SUFFIXES, STORAGE_EVENT_SUFFIXES,
@@ -165,6 +167,109 @@ pub fn bind(handlers: &[HandlerDef], meta: &CharmMeta, errors: &mut Errors) -> V
         }
     }
     out
+}
+
+/// Report metadata names that become the same Rust name in the generated items (config options
+/// `log-level` and `log_level` would both be the field `Config::log_level`), which rustc would
+/// otherwise report as a cascade of errors inside the macro's output.
+pub fn generated_names(meta: &CharmMeta, span: Span, errors: &mut Errors) {
+    let mut report = |entries: Vec<(String, String)>, what: &str, place: &str| {
+        let mut seen: Vec<(String, String)> = Vec::new();
+        for (rust, from) in entries {
+            match seen.iter().find(|(r, _)| *r == rust) {
+                Some((_, first)) => errors.error(
+                    span,
+                    format!(
+                        "{first} and {from} both become the {what} `{place}{rust}` in the code \
+                         #[charm] generates: rename one of them"
+                    ),
+                ),
+                None => seen.push((rust, from)),
+            }
+        }
+    };
+    report(
+        meta.config
+            .iter()
+            .map(|o| {
+                (
+                    field_ident(&o.name).to_string(),
+                    format!("config option `{}`", o.name),
+                )
+            })
+            .collect(),
+        "field",
+        "Config::",
+    );
+    for a in meta.actions.iter() {
+        report(
+            a.params
+                .iter()
+                .map(|p| {
+                    (
+                        field_ident(&p.name).to_string(),
+                        format!("param `{}` of action `{}`", p.name, a.name),
+                    )
+                })
+                .collect(),
+            "field",
+            &format!("actions::{}::", params_ident(a)),
+        );
+    }
+    let types = |kind: &str, names: Vec<&str>| -> Vec<(String, String)> {
+        names
+            .into_iter()
+            .map(|n| (type_ident(n, "").to_string(), format!("{kind} `{n}`")))
+            .collect()
+    };
+    report(
+        types(
+            "relation",
+            meta.relations.iter().map(|r| &*r.name).collect(),
+        ),
+        "type",
+        "relations::",
+    );
+    report(
+        types("storage", meta.storages.iter().map(|s| &*s.name).collect()),
+        "type",
+        "storages::",
+    );
+    report(
+        types(
+            "container",
+            meta.containers.iter().map(|c| &*c.name).collect(),
+        ),
+        "type",
+        "containers::",
+    );
+    report(
+        types(
+            "resource",
+            meta.resources.iter().map(|r| &*r.name).collect(),
+        ),
+        "type",
+        "resources::",
+    );
+    report(
+        meta.actions
+            .iter()
+            .flat_map(|a| {
+                [
+                    (
+                        type_ident(&a.name, "").to_string(),
+                        format!("action `{}`", a.name),
+                    ),
+                    (
+                        params_ident(a).to_string(),
+                        format!("the params of action `{}`", a.name),
+                    ),
+                ]
+            })
+            .collect(),
+        "type",
+        "actions::",
+    );
 }
 
 /// A readable name of what an event is attached to, for docs.

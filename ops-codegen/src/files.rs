@@ -13,6 +13,8 @@ pub struct Loaded {
     pub meta: CharmMeta,
     /// Absolute paths of the files read.
     pub files: Vec<PathBuf>,
+    /// Where errors about the files' content are reported (the path literal, else the attribute).
+    pub span: Span,
 }
 
 /// Where errors about the files are reported: the path literal if one was given, else the attribute.
@@ -176,7 +178,7 @@ pub fn load_from(
         }
     };
     match result {
-        (Ok(meta), _) => Some(Loaded { meta, files }),
+        (Ok(meta), span) => Some(Loaded { meta, files, span }),
         (Err(errs), span) => {
             for e in errs.0 {
                 errors.error(span, e.to_string());

@@ -16,6 +16,8 @@ pub struct HandlerDef {
     pub event_ty: Option<Type>,
     /// Whether the receiver is `&mut self` (else `&self`).
     pub mut_self: bool,
+    /// Whether the signature is right (else an error was reported and no code calls it).
+    pub signature_ok: bool,
 }
 
 /// The signature every handler must have, for messages.
@@ -47,6 +49,9 @@ pub fn collect(imp: &mut ItemImpl, errors: &mut Errors) -> Vec<HandlerDef> {
         if !found {
             continue;
         }
+        // The signature's problems are kept apart: a handler with a wrong signature is still
+        // checked against the metadata, but no dispatch code calls it (rustc would add errors).
+        let mut sig_errors = Errors::new();
         let sig = &f.sig;
         let name = &sig.ident;
         let message = |what: &str| {
@@ -60,10 +65,10 @@ pub fn collect(imp: &mut ItemImpl, errors: &mut Errors) -> Vec<HandlerDef> {
             errors.spanned(tokens, message(what));
         };
         if let Some(a) = &sig.asyncness {
-            bad(errors, a.span(), "cannot be `async`");
+            bad(&mut sig_errors, a.span(), "cannot be `async`");
         }
         if !sig.generics.params.is_empty() {
-            bad_tokens(errors, &sig.generics, "cannot be generic");
+            bad_tokens(&mut sig_errors, &sig.generics, "cannot be generic");
         }
         let mut inputs = sig.inputs.iter().peekable();
         let mut mut_self = true;
@@ -71,7 +76,7 @@ pub fn collect(imp: &mut ItemImpl, errors: &mut Errors) -> Vec<HandlerDef> {
             Some(FnArg::Receiver(r)) => {
                 if r.reference.is_none() {
                     bad(
-                        errors,
+                        &mut sig_errors,
                         r.span(),
                         "must take `&mut self` or `&self`, not `self`",
                     );
@@ -81,7 +86,7 @@ pub fn collect(imp: &mut ItemImpl, errors: &mut Errors) -> Vec<HandlerDef> {
             }
             // No receiver: the parameters are still checked as the context and the event.
             _ => bad(
-                errors,
+                &mut sig_errors,
                 sig.ident.span(),
                 "must be a method taking `&mut self`",
             ),
@@ -95,7 +100,7 @@ pub fn collect(imp: &mut ItemImpl, errors: &mut Errors) -> Vec<HandlerDef> {
                 match &*c.ty {
                     Type::Reference(r) if r.mutability.is_some() => {}
                     other => bad_tokens(
-                        errors,
+                        &mut sig_errors,
                         other,
                         "must take the context as `&mut Context<Self>`",
                     ),
@@ -105,20 +110,24 @@ pub fn collect(imp: &mut ItemImpl, errors: &mut Errors) -> Vec<HandlerDef> {
                         event_ty = Some((*r.elem).clone());
                     }
                     other => bad_tokens(
-                        errors,
+                        &mut sig_errors,
                         other,
                         "must take its event by shared reference (`&EventType`)",
                     ),
                 }
             }
             _ => bad(
-                errors,
+                &mut sig_errors,
                 sig.paren_token.span.join(),
                 "must take a context and an event",
             ),
         }
         if let Some(first) = extra.first() {
-            bad_tokens(errors, first, "takes too many parameters");
+            bad_tokens(&mut sig_errors, first, "takes too many parameters");
+        }
+        let signature_ok = sig_errors.is_empty();
+        if let Some(e) = sig_errors.combined() {
+            errors.push(e);
         }
         if targets.is_empty() {
             continue;
@@ -128,6 +137,7 @@ pub fn collect(imp: &mut ItemImpl, errors: &mut Errors) -> Vec<HandlerDef> {
             method: name.clone(),
             event_ty,
             mut_self,
+            signature_ok,
         });
     }
     handlers

@@ -5,7 +5,7 @@ pub mod meta;
 pub mod names;
 
 use crate::attrs::CharmArgs;
-use crate::check::{bind, Binding, Bound};
+use crate::check::{self, bind, Binding, Bound};
 use crate::errors::Errors;
 use crate::files;
 use crate::handlers;
@@ -77,7 +77,16 @@ pub fn charm_with(
     let Some(loaded) = loaded else {
         return fallback(&imp, &krate, errors);
     };
-    let bindings = bind(&handlers, &loaded.meta, &mut errors);
+    // Names that collide in the generated items: generating them would only add rustc errors.
+    let mut name_errors = Errors::new();
+    check::generated_names(&loaded.meta, loaded.span, &mut name_errors);
+    if let Some(e) = name_errors.combined() {
+        errors.push(e);
+        return fallback(&imp, &krate, errors);
+    }
+    let mut bindings = bind(&handlers, &loaded.meta, &mut errors);
+    // A handler with a wrong signature (already reported) is not called by the dispatch code.
+    bindings.retain(|b| b.handler.signature_ok);
     let module = args
         .module
         .clone()

@@ -1,0 +1,7 @@
+#[derive(ops_core::RelationData)]
+enum Endpoint {
+    Host(String),
+    Socket(String),
+}
+
+fn main() {}

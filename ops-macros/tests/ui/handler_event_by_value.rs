@@ -1,0 +1,12 @@
+use ops_core::prelude::*;
+
+#[derive(Default, StoredState)]
+struct MyCharm;
+
+#[charm(dir = "tests/ui/fixtures/good")]
+impl MyCharm {
+    #[on(install)]
+    fn install(&mut self, _ctx: &mut Context<Self>, _event: HookEvent) {}
+}
+
+fn main() {}
