@@ -180,10 +180,20 @@ pub struct HookReport {
 pub fn main<C: Charm>() -> ! {
     crate::panic::install_hook();
     let code = match HookSetup::from_process() {
-        Ok(setup) => match run::<C>(setup) {
-            Ok(_) => 0,
-            Err(e) => e.exit_code(),
-        },
+        Ok(setup) => {
+            let debug = setup.env.debug;
+            match run::<C>(setup) {
+                Ok(_) => 0,
+                Err(e) => {
+                    // Juju keeps a hook's stderr in its log: the error reaches it even when
+                    // juju-log does not work (with JUJU_DEBUG the logger already wrote it there).
+                    if !debug {
+                        eprintln!("ERROR {e}");
+                    }
+                    e.exit_code()
+                }
+            }
+        }
         Err(e) => {
             eprintln!("ERROR {e}");
             1
@@ -212,7 +222,24 @@ pub fn event_name_from_path(path: &Path) -> String {
 }
 
 /// Run one hook: the whole dispatch of ops' `main()`.
+///
+/// Every error ending the hook is logged once at ERROR through `juju-log` (as ops' excepthook
+/// logs any uncaught exception): handler errors when they happen, the others (environment,
+/// model, store...) here; a failing legacy hook is logged as a warning, as ops does.
 pub fn run<C: Charm>(setup: HookSetup) -> Result<HookReport, DispatchError> {
+    let result = run_hook::<C>(setup);
+    if let Err(e) = &result {
+        if !matches!(
+            e,
+            DispatchError::Handler(_) | DispatchError::LegacyHook { .. }
+        ) {
+            log::error!("Uncaught exception while in charm code:\n{e}");
+        }
+    }
+    result
+}
+
+fn run_hook<C: Charm>(setup: HookSetup) -> Result<HookReport, DispatchError> {
     let HookSetup {
         env,
         runner,
@@ -283,8 +310,13 @@ pub fn run<C: Charm>(setup: HookSetup) -> Result<HookReport, DispatchError> {
         .find(|e| e.name == event_name)
     {
         Some(meta_event) => {
-            let snapshot =
-                snapshot_from_env(&env, &event_name, meta_event.kind, meta_event.source)?;
+            let snapshot = snapshot_from_env(
+                &env,
+                hook.ctx.model(),
+                &event_name,
+                meta_event.kind,
+                meta_event.source,
+            )?;
             log::debug!(target: "ops_core", "Emitting Juju event {event_name}.");
             hook.emit(&mut state, snapshot)?;
         }
@@ -322,6 +354,7 @@ fn choose_store<C: Charm>(charm_dir: &Path, env: &JujuContext) -> StoreSource {
 /// The event's arguments, from Juju's environment.
 fn snapshot_from_env(
     env: &JujuContext,
+    model: &Model,
     name: &str,
     kind: EventKind,
     source: Option<String>,
@@ -343,7 +376,7 @@ fn snapshot_from_env(
             snap.departing_unit = env.departing_unit.clone();
         }
         EventKind::StorageAttached | EventKind::StorageDetaching => {
-            let (sname, index) = match &env.storage_id {
+            snap.storage = Some(match &env.storage_id {
                 Some(id) => {
                     let (n, i) = id.split_once('/').ok_or_else(|| {
                         DispatchError::Event(format!("{name}: invalid JUJU_STORAGE_ID {id:?}"))
@@ -351,15 +384,21 @@ fn snapshot_from_env(
                     let i: u32 = i.parse().map_err(|_| {
                         DispatchError::Event(format!("{name}: invalid JUJU_STORAGE_ID {id:?}"))
                     })?;
-                    (n.to_string(), i)
+                    (n.to_string(), i, env.storage_location.clone())
                 }
+                // As ops: the storage is the event's, its index and location come from
+                // `storage-get --help` (the default `-s` key) and `storage-get -s <key> location`.
                 None => {
-                    return Err(DispatchError::Event(format!(
-                        "{name}: JUJU_STORAGE_ID is not set"
-                    )))
+                    let storage = source.ok_or_else(|| {
+                        DispatchError::Event(format!("{name}: JUJU_STORAGE_ID is not set"))
+                    })?;
+                    let (index, location) = model
+                        .backend()
+                        .storage_event_details()
+                        .map_err(ModelError::from)?;
+                    (storage, index, Some(PathBuf::from(location)))
                 }
-            };
-            snap.storage = Some((sname, index, env.storage_location.clone()));
+            });
         }
         EventKind::PebbleReady => {
             snap.workload = Some(env.workload_name.clone().or(source).ok_or_else(|| {

@@ -491,6 +491,42 @@ fn an_unfinished_snapshot_left_by_a_crash_does_not_break_the_next_open() {
 }
 
 #[test]
+fn a_complete_snapshot_left_by_a_crash_before_its_rename_is_kept() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db_path(&dir);
+    SledStore::open(&path)
+        .expect("open")
+        .commit(&set(&[("k", b"v")]))
+        .expect("commit");
+    drop(SledStore::open(&path).expect("reopen")); // writes a snapshot covering the commit
+                                                   // A process killed after writing and fsyncing `snap.<lsn>.generating` but before renaming it.
+    let snapshots: Vec<PathBuf> = std::fs::read_dir(&path)
+        .expect("read_dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("snap."))
+        })
+        .collect();
+    assert_eq!(snapshots.len(), 1, "{snapshots:?}");
+    let complete = PathBuf::from(format!("{}.generating", snapshots[0].display()));
+    std::fs::rename(&snapshots[0], &complete).expect("rename");
+
+    // sled recovers from it; the database then depends on it, so it must not be removed.
+    for _ in 0..3 {
+        assert_eq!(loaded(&path)["k"], b"v");
+        assert!(complete.exists(), "the complete snapshot was removed");
+    }
+    // Once sled writes a newer snapshot it cleans the temporary up itself.
+    SledStore::open(&path)
+        .expect("open")
+        .commit(&set(&[("k", b"w")]))
+        .expect("commit");
+    assert_eq!(loaded(&path)["k"], b"w");
+    assert_eq!(loaded(&path)["k"], b"w");
+}
+
+#[test]
 fn store_errors_name_what_failed() {
     let err = StoreError::Schema {
         found: 3,

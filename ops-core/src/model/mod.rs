@@ -271,7 +271,7 @@ impl Model {
     pub fn request_storage(&self, name: &str, count: u32) -> Result<(), ModelError> {
         if self.inner.meta.storage(name).is_none() {
             return Err(ModelError::NotFound(format!(
-                "cannot add storage `{name}`: it is not declared in the charm's metadata"
+                "cannot add storage '{name}': it is not present in the charm metadata"
             )));
         }
         self.inner.backend.storage_add(name, count)?;
@@ -397,7 +397,7 @@ impl Model {
                 .relations
                 .borrow()
                 .get(&id)
-                .and_then(|r| r.bags.get(&(entity, is_app)).cloned());
+                .and_then(|r| r.bags.get(&(entity.clone(), is_app)).cloned());
             let changed: Vec<(String, String)> = values
                 .into_iter()
                 .filter(|(k, v)| match &original {
@@ -409,6 +409,20 @@ impl Model {
                 continue;
             }
             self.inner.backend.relation_set(id, &changed, is_app)?;
+            // Reads after the flush see what was written (a loaded databag is updated in place).
+            let mut relations = self.inner.relations.borrow_mut();
+            if let Some(bag) = relations
+                .get_mut(&id)
+                .and_then(|r| r.bags.get_mut(&(entity.clone(), is_app)))
+            {
+                for (k, v) in changed {
+                    if v.is_empty() {
+                        bag.remove(&k);
+                    } else {
+                        bag.insert(k, v);
+                    }
+                }
+            }
         }
         Ok(())
     }

@@ -143,12 +143,12 @@ impl Relation {
 
     /// This unit's databag.
     pub fn local_unit_data(&self) -> Databag {
-        self.data(&self.model.unit())
+        self.data(self.model.unit())
     }
 
     /// This application's databag.
     pub fn local_app_data(&self) -> Databag {
-        self.data(&self.model.app())
+        self.data(self.model.app())
     }
 
     /// The remote application's databag (`None` when the remote application is unknown).
@@ -219,8 +219,10 @@ impl Databag {
     fn check_write(&self) -> Result<(), ModelError> {
         let unit = &self.model().inner().unit_name;
         match &self.entity {
+            // As ops, this names our application, not our unit.
             Entity::App(a) if !self.is_own_app() => Err(ModelError::RelationDataAccess(format!(
-                "{unit} cannot write the data of remote application {a}"
+                "{} cannot write the data of remote application {a}",
+                self.model().inner().app_name
             ))),
             Entity::App(_) => {
                 if self.model().unit().is_leader()? {

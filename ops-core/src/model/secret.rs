@@ -1,6 +1,7 @@
 //! Juju secrets.
 
 use super::{Model, ModelError, Relation, SecretInfo, SecretOptions, SecretOwner, Unit};
+use crate::hooktools::HookToolError;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
@@ -57,8 +58,9 @@ pub(super) fn get_secret(
             label.map(str::to_string),
             Some(content),
         )),
-        Err(_) => {
-            // As ops: a unit that cannot read the content may still be its owner.
+        // As ops: a unit that cannot read the content (Juju refused: ops' `ModelError`) may still
+        // be its owner. A missing tool or unreadable output is an error, as in ops.
+        Err(HookToolError::Failed { .. } | HookToolError::SecretNotFound { .. }) => {
             let info = model.backend().secret_info_get(id.as_deref(), label)?;
             Ok(Secret::new(
                 model.clone(),
@@ -67,6 +69,7 @@ pub(super) fn get_secret(
                 None,
             ))
         }
+        Err(e) => Err(e.into()),
     }
 }
 

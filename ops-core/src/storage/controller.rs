@@ -204,7 +204,7 @@ impl<R: ToolRunner> Store for ControllerStore<R> {
         }
         for (key, value) in changes {
             if value.is_none() {
-                self.run("state-delete", &[key.clone()], None)?;
+                self.run("state-delete", std::slice::from_ref(key), None)?;
             }
         }
         Ok(())

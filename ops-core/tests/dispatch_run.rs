@@ -1,0 +1,199 @@
+//! The dispatcher in-process (`ops_core::run`) against the scripted fake runner: the lazy
+//! database, what a hook reports, and errors outside handlers logged once at ERROR.
+
+#![allow(clippy::unwrap_used)]
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::rc::Rc;
+
+use ops_core::dispatch::{HookSetup, StoreSource, STATE_FILE};
+use ops_core::env::JujuContext;
+use ops_core::hooktools::FakeRunner;
+use ops_core::prelude::*;
+use ops_core::storage::SledStore;
+use ops_core::DispatchError;
+use serde::{Deserialize, Serialize};
+
+/// A charm without fields: it never needs the database.
+#[derive(Default, StoredState)]
+struct Stateless;
+
+#[charm(dir = "tests/fixtures/tiny", module = stateless_tiny)]
+impl Stateless {
+    #[on(install)]
+    fn install(&mut self, ctx: &mut Context<Self>, _e: &HookEvent) -> ops_core::Result<()> {
+        ctx.unit().set_status(Status::maintenance("installing"))?;
+        Ok(())
+    }
+
+    #[on(db_relation_changed)]
+    fn db(&mut self, _ctx: &mut Context<Self>, event: &RelationEvent) -> ops_core::Result<()> {
+        event.relation.local_unit_data().set("seen", "yes")?;
+        Ok(())
+    }
+}
+
+/// A charm with a counter.
+#[derive(Default, Serialize, Deserialize, StoredState)]
+struct Stateful {
+    count: u32,
+}
+
+#[charm(dir = "tests/fixtures/tiny", module = stateful_tiny)]
+impl Stateful {
+    #[on(install, start)]
+    fn count(&mut self, _ctx: &mut Context<Self>, _e: &HookEvent) -> ops_core::Result<()> {
+        self.count += 1;
+        Ok(())
+    }
+}
+
+fn setup(dir: &Path, fake: &Rc<FakeRunner>, dispatch: &str, extra: &[(&str, &str)]) -> HookSetup {
+    let mut env: HashMap<String, String> = [
+        ("JUJU_UNIT_NAME", "tiny/0"),
+        ("JUJU_VERSION", "3.1.6"),
+        ("JUJU_DISPATCH_PATH", dispatch),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    for (k, v) in extra {
+        env.insert(k.to_string(), v.to_string());
+    }
+    HookSetup {
+        env: JujuContext::from_map(&env).expect("valid environment"),
+        runner: fake.clone(),
+        charm_dir: dir.to_path_buf(),
+        argv0: dir.join("dispatch"),
+        store: Some(StoreSource::Local(dir.join(STATE_FILE))),
+        is_process: false,
+    }
+}
+
+fn fake() -> Rc<FakeRunner> {
+    let fake = Rc::new(FakeRunner::new());
+    for tool in ["juju-log", "status-set", "relation-set"] {
+        fake.on_ok(tool, "");
+    }
+    fake
+}
+
+fn error_logs(fake: &FakeRunner) -> Vec<String> {
+    fake.calls()
+        .iter()
+        .filter(|c| c.tool == "juju-log" && c.args.get(1).map(String::as_str) == Some("ERROR"))
+        .map(|c| c.args.last().cloned().unwrap_or_default())
+        .collect()
+}
+
+#[test]
+fn a_stateless_charm_never_opens_the_database() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let fake = fake();
+    let report =
+        ops_core::run::<Stateless>(setup(dir.path(), &fake, "hooks/install", &[])).expect("hook");
+    assert_eq!(report.event, "install");
+    assert_eq!(report.handler_calls, 1);
+    assert!(!report.store_opened);
+    assert!(!report.committed);
+    assert!(!dir.path().join(STATE_FILE).exists());
+    assert_eq!(
+        fake.argvs(),
+        vec![vec![
+            "status-set".to_string(),
+            "--application=False".into(),
+            "maintenance".into(),
+            "installing".into()
+        ]]
+    );
+}
+
+#[test]
+fn a_stateful_charm_commits_and_reads_back() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let fake = fake();
+    let report =
+        ops_core::run::<Stateful>(setup(dir.path(), &fake, "hooks/install", &[])).expect("hook");
+    assert!(report.store_opened && report.committed);
+    assert!(SledStore::exists(&dir.path().join(STATE_FILE)));
+    let report =
+        ops_core::run::<Stateful>(setup(dir.path(), &fake, "hooks/start", &[])).expect("hook");
+    assert!(report.committed);
+    // An event nobody observes commits nothing (but the existing database is opened: it may
+    // hold deferred events).
+    let report = ops_core::run::<Stateful>(setup(dir.path(), &fake, "hooks/update-status", &[]))
+        .expect("hook");
+    assert_eq!(report.handler_calls, 0);
+    assert!(!report.committed);
+    let mut store = SledStore::open(&dir.path().join(STATE_FILE)).expect("open");
+    let entries = ops_core::storage::Store::load_all(&mut store).expect("load");
+    assert_eq!(
+        entries
+            .get("Stateful/StoredStateData[_stored]")
+            .map(Vec::as_slice),
+        Some(&br#"{"count":2}"#[..])
+    );
+}
+
+#[test]
+fn relation_data_is_flushed_at_commit() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let fake = fake();
+    ops_core::run::<Stateless>(setup(
+        dir.path(),
+        &fake,
+        "hooks/db-relation-changed",
+        &[("JUJU_RELATION", "db"), ("JUJU_RELATION_ID", "db:4")],
+    ))
+    .expect("hook");
+    let sets: Vec<_> = fake
+        .calls()
+        .into_iter()
+        .filter(|c| c.tool == "relation-set")
+        .collect();
+    assert_eq!(sets.len(), 1);
+    assert_eq!(sets[0].args, vec!["-r", "4", "--file", "-"]);
+    assert_eq!(sets[0].stdin_text().as_deref(), Some("seen: yes\n"));
+}
+
+#[test]
+fn errors_outside_handlers_are_logged_once_at_error() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let fake = fake();
+    let err = ops_core::run::<Stateless>(setup(
+        dir.path(),
+        &fake,
+        "hooks/db-relation-changed",
+        &[("JUJU_RELATION", "db")],
+    ))
+    .expect_err("no relation id");
+    assert!(matches!(err, DispatchError::Event(_)), "{err:?}");
+    assert_eq!(err.exit_code(), 1);
+    let errors = error_logs(&fake);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("db_relation_changed: JUJU_RELATION_ID is not set"),
+        "{}",
+        errors[0]
+    );
+
+    // A flush failure at commit, too.
+    let fake = self::fake();
+    fake.on_fail("relation-set", 1, "ERROR cannot set\n");
+    let err = ops_core::run::<Stateless>(setup(
+        dir.path(),
+        &fake,
+        "hooks/db-relation-changed",
+        &[("JUJU_RELATION", "db"), ("JUJU_RELATION_ID", "db:4")],
+    ))
+    .expect_err("relation-set fails");
+    assert!(matches!(err, DispatchError::Model(_)), "{err:?}");
+    let errors = error_logs(&fake);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("relation-set -r 4 --file -") && errors[0].contains("ERROR cannot set"),
+        "{}",
+        errors[0]
+    );
+}
