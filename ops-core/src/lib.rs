@@ -56,6 +56,7 @@ pub mod hooktools;
 pub mod logging;
 pub mod model;
 mod panic;
+pub mod pebble;
 pub mod reference;
 pub mod storage;
 pub mod stored;

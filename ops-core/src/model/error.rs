@@ -35,6 +35,9 @@ pub enum ModelError {
     /// An invalid request (e.g. a non-leader setting the application status).
     #[error("{0}")]
     Invalid(String),
+    /// A call to a workload container's Pebble failed.
+    #[error(transparent)]
+    Pebble(#[from] crate::pebble::Error),
 }
 
 impl ModelError {

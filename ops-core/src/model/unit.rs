@@ -1,6 +1,8 @@
 //! Units and applications.
 
 use super::{Model, ModelError, OpenedPort, Secret, SecretContent, SecretOptions, Status};
+use crate::pebble;
+use std::collections::BTreeMap;
 
 /// A unit: this one, or a remote one seen through a relation.
 #[derive(Clone)]
@@ -142,9 +144,10 @@ impl Unit {
                 "container '{name}' not found"
             )));
         }
-        Ok(Container {
-            name: name.to_string(),
-        })
+        Ok(Container::new(
+            name,
+            Container::socket_dir().join(name).join("pebble.socket"),
+        ))
     }
 }
 
@@ -255,13 +258,59 @@ impl App {
     }
 }
 
-/// A workload container of a Kubernetes charm, reached through its Pebble socket.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A workload container of a Kubernetes charm, reached through its Pebble socket
+/// (`/charm/containers/<name>/pebble.socket`): ops' `Container`.
+///
+/// Nothing is connected until a method is called; each call is one request to Pebble. Failures
+/// are [`ModelError::Pebble`] (ops raises the `pebble` exceptions themselves); ask
+/// [`can_connect`](Container::can_connect) first when Pebble may not be up yet.
+#[derive(Clone)]
 pub struct Container {
     name: String,
+    socket_path: std::path::PathBuf,
+    client: std::cell::OnceCell<pebble::Client>,
+}
+
+impl std::fmt::Debug for Container {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<Container {}>", self.name)
+    }
+}
+
+impl PartialEq for Container {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.socket_path == other.socket_path
+    }
+}
+
+impl Eq for Container {}
+
+fn no_names(what: &str) -> ModelError {
+    ModelError::Invalid(format!("{what} expected at least 1 argument, got 0"))
 }
 
 impl Container {
+    /// The environment variable that moves the containers' sockets out of `/charm/containers`
+    /// (for tests and local runs): `$OPS_PEBBLE_CONTAINERS_DIR/<name>/pebble.socket`.
+    pub const SOCKET_DIR_ENV: &'static str = "OPS_PEBBLE_CONTAINERS_DIR";
+
+    /// A container whose Pebble listens at `socket_path` (a test can point it at a fake).
+    pub fn new(name: &str, socket_path: impl Into<std::path::PathBuf>) -> Container {
+        Container {
+            name: name.to_string(),
+            socket_path: socket_path.into(),
+            client: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// Where the containers' sockets are: `$OPS_PEBBLE_CONTAINERS_DIR`, else `/charm/containers`.
+    pub fn socket_dir() -> std::path::PathBuf {
+        std::env::var_os(Self::SOCKET_DIR_ENV)
+            .filter(|d| !d.is_empty())
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| std::path::PathBuf::from("/charm/containers"))
+    }
+
     /// The container's name.
     pub fn name(&self) -> &str {
         &self.name
@@ -269,8 +318,261 @@ impl Container {
 
     /// Where its Pebble listens: `/charm/containers/<name>/pebble.socket`.
     pub fn socket_path(&self) -> std::path::PathBuf {
-        std::path::Path::new("/charm/containers")
-            .join(&self.name)
-            .join("pebble.socket")
+        self.socket_path.clone()
+    }
+
+    /// The Pebble client (created on first use).
+    pub fn pebble(&self) -> &pebble::Client {
+        self.client
+            .get_or_init(|| pebble::Client::new(self.socket_path.clone()))
+    }
+
+    /// Whether Pebble answers (`GET /v1/system-info`); any failure is logged at DEBUG and
+    /// reads as `false`.
+    pub fn can_connect(&self) -> bool {
+        match self.pebble().get_system_info() {
+            Ok(_) => true,
+            Err(e) => {
+                log::debug!(target: "ops_core", "Pebble API is not ready; {e}");
+                false
+            }
+        }
+    }
+
+    /// Start the `startup: enabled` services.
+    pub fn autostart(&self) -> Result<(), ModelError> {
+        self.pebble().autostart_services()?;
+        Ok(())
+    }
+
+    /// Replan: restart services whose config changed, start the enabled ones.
+    pub fn replan(&self) -> Result<(), ModelError> {
+        self.pebble().replan_services()?;
+        Ok(())
+    }
+
+    /// Start services (at least one).
+    pub fn start(&self, services: &[&str]) -> Result<(), ModelError> {
+        if services.is_empty() {
+            return Err(no_names("start"));
+        }
+        self.pebble().start_services(services)?;
+        Ok(())
+    }
+
+    /// Stop services (at least one).
+    pub fn stop(&self, services: &[&str]) -> Result<(), ModelError> {
+        if services.is_empty() {
+            return Err(no_names("stop"));
+        }
+        self.pebble().stop_services(services)?;
+        Ok(())
+    }
+
+    /// Restart services (at least one). As ops: on a 400 (an old Pebble without `restart`),
+    /// stop the running ones, then start them all.
+    pub fn restart(&self, services: &[&str]) -> Result<(), ModelError> {
+        if services.is_empty() {
+            return Err(no_names("restart"));
+        }
+        match self.pebble().restart_services(services) {
+            Ok(_) => Ok(()),
+            Err(pebble::Error::Api(e)) if e.code == 400 => {
+                let running: Vec<String> = self
+                    .get_services(services)?
+                    .into_values()
+                    .filter(pebble::ServiceInfo::is_running)
+                    .map(|s| s.name)
+                    .collect();
+                if !running.is_empty() {
+                    self.pebble().stop_services(&running)?;
+                }
+                self.pebble().start_services(services)?;
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Add a layer; with `combine`, merge it into the layer of the same label.
+    pub fn add_layer(
+        &self,
+        label: &str,
+        layer: &pebble::Layer,
+        combine: bool,
+    ) -> Result<(), ModelError> {
+        Ok(self.pebble().add_layer(label, layer, combine)?)
+    }
+
+    /// The plan: every layer combined.
+    pub fn get_plan(&self) -> Result<pebble::Plan, ModelError> {
+        Ok(self.pebble().get_plan()?)
+    }
+
+    /// The named services (all when `names` is empty), by name.
+    pub fn get_services(
+        &self,
+        names: &[&str],
+    ) -> Result<BTreeMap<String, pebble::ServiceInfo>, ModelError> {
+        Ok(self
+            .pebble()
+            .get_services(names)?
+            .into_iter()
+            .map(|s| (s.name.clone(), s))
+            .collect())
+    }
+
+    /// One service (`service 'x' not found` if the plan has none).
+    pub fn get_service(&self, name: &str) -> Result<pebble::ServiceInfo, ModelError> {
+        let mut services = self.get_services(&[name])?;
+        if services.len() > 1 {
+            return Err(ModelError::Invalid(format!(
+                "expected 1 service, got {}",
+                services.len()
+            )));
+        }
+        services
+            .remove(name)
+            .ok_or_else(|| ModelError::NotFound(format!("service '{name}' not found")))
+    }
+
+    /// The health checks, optionally of one level and only the named ones, by name.
+    pub fn get_checks(
+        &self,
+        level: Option<pebble::CheckLevel>,
+        names: &[&str],
+    ) -> Result<BTreeMap<String, pebble::CheckInfo>, ModelError> {
+        Ok(self
+            .pebble()
+            .get_checks(level, names)?
+            .into_iter()
+            .map(|c| (c.name.clone(), c))
+            .collect())
+    }
+
+    /// One health check (`check 'x' not found` if the plan has none).
+    pub fn get_check(&self, name: &str) -> Result<pebble::CheckInfo, ModelError> {
+        let mut checks = self.get_checks(None, &[name])?;
+        if checks.len() > 1 {
+            return Err(ModelError::Invalid(format!(
+                "expected 1 check, got {}",
+                checks.len()
+            )));
+        }
+        checks
+            .remove(name)
+            .ok_or_else(|| ModelError::NotFound(format!("check '{name}' not found")))
+    }
+
+    /// Start health checks; the names of those that changed.
+    pub fn start_checks(&self, names: &[&str]) -> Result<Vec<String>, ModelError> {
+        Ok(self.pebble().start_checks(names)?)
+    }
+
+    /// Stop health checks; the names of those that changed.
+    pub fn stop_checks(&self, names: &[&str]) -> Result<Vec<String>, ModelError> {
+        Ok(self.pebble().stop_checks(names)?)
+    }
+
+    /// The content of a file of the workload.
+    pub fn pull(&self, path: &str) -> Result<Vec<u8>, ModelError> {
+        Ok(self.pebble().pull(path)?)
+    }
+
+    /// The content of a file of the workload, as UTF-8 text.
+    pub fn pull_text(&self, path: &str) -> Result<String, ModelError> {
+        Ok(self.pebble().pull_text(path)?)
+    }
+
+    /// Write a file of the workload from `source` (`&[u8]`, a `&str`'s bytes, a `File`...).
+    pub fn push(
+        &self,
+        path: &str,
+        source: impl std::io::Read,
+        options: &pebble::PushOptions,
+    ) -> Result<(), ModelError> {
+        Ok(self.pebble().push(path, source, options)?)
+    }
+
+    /// The entries of a directory (or the path itself, when a file or with `itself`), only
+    /// names matching `pattern`.
+    pub fn list_files(
+        &self,
+        path: &str,
+        pattern: Option<&str>,
+        itself: bool,
+    ) -> Result<Vec<pebble::FileInfo>, ModelError> {
+        Ok(self.pebble().list_files(path, pattern, itself)?)
+    }
+
+    /// Whether a path exists in the workload.
+    pub fn exists(&self, path: &str) -> Result<bool, ModelError> {
+        Ok(self.pebble().exists(path)?)
+    }
+
+    /// Whether a path is a directory in the workload.
+    pub fn isdir(&self, path: &str) -> Result<bool, ModelError> {
+        Ok(self.pebble().isdir(path)?)
+    }
+
+    /// Create a directory.
+    pub fn make_dir(&self, path: &str, options: &pebble::MakeDirOptions) -> Result<(), ModelError> {
+        Ok(self.pebble().make_dir(path, options)?)
+    }
+
+    /// Remove a file or empty directory; with `recursive`, a whole tree.
+    pub fn remove_path(&self, path: &str, recursive: bool) -> Result<(), ModelError> {
+        Ok(self.pebble().remove_path(path, recursive)?)
+    }
+
+    /// Push local files and directories recursively into `dest_dir`
+    /// ([`pebble::Client::push_path`]).
+    pub fn push_path<P: AsRef<std::path::Path>>(
+        &self,
+        sources: &[P],
+        dest_dir: &str,
+    ) -> Result<(), ModelError> {
+        Ok(self.pebble().push_path(sources, dest_dir)?)
+    }
+
+    /// Pull workload files and directories recursively into the local `dest_dir`
+    /// ([`pebble::Client::pull_path`]).
+    pub fn pull_path(
+        &self,
+        sources: &[&str],
+        dest_dir: impl AsRef<std::path::Path>,
+    ) -> Result<(), ModelError> {
+        Ok(self.pebble().pull_path(sources, dest_dir)?)
+    }
+
+    /// A command to run in the workload: set its options, then `spawn()`, `output()` or
+    /// `run()` it (errors are [`pebble::Error`]s, [`pebble::ExecError`] for a non-zero exit).
+    pub fn exec<I, S>(&self, command: I) -> pebble::Exec
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.pebble().exec(command)
+    }
+
+    /// Send a signal (e.g. `SIGHUP`) to services (at least one).
+    pub fn send_signal(&self, signal: &str, services: &[&str]) -> Result<(), ModelError> {
+        if services.is_empty() {
+            return Err(no_names("send_signal"));
+        }
+        Ok(self.pebble().send_signal(signal, services)?)
+    }
+
+    /// The notices that pass `filter`.
+    pub fn get_notices(
+        &self,
+        filter: &pebble::NoticesFilter,
+    ) -> Result<Vec<pebble::Notice>, ModelError> {
+        Ok(self.pebble().get_notices(filter)?)
+    }
+
+    /// One notice.
+    pub fn get_notice(&self, id: &str) -> Result<pebble::Notice, ModelError> {
+        Ok(self.pebble().get_notice(id)?)
     }
 }

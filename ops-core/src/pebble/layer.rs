@@ -1,0 +1,338 @@
+//! Layers and the plan: [`Layer`], [`Service`], [`Check`] and [`Plan`], with serde (Pebble's
+//! dashed YAML keys) and ops' rules for combining layers.
+//!
+//! Empty fields are left out when a layer is written, as ops' `to_dict()` leaves out falsy ones
+//! (except ids and numbers that are set: `user-id: 0` is kept, where ops would drop it).
+
+use super::model::{CheckLevel, CheckStartup, ServiceStartup};
+use super::Error;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+string_enum! {
+    /// How a layer's service or check combines with the same one in earlier layers.
+    Override default Unset {
+        /// Not set (Pebble refuses a layer whose services or checks lack it).
+        Unset = "",
+        /// Merge into the earlier definition.
+        Merge = "merge",
+        /// Replace the earlier definition.
+        Replace = "replace",
+    }
+}
+
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}
+
+/// A free-form YAML/JSON map (a check's `http`, `tcp`, `exec`; a log target).
+pub type RawMap = serde_json::Map<String, serde_json::Value>;
+
+/// A service of a layer (Pebble's service keys, dashed in YAML).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Service {
+    /// Short description.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub summary: String,
+    /// Long description.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// `enabled` services start on `autostart` / `replan`.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub startup: ServiceStartup,
+    /// How it combines with earlier layers (`merge` or `replace`).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub r#override: Override,
+    /// The command line.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub command: String,
+    /// Services this one starts after.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub after: Vec<String>,
+    /// Services this one starts before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub before: Vec<String>,
+    /// Services this one needs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<String>,
+    /// Environment variables.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub environment: BTreeMap<String, String>,
+    /// The user to run as.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub user: String,
+    /// The user id to run as.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<i64>,
+    /// The group to run as.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub group: String,
+    /// The group id to run as.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<i64>,
+    /// The working directory.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub working_dir: String,
+    /// What to do when it exits with 0: `restart`, `shutdown`, `ignore`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub on_success: String,
+    /// What to do when it exits with non-zero.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub on_failure: String,
+    /// What to do when a check fails: check name → action.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub on_check_failure: BTreeMap<String, String>,
+    /// First backoff delay (Go duration).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub backoff_delay: String,
+    /// Backoff growth factor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backoff_factor: Option<f64>,
+    /// Longest backoff delay (Go duration).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub backoff_limit: String,
+    /// How long to wait after SIGTERM before SIGKILL (Go duration).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub kill_delay: String,
+}
+
+impl Service {
+    /// Merge `other` into this service as ops does: set scalars of `other` overwrite, lists
+    /// (`after`, `before`, `requires`) are extended, maps (`environment`, `on-check-failure`)
+    /// updated; empty fields of `other` change nothing.
+    pub fn merge(&mut self, other: &Service) {
+        fn text(target: &mut String, v: &str) {
+            if !v.is_empty() {
+                *target = v.to_string();
+            }
+        }
+        text(&mut self.summary, &other.summary);
+        text(&mut self.description, &other.description);
+        if other.startup != ServiceStartup::Unset {
+            self.startup = other.startup.clone();
+        }
+        if other.r#override != Override::Unset {
+            self.r#override = other.r#override.clone();
+        }
+        text(&mut self.command, &other.command);
+        self.after.extend(other.after.iter().cloned());
+        self.before.extend(other.before.iter().cloned());
+        self.requires.extend(other.requires.iter().cloned());
+        self.environment.extend(
+            other
+                .environment
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
+        text(&mut self.user, &other.user);
+        if other.user_id.is_some() {
+            self.user_id = other.user_id;
+        }
+        text(&mut self.group, &other.group);
+        if other.group_id.is_some() {
+            self.group_id = other.group_id;
+        }
+        text(&mut self.working_dir, &other.working_dir);
+        text(&mut self.on_success, &other.on_success);
+        text(&mut self.on_failure, &other.on_failure);
+        self.on_check_failure.extend(
+            other
+                .on_check_failure
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
+        text(&mut self.backoff_delay, &other.backoff_delay);
+        if other.backoff_factor.is_some() {
+            self.backoff_factor = other.backoff_factor;
+        }
+        text(&mut self.backoff_limit, &other.backoff_limit);
+        text(&mut self.kill_delay, &other.kill_delay);
+    }
+}
+
+/// A health check of a layer.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Check {
+    /// How it combines with earlier layers (`merge` or `replace`).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub r#override: Override,
+    /// `alive` or `ready`.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub level: CheckLevel,
+    /// Whether it starts with the plan.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub startup: CheckStartup,
+    /// How often it runs (Go duration).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub period: String,
+    /// How long one run may take (Go duration).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub timeout: String,
+    /// Failures in a row before it is down.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<u32>,
+    /// An HTTP check: `url`, `headers`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<RawMap>,
+    /// A TCP check: `port`, `host`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tcp: Option<RawMap>,
+    /// An exec check: `command`, `environment`, `user`...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exec: Option<RawMap>,
+}
+
+impl Check {
+    /// Merge `other` into this check: set scalars overwrite, the `http` / `tcp` / `exec` maps are
+    /// updated key by key.
+    pub fn merge(&mut self, other: &Check) {
+        if other.r#override != Override::Unset {
+            self.r#override = other.r#override.clone();
+        }
+        if other.level != CheckLevel::Unset {
+            self.level = other.level.clone();
+        }
+        if other.startup != CheckStartup::Unset {
+            self.startup = other.startup.clone();
+        }
+        if !other.period.is_empty() {
+            self.period = other.period.clone();
+        }
+        if !other.timeout.is_empty() {
+            self.timeout = other.timeout.clone();
+        }
+        if other.threshold.is_some() {
+            self.threshold = other.threshold;
+        }
+        for (mine, theirs) in [
+            (&mut self.http, &other.http),
+            (&mut self.tcp, &other.tcp),
+            (&mut self.exec, &other.exec),
+        ] {
+            if let Some(theirs) = theirs {
+                let target = mine.get_or_insert_with(RawMap::new);
+                for (k, v) in theirs {
+                    target.insert(k.clone(), v.clone());
+                }
+            }
+        }
+    }
+}
+
+/// A layer: services, checks and log targets, added to the plan with
+/// [`Client::add_layer`](super::Client::add_layer).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Layer {
+    /// Short description.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub summary: String,
+    /// Long description.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Services by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub services: BTreeMap<String, Service>,
+    /// Health checks by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub checks: BTreeMap<String, Check>,
+    /// Log targets by name (kept as given).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub log_targets: BTreeMap<String, RawMap>,
+}
+
+fn from_yaml<T: serde::de::DeserializeOwned + Default>(text: &str) -> Result<T, String> {
+    if text.trim().is_empty() {
+        return Ok(T::default());
+    }
+    // An empty document (`~`, `null`) is an empty layer, as `yaml.safe_load(...) or {}`.
+    let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| e.to_string())?;
+    if value.is_null() {
+        return Ok(T::default());
+    }
+    serde_yaml::from_value(value).map_err(|e| e.to_string())
+}
+
+impl Layer {
+    /// Parse a layer from YAML (or JSON).
+    pub fn from_yaml(text: &str) -> Result<Layer, Error> {
+        from_yaml(text).map_err(|e| Error::Invalid(format!("invalid layer YAML: {e}")))
+    }
+
+    /// The layer as YAML.
+    pub fn to_yaml(&self) -> String {
+        serde_yaml::to_string(self).unwrap_or_default()
+    }
+
+    /// Combine `other` into this layer as Pebble does for `add_layer(..., combine=True)`: a
+    /// service or check with `override: replace` (or a new one) replaces, `override: merge`
+    /// merges ([`Service::merge`]); anything else is an error. A set summary or description
+    /// overwrites.
+    pub fn combine(&mut self, label: &str, other: &Layer) -> Result<(), Error> {
+        for (name, service) in &other.services {
+            match (&service.r#override, self.services.get_mut(name)) {
+                (Override::Replace, _) | (Override::Merge, None) => {
+                    self.services.insert(name.clone(), service.clone());
+                }
+                (Override::Merge, Some(existing)) => existing.merge(service),
+                _ => {
+                    return Err(Error::Invalid(format!(
+                        "layer \"{label}\" must define \"override\" for service \"{name}\""
+                    )))
+                }
+            }
+        }
+        for (name, check) in &other.checks {
+            match (&check.r#override, self.checks.get_mut(name)) {
+                (Override::Replace, _) | (Override::Merge, None) => {
+                    self.checks.insert(name.clone(), check.clone());
+                }
+                (Override::Merge, Some(existing)) => existing.merge(check),
+                _ => {
+                    return Err(Error::Invalid(format!(
+                        "layer \"{label}\" must define \"override\" for check \"{name}\""
+                    )))
+                }
+            }
+        }
+        for (name, target) in &other.log_targets {
+            self.log_targets.insert(name.clone(), target.clone());
+        }
+        if !other.summary.is_empty() {
+            self.summary = other.summary.clone();
+        }
+        if !other.description.is_empty() {
+            self.description = other.description.clone();
+        }
+        Ok(())
+    }
+}
+
+/// The plan: every layer combined (`GET /v1/plan`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Plan {
+    /// Services by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub services: BTreeMap<String, Service>,
+    /// Health checks by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub checks: BTreeMap<String, Check>,
+    /// Log targets by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub log_targets: BTreeMap<String, RawMap>,
+}
+
+impl Plan {
+    /// Parse the plan from Pebble's YAML.
+    pub fn from_yaml(text: &str) -> Result<Plan, Error> {
+        from_yaml(text).map_err(|e| Error::Protocol(format!("invalid plan YAML: {e}")))
+    }
+
+    /// The plan as YAML.
+    pub fn to_yaml(&self) -> String {
+        serde_yaml::to_string(self).unwrap_or_default()
+    }
+}
