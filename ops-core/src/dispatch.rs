@@ -304,11 +304,7 @@ fn run_hook<C: Charm>(setup: HookSetup) -> Result<HookReport, DispatchError> {
     if !restricted {
         hook.reemit(&mut state)?;
     }
-    match C::meta()
-        .events()
-        .into_iter()
-        .find(|e| e.name == event_name)
-    {
+    match C::meta().event(&event_name) {
         Some(meta_event) => {
             let snapshot = snapshot_from_env(
                 &env,

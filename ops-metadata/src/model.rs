@@ -147,6 +147,57 @@ impl CharmMeta {
     }
 }
 
+impl CharmMeta {
+    /// The event called `name` (Python ops' name), if the charm has it. Same answer as searching
+    /// [`CharmMeta::events`], without building the whole list (this is on every hook's path).
+    pub fn event(&self, name: &str) -> Option<EventMeta> {
+        if let Some((n, kind)) = BUILTIN_EVENTS.iter().find(|(n, _)| *n == name) {
+            return Some(EventMeta {
+                name: (*n).to_string(),
+                kind: *kind,
+                source: None,
+            });
+        }
+        let found = |source: &str, kind: EventKind| EventMeta {
+            name: name.to_string(),
+            kind,
+            source: Some(source.to_string()),
+        };
+        let same = |meta_name: &str, prefix: &str| {
+            meta_name.len() == prefix.len()
+                && meta_name
+                    .bytes()
+                    .zip(prefix.bytes())
+                    .all(|(a, b)| a == b || (a == b'-' && b == b'_'))
+        };
+        for (suffix, kind) in RELATION_EVENT_SUFFIXES {
+            if let Some(prefix) = name.strip_suffix(suffix) {
+                if let Some(r) = self.relations.iter().find(|r| same(&r.name, prefix)) {
+                    return Some(found(&r.name, *kind));
+                }
+            }
+        }
+        for (suffix, kind) in STORAGE_EVENT_SUFFIXES {
+            if let Some(prefix) = name.strip_suffix(suffix) {
+                if let Some(s) = self.storages.iter().find(|s| same(&s.name, prefix)) {
+                    return Some(found(&s.name, *kind));
+                }
+            }
+        }
+        if let Some(prefix) = name.strip_suffix("_pebble_ready") {
+            if let Some(c) = self.containers.iter().find(|c| same(&c.name, prefix)) {
+                return Some(found(&c.name, EventKind::PebbleReady));
+            }
+        }
+        if let Some(prefix) = name.strip_suffix("_action") {
+            if let Some(a) = self.actions.iter().find(|a| same(&a.name, prefix)) {
+                return Some(found(&a.name, EventKind::Action));
+            }
+        }
+        None
+    }
+}
+
 /// Python ops' identifier rule for metadata names: `-` becomes `_`.
 pub fn identifier(name: &str) -> String {
     name.replace('-', "_")
@@ -488,5 +539,63 @@ impl ActionMeta {
     /// The parameter called `name`.
     pub fn param(&self, name: &str) -> Option<&ActionParam> {
         self.params.iter().find(|p| p.name == name)
+    }
+}
+
+#[cfg(test)]
+mod event_lookup_tests {
+    use super::*;
+
+    fn meta() -> CharmMeta {
+        let mut m = CharmMeta::empty("t");
+        m.relations = Cow::Owned(vec![RelationMeta {
+            name: Cow::Borrowed("db-admin"),
+            role: RelationRole::Requires,
+            interface: Cow::Borrowed("pg"),
+            limit: None,
+            scope: RelationScope::Global,
+            optional: false,
+            description: Cow::Borrowed(""),
+        }]);
+        m.storages = Cow::Owned(vec![StorageMeta {
+            name: Cow::Borrowed("data"),
+            kind: StorageType::Filesystem,
+            description: Cow::Borrowed(""),
+            shared: false,
+            read_only: false,
+            minimum_size: None,
+            location: None,
+            multiple: None,
+        }]);
+        m.containers = Cow::Owned(vec![ContainerMeta {
+            name: Cow::Borrowed("web-ui"),
+            resource: None,
+            mounts: Cow::Borrowed(&[]),
+        }]);
+        m.actions = Cow::Owned(vec![ActionMeta {
+            name: Cow::Borrowed("do-backup"),
+            description: Cow::Borrowed(""),
+            params: Cow::Borrowed(&[]),
+            additional_properties: true,
+        }]);
+        m
+    }
+
+    #[test]
+    fn event_agrees_with_events_for_every_name() {
+        let m = meta();
+        for e in m.events() {
+            assert_eq!(m.event(&e.name), Some(e.clone()), "{}", e.name);
+        }
+        for missing in [
+            "db_relation_changed",
+            "db_admin_relation",
+            "data_storage",
+            "web_pebble_ready",
+            "backup_action",
+            "nope",
+        ] {
+            assert_eq!(m.event(missing), None, "{missing}");
+        }
     }
 }
