@@ -316,3 +316,105 @@ pub fn custom_event(input: TokenStream) -> TokenStream {
         }
     }
 }
+
+/// Juju's rule for action result keys (ops checks it at run time; we check it at compile time):
+/// lowercase letters and digits, with `-` and `.` inside.
+pub fn is_valid_result_key(key: &str) -> bool {
+    let end_ok = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+    let inner_ok = |c: char| end_ok(c) || c == '-' || c == '.';
+    let mut chars = key.chars();
+    match (chars.next(), chars.next_back()) {
+        (Some(first), None) => end_ok(first),
+        (Some(first), Some(last)) => end_ok(first) && end_ok(last) && chars.all(inner_ok),
+        _ => false,
+    }
+}
+
+/// `#[derive(ActionResults)]`: serializes the struct as action results, each field a key
+/// (`_` becomes `-`, or `#[result(rename = "...")]`), every key checked against Juju's rule at
+/// compile time. Nested values are flattened to dotted keys by `set_results`.
+pub fn action_results(input: TokenStream) -> TokenStream {
+    let input: DeriveInput = match syn::parse2(input) {
+        Ok(i) => i,
+        Err(e) => return e.to_compile_error(),
+    };
+    let mut errors = Errors::new();
+    let opts = container_opts(&input, "results", &["crate"], &mut errors);
+    let krate = krate_of(&opts);
+    let name = &input.ident;
+    let fields = match &input.data {
+        Data::Struct(s) => match &s.fields {
+            Fields::Named(f) => f.named.iter().cloned().collect::<Vec<_>>(),
+            other => {
+                errors.spanned(
+                    other,
+                    "#[derive(ActionResults)] needs a struct with named fields (each field is a result key)",
+                );
+                Vec::new()
+            }
+        },
+        _ => {
+            errors.spanned(
+                &input.ident,
+                "#[derive(ActionResults)] works on structs only",
+            );
+            Vec::new()
+        }
+    };
+    let mut entries = Vec::new();
+    let mut keys: Vec<String> = Vec::new();
+    for f in &fields {
+        let Some(ident) = f.ident.clone() else {
+            continue;
+        };
+        let mut key = ident.to_string().trim_start_matches("r#").replace('_', "-");
+        let mut key_span = ident.span();
+        for attr in f.attrs.iter().filter(|a| a.path().is_ident("result")) {
+            let res = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("rename") {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    key = lit.value();
+                    key_span = lit.span();
+                    Ok(())
+                } else {
+                    Err(meta.error("unknown #[result] option (expected `rename = \"...\"`)"))
+                }
+            });
+            if let Err(e) = res {
+                errors.push(e);
+            }
+        }
+        if !is_valid_result_key(&key) {
+            errors.error(
+                key_span,
+                format!(
+                    "`{key}` is not a valid action result key: Juju wants lowercase letters and digits, \
+                     with `-` or `.` inside (rename it with #[result(rename = \"...\")])"
+                ),
+            );
+        }
+        if keys.contains(&key) {
+            errors.error(key_span, format!("two fields use the result key `{key}`"));
+        }
+        keys.push(key.clone());
+        entries.push(quote!(#krate::__private::serde::ser::SerializeMap::serialize_entry(&mut map, #key, &self.#ident)?;));
+    }
+    if let Some(e) = errors.combined() {
+        return e.to_compile_error();
+    }
+    let n = entries.len();
+    let (impl_g, ty_g, where_g) = input.generics.split_for_impl();
+    quote! {
+        #[automatically_derived]
+        impl #impl_g #krate::__private::serde::Serialize for #name #ty_g #where_g {
+            fn serialize<S: #krate::__private::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::core::result::Result<S::Ok, S::Error> {
+                let mut map = serializer.serialize_map(::core::option::Option::Some(#n))?;
+                #(#entries)*
+                #krate::__private::serde::ser::SerializeMap::end(map)
+            }
+        }
+    }
+}

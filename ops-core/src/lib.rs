@@ -66,7 +66,7 @@ pub use charm::{Charm, Handler, HandlerError, IntoHandlerResult, StorageChoice};
 pub use context::Context;
 pub use dispatch::{main, run, DispatchError, HookReport, HookSetup};
 pub use model::{ModelError, Status};
-pub use ops_macros::{charm, on, CustomEvent, RelationData, StoredState};
+pub use ops_macros::{charm, on, ActionResults, CustomEvent, RelationData, StoredState};
 pub use stored::StoredState;
 
 /// The metadata model (re-exported from `ops-metadata`).
@@ -86,7 +86,7 @@ pub mod prelude {
     pub use crate::model::{
         App, Databag, Relation, Secret, SecretContent, SecretOptions, Status, Unit,
     };
-    pub use crate::{charm, on, Charm, Context, CustomEvent, RelationData, StoredState};
+    pub use crate::{charm, on, ActionResults, Charm, Context, CustomEvent, RelationData, StoredState};
 }
 
 #[doc(hidden)]

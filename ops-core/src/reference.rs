@@ -198,3 +198,43 @@
 //!     }
 //! }
 //! ```
+//!
+//! ## `#[derive(ActionResults)]`
+//!
+//! Action results as a struct: each field is a result key (`_` becomes `-`, or
+//! `#[result(rename = "key")]`); nested structs and maps are flattened to dotted keys by
+//! [`crate::events::ActionEvent::set_results`]. Every key is checked against Juju's rule
+//! (lowercase letters and digits, `-` or `.` inside) at compile time, where ops only finds out
+//! when the action runs.
+//!
+//! ```
+//! #[derive(ops_core::ActionResults)]
+//! struct Backup {
+//!     path: String,
+//!     size_bytes: u64,
+//!     #[result(rename = "meta")]
+//!     details: Details,
+//! }
+//!
+//! #[derive(serde::Serialize)]
+//! struct Details {
+//!     level: i64,
+//! }
+//!
+//! let v = serde_json::to_value(Backup {
+//!     path: "/srv/nightly.bak".into(),
+//!     size_bytes: 12,
+//!     details: Details { level: 3 },
+//! })
+//! .unwrap();
+//! assert_eq!(v["size-bytes"], 12);
+//! assert_eq!(v["meta"]["level"], 3);
+//! ```
+//!
+//! ```compile_fail
+//! #[derive(ops_core::ActionResults)]
+//! struct Bad {
+//!     #[result(rename = "Exit_Code")]
+//!     code: i32,
+//! }
+//! ```

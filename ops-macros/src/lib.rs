@@ -36,3 +36,10 @@ pub fn derive_relation_data(input: TokenStream) -> TokenStream {
 pub fn derive_custom_event(input: TokenStream) -> TokenStream {
     ops_codegen::derive::custom_event(input.into()).into()
 }
+
+/// Implements `Serialize` as action results: each field is a result key (`_` becomes `-`, or
+/// `#[result(rename = "...")]`), every key checked against Juju's rule at compile time.
+#[proc_macro_derive(ActionResults, attributes(result))]
+pub fn derive_action_results(input: TokenStream) -> TokenStream {
+    ops_codegen::derive::action_results(input.into()).into()
+}

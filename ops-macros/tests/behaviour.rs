@@ -366,6 +366,14 @@ mod action_params {
     }
 
     #[test]
+    fn defaulted_params_fall_back_to_the_schema_default() {
+        // When the controller (or a test) leaves a defaulted param out, its schema default applies.
+        let params: RestockParams =
+            serde_json::from_value(json!({"item": "sku-3"})).expect("deserializes");
+        assert_eq!((params.quantity, params.express), (1, false));
+    }
+
+    #[test]
     fn a_missing_required_param_is_an_error() {
         let error =
             serde_json::from_value::<RestockParams>(json!({"quantity": 1, "express": false}))

@@ -216,6 +216,19 @@ fn param_type(kind: ParamType, krate: &TokenStream) -> TokenStream {
     }
 }
 
+/// `do-backup` → `do_backup` (for generated helper names).
+fn ident_base(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 /// The name of the params type of `action`.
 pub fn params_ident(action: &ActionMeta) -> proc_macro2::Ident {
     type_ident(&action.name, "Params")
@@ -226,7 +239,8 @@ pub fn actions(meta: &CharmMeta, krate: &TokenStream) -> TokenStream {
     let serde_path = quote!(#krate::__private::serde)
         .to_string()
         .replace(' ', "");
-    let items = meta.actions.iter().map(|a| {
+    let mut defaults: Vec<TokenStream> = Vec::new();
+    let items: Vec<TokenStream> = meta.actions.iter().map(|a| {
         let ty = type_ident(&a.name, "");
         let params_ty = params_ident(a);
         let name: &str = &a.name;
@@ -238,7 +252,7 @@ pub fn actions(meta: &CharmMeta, krate: &TokenStream) -> TokenStream {
             let ty = param_type(p.kind, krate);
             let has_value = p.required || p.default.is_some();
             let field_ty = if has_value {
-                ty
+                ty.clone()
             } else {
                 quote!(::core::option::Option<#ty>)
             };
@@ -248,7 +262,25 @@ pub fn actions(meta: &CharmMeta, krate: &TokenStream) -> TokenStream {
                 (Some(d), _) => format!(" Default: `{d}`."),
                 (None, false) => " Optional.".to_string(),
             };
-            let serde_default = if has_value { quote!() } else { quote!(#[serde(default)]) };
+            // A defaulted param falls back to its schema default when absent (Juju fills it in;
+            // a test harness or an older controller may not). The JSON was checked against the
+            // type at compile time, so it decodes.
+            let serde_default = match (&p.default, p.required) {
+                (Some(json), false) => {
+                    let f = quote::format_ident!("__default_{}_{}", ident_base(&a.name), ident_base(&p.name));
+                    let json: &str = json;
+                    defaults.push(quote! {
+                        #[doc(hidden)]
+                        fn #f() -> #ty {
+                            #krate::__private::serde_json::from_str(#json).unwrap_or_default()
+                        }
+                    });
+                    let path = f.to_string();
+                    quote!(#[serde(default = #path)])
+                }
+                _ if has_value => quote!(),
+                _ => quote!(#[serde(default)]),
+            };
             quote! {
                 #[doc = #pd]
                 #[doc = ""]
@@ -283,11 +315,12 @@ pub fn actions(meta: &CharmMeta, krate: &TokenStream) -> TokenStream {
                 #(#fields,)*
             }
         }
-    });
+    }).collect();
     quote! {
         /// The charm's actions and their typed params.
         pub mod actions {
             #(#items)*
+            #(#defaults)*
         }
     }
 }

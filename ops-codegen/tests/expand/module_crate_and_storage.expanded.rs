@@ -398,6 +398,7 @@ pub mod shop_meta {
             ///
             /// Default: `1`.
             #[serde(rename = "quantity")]
+            #[serde(default = "__default_restock_quantity")]
             pub quantity: i64,
             ///(no description)
             ///
@@ -430,6 +431,10 @@ pub mod shop_meta {
                     ::my_ops::__private::serde_json::Value,
                 >,
             >,
+        }
+        #[doc(hidden)]
+        fn __default_restock_quantity() -> i64 {
+            ::my_ops::__private::serde_json::from_str("1").unwrap_or_default()
         }
     }
 }

@@ -402,6 +402,7 @@ pub mod web_shop {
             ///
             /// Default: `1`.
             #[serde(rename = "quantity")]
+            #[serde(default = "__default_restock_quantity")]
             pub quantity: i64,
             ///(no description)
             ///
@@ -434,6 +435,10 @@ pub mod web_shop {
                     ::ops_core::__private::serde_json::Value,
                 >,
             >,
+        }
+        #[doc(hidden)]
+        fn __default_restock_quantity() -> i64 {
+            ::ops_core::__private::serde_json::from_str("1").unwrap_or_default()
         }
     }
 }

@@ -1,0 +1,8 @@
+#[derive(ops_core::ActionResults)]
+struct Report {
+    path: String,
+    #[result(rename = "Exit_Code")]
+    code: i32,
+}
+
+fn main() {}
