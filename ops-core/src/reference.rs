@@ -238,3 +238,62 @@
 //!     code: i32,
 //! }
 //! ```
+//!
+//! ## Charm libraries (components)
+//!
+//! A charm library is a crate. It observes charm events through the charm's handlers (one line
+//! of delegation: Rust has no hidden observer registry, so what runs on an event is visible in
+//! the charm's `#[charm]` block) and emits its own typed custom events, which the charm observes
+//! with `#[on(custom(...))]` like any event. A library is generic over the charm and over the
+//! endpoint marker type, so it works for any charm that declares a suitable relation:
+//!
+//! ```
+//! mod database_lib {
+//!     // In practice: its own crate, depending on ops-core.
+//!     use ops_core::endpoints::RelationEndpoint;
+//!     use ops_core::prelude::*;
+//!
+//!     /// Emitted once the provider has published its endpoints.
+//!     #[derive(serde::Serialize, serde::Deserialize, ops_core::CustomEvent)]
+//!     pub struct DatabaseReady {
+//!         pub endpoints: String,
+//!     }
+//!
+//!     /// The requirer side of the database interface, on endpoint `E`.
+//!     pub struct DatabaseRequirer<E>(std::marker::PhantomData<E>);
+//!
+//!     impl<E: RelationEndpoint> DatabaseRequirer<E> {
+//!         /// Call from the charm's `<E>_relation_changed` handler.
+//!         pub fn relation_changed<C: Charm>(
+//!             ctx: &mut Context<C>,
+//!             event: &RelationEvent,
+//!         ) -> ops_core::Result<()> {
+//!             assert_eq!(event.relation.name(), E::NAME);
+//!             if let Some(bag) = event.relation.remote_app_data()? {
+//!                 if let Some(endpoints) = bag.get("endpoints")? {
+//!                     ctx.emit(&DatabaseReady { endpoints })?;
+//!                 }
+//!             }
+//!             Ok(())
+//!         }
+//!     }
+//! }
+//!
+//! use database_lib::{DatabaseReady, DatabaseRequirer};
+//! use ops_core::prelude::*;
+//!
+//! # #[derive(Default, StoredState)] struct Tiny;
+//! #[charm(dir = "tests/fixtures/tiny")]
+//! impl Tiny {
+//!     #[on(db_relation_changed)]
+//!     fn db_changed(&mut self, ctx: &mut Context<Self>, event: &RelationEvent) -> ops_core::Result<()> {
+//!         DatabaseRequirer::<tiny::relations::Db>::relation_changed(ctx, event)
+//!     }
+//!
+//!     #[on(custom(DatabaseReady))]
+//!     fn db_ready(&mut self, ctx: &mut Context<Self>, event: &CustomEvent<DatabaseReady>) -> ops_core::Result<()> {
+//!         ctx.unit().set_status(Status::active(format!("database at {}", event.endpoints)))?;
+//!         Ok(())
+//!     }
+//! }
+//! ```
