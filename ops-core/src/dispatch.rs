@@ -427,6 +427,7 @@ struct UnitState {
     store: Option<Box<dyn Store>>,
     entries: Option<BTreeMap<String, Vec<u8>>>,
     opened: bool,
+    prefetched: bool,
 }
 
 impl UnitState {
@@ -437,6 +438,7 @@ impl UnitState {
             store: None,
             entries: None,
             opened: false,
+            prefetched: false,
         }
     }
 
@@ -447,7 +449,8 @@ impl UnitState {
                     if !SledStore::exists(path) {
                         log::debug!(target: "ops_core", "Initializing local storage: {}.", path.display());
                     }
-                    Box::new(SledStore::open(path)?)
+                    // Reads come from its snapshot; sled is opened for a commit (see `prefetch`).
+                    Box::new(SledStore::open_lazy(path))
                 }
                 StoreSource::Controller => Box::new(ControllerStore::new(self.runner.clone())),
                 StoreSource::Given(_) => {
@@ -487,6 +490,17 @@ impl UnitState {
         }
         self.open()?.commit(changes)?;
         Ok(())
+    }
+
+    /// A commit is likely: let the store get ready for it (open its database in the background) while
+    /// the hook goes on.
+    fn prefetch(&mut self) {
+        if !self.prefetched {
+            self.prefetched = true;
+            if let Ok(store) = self.open() {
+                store.prefetch();
+            }
+        }
     }
 }
 
@@ -563,6 +577,11 @@ impl<C: Charm> Hook<C> {
         event: &EventSnapshot,
     ) -> Result<bool, DispatchError> {
         self.charm(state)?;
+        // The handler may change stored state (or drop the notice being re-emitted): get the store
+        // ready for the commit while it runs.
+        if C::STATEFUL || self.notices.as_ref().is_some_and(|n| !n.is_empty()) {
+            state.prefetch();
+        }
         let Hook {
             ctx, charm, report, ..
         } = self;
@@ -641,6 +660,7 @@ impl<C: Charm> Hook<C> {
             let deferred = self.call(state, method, &event)?;
             if deferred {
                 log::debug!(target: "ops_core", "Deferring <{path}>.");
+                state.prefetch();
                 let notices = self.notices(state)?;
                 // As ops ≥ 2.18: an identical event already waiting for this handler is not queued twice.
                 let duplicate = notices

@@ -103,6 +103,11 @@ pub struct JujuContext {
     /// Whether `OPERATOR_DISPATCH` is set: ops sets it before running a charm, so a charm that
     /// finds it was invoked by itself (via a legacy hook) and must exit 0.
     pub operator_dispatch: bool,
+    /// `OPS_PEBBLE_CONTAINERS_DIR`: where the containers' Pebble sockets are
+    /// (`<dir>/<name>/pebble.socket`) when not in `/charm/containers` (tests and local runs). Read
+    /// from the map like every other variable, so a test harness can give each hook its own
+    /// directory without touching the process environment.
+    pub pebble_containers_dir: Option<PathBuf>,
 }
 
 fn non_empty(env: &HashMap<String, String>, name: &str) -> Option<String> {
@@ -186,6 +191,8 @@ impl JujuContext {
             principal_unit: non_empty(env, "JUJU_PRINCIPAL_UNIT"),
             machine_id: non_empty(env, "JUJU_MACHINE_ID"),
             operator_dispatch: env.contains_key("OPERATOR_DISPATCH"),
+            pebble_containers_dir: non_empty(env, crate::model::Container::SOCKET_DIR_ENV)
+                .map(PathBuf::from),
         })
     }
 

@@ -11,7 +11,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use ops_core::storage::{
-    Changes, SledStore, Store, StoreError, LOCK_WAIT, SCHEMA_KEY, SCHEMA_VERSION,
+    Changes, SledStore, Store, StoreError, LOCK_WAIT, MARKER_FILE, SCHEMA_KEY, SCHEMA_VERSION,
+    SIDECAR_FILE,
 };
 
 const CHILD_ROLE: &str = "OPS_STORAGE_CHILD";
@@ -310,6 +311,10 @@ fn assert_private(path: &Path) {
             .any(|(p, _, _)| p.starts_with(path.join("blobs")) && p != &path.join("blobs")),
         "expected a blob file for the large value: {entries:?}"
     );
+    assert!(
+        path.join(SIDECAR_FILE).is_file(),
+        "expected the sidecar snapshot: {entries:?}"
+    );
     for (p, is_dir, mode) in entries {
         let expected = if is_dir { 0o700 } else { 0o600 };
         assert_eq!(mode, expected, "{}", p.display());
@@ -369,6 +374,7 @@ fn the_database_is_private_whatever_the_umask() {
         "the child must run with umask 000: {stdout}"
     );
     assert!(stdout.contains("child committed"), "{stdout}");
+    assert!(stdout.contains("child left a marker"), "{stdout}");
     assert_private(&path);
 }
 
@@ -579,6 +585,16 @@ fn child_process() {
             drop(store);
             drop(SledStore::open(&path).expect("child reopen"));
             println!("child committed");
+            // A commit whose sidecar cannot be written (its temporary is in the way) leaves its marker.
+            let tmp = path.join("snapshot.tmp");
+            std::fs::create_dir(&tmp).expect("mkdir");
+            std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+            let mut store = SledStore::open_lazy(&path);
+            store.load_all().expect("child load");
+            store.commit(&set(&[("k", b"v")])).expect("child commit");
+            drop(store);
+            assert!(path.join(MARKER_FILE).exists());
+            println!("child left a marker");
         }
         other => panic!("unknown child role {other}"),
     }

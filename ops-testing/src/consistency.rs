@@ -68,6 +68,10 @@ pub enum Rule {
     Resource,
     /// Containers are declared in the charm's metadata.
     Container,
+    /// A container's Pebble is one Pebble could hold: files at absolute paths, layers that
+    /// Pebble accepts (every service and check says how it overrides; every planned service has
+    /// a command).
+    ContainerPebble,
     /// Deferred events are events of the charm, deferred by a handler that observes them.
     Deferred,
     /// Stored state is the charm's, and decodes into it.
@@ -104,6 +108,7 @@ impl Rule {
             Rule::Network => "network",
             Rule::Resource => "resource",
             Rule::Container => "container",
+            Rule::ContainerPebble => "container-pebble",
             Rule::Deferred => "deferred",
             Rule::StoredState => "stored-state",
             Rule::Port => "port",
@@ -488,6 +493,23 @@ pub fn check<C: Charm>(
                 ),
             );
         }
+        for path in container.files.keys() {
+            if !path.starts_with('/') {
+                c.fail(
+                    Rule::ContainerPebble,
+                    format!(
+                        "container `{}`: file path `{path}` is not absolute",
+                        container.name
+                    ),
+                );
+            }
+        }
+        if let Err(message) = crate::pebble::check_layers(&container.pebble.layers) {
+            c.fail(
+                Rule::ContainerPebble,
+                format!("container `{}`: {message}", container.name),
+            );
+        }
     }
 
     // Ports.
@@ -523,10 +545,9 @@ pub fn check<C: Charm>(
             c.fail(Rule::StoredState, e.to_string());
         }
     }
-    let events: BTreeSet<String> = meta.events().into_iter().map(|e| e.name).collect();
     for d in &state.deferred {
         let name = d.event_name();
-        if !events.contains(&name) && !name.starts_with("custom:") {
+        if meta.event(&name).is_none() && !name.starts_with("custom:") {
             c.fail(
                 Rule::Deferred,
                 format!("deferred event `{name}` is not an event of the charm"),

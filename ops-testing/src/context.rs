@@ -515,8 +515,16 @@ impl<C: Charm> Context<C> {
         consistency::check::<C>(state, &event, &self.app_name, self.unit_id)?;
         let mut juju = self.to_juju(state)?;
         let sim_event = self.sim_event(&event, &mut juju);
-        let store = SharedStore::with_entries(self.store_entries(state, &juju)?);
+        let entries = self.store_entries(state, &juju)?;
         let sim = Rc::new(SimJuju::new(C::meta(), juju));
+        let controller = sim.uses_controller_storage::<C>();
+        let store = if controller {
+            sim.set_controller_entries(&entries)?;
+            SharedStore::new()
+        } else {
+            SharedStore::with_entries(entries)
+        };
+        load_containers(state, &sim)?;
         let dispatched = sim.dispatch::<C>(&store, &sim_event)?;
         {
             let juju = sim.state();
@@ -538,7 +546,18 @@ impl<C: Charm> Context<C> {
             })
         })?;
         self.last.borrow_mut().report = Some(report);
-        let out = self.output_state(state, &sim.state(), &store);
+        let entries = if controller {
+            sim.controller_entries()?
+        } else {
+            store.entries()
+        };
+        let mut out = self.output_state(state, &sim.state(), entries);
+        for c in out.containers.iter_mut() {
+            if let Some(fake) = sim.pebble(&c.name) {
+                c.pebble = fake.state();
+                c.files = fake.files()?;
+            }
+        }
         Ok(out)
     }
 
@@ -794,7 +813,12 @@ impl<C: Charm> Context<C> {
         Ok(entries)
     }
 
-    fn output_state(&self, input: &State, juju: &JujuState, store: &SharedStore) -> State {
+    fn output_state(
+        &self,
+        input: &State,
+        juju: &JujuState,
+        mut entries: BTreeMap<String, Vec<u8>>,
+    ) -> State {
         let mut out = input.clone();
         out.leader = juju.leader;
         out.config = juju.config.clone();
@@ -849,7 +873,6 @@ impl<C: Charm> Context<C> {
                 c.can_connect = sc.can_connect;
             }
         }
-        let mut entries = store.entries();
         let notices: Vec<Notice> = entries
             .remove(NOTICES_KEY)
             .and_then(|b| serde_json::from_slice(&b).ok())
@@ -906,4 +929,23 @@ impl<C: Charm> Context<C> {
             remote_grants: grants,
         }
     }
+}
+
+/// Load each container of `state` into its fake Pebble: its Pebble state (without the records of
+/// an earlier run: exec calls and service transitions are the run's own) and its files.
+fn load_containers(state: &State, sim: &SimJuju) -> Result<(), RunError> {
+    for c in &state.containers {
+        let Some(fake) = sim.pebble(&c.name) else {
+            continue;
+        };
+        let mut pebble = c.pebble.clone();
+        pebble.can_connect = c.can_connect;
+        pebble.exec_calls.clear();
+        pebble.service_log.clear();
+        fake.set_state(pebble);
+        for (path, content) in &c.files {
+            fake.push_file(path, content)?;
+        }
+    }
+    Ok(())
 }

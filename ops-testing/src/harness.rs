@@ -9,6 +9,7 @@
 //! See the [crate documentation](crate) for an example.
 
 use crate::error::{check_config, CharmError, ConfigError};
+use crate::pebble::{ExecCall, ExecRule, FakePebble, ServiceRecord};
 use crate::sim::{
     known_bindings, make_secret_id, ActionOutput, History, JujuState, LogRecord, MetricBatch,
     SecretRevision, SimError, SimEvent, SimJuju, SimRelation, SimSecret, SimStorage, StatusRecord,
@@ -19,7 +20,8 @@ use crate::store::SharedStore;
 use ops_core::dispatch::{Notice, NOTICES_KEY};
 use ops_core::endpoints::{ActionEndpoint, RelationEndpoint};
 use ops_core::meta::{ResourceType, StorageType};
-use ops_core::{Charm, Status};
+use ops_core::pebble::{Layer, Plan, ServiceStatus};
+use ops_core::{Charm, HookReport, Status};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::marker::PhantomData;
@@ -166,6 +168,7 @@ pub struct Harness<C: Charm> {
     next_storage_index: u32,
     next_secret: u64,
     tmp: Option<tempfile::TempDir>,
+    reports: Vec<HookReport>,
     _charm: PhantomData<fn() -> C>,
 }
 
@@ -193,6 +196,11 @@ impl<C: Charm> Harness<C> {
         let mut state = JujuState::new(meta, format!("{}/0", meta.name));
         state.model_name = None;
         state.unit_status = StatusRecord::new("maintenance", "");
+        // As ops' Harness: no container is reachable until `set_can_connect`,
+        // `container_pebble_ready` or `begin_with_initial_hooks`.
+        for c in state.containers.values_mut() {
+            c.can_connect = false;
+        }
         Harness {
             sim: Rc::new(SimJuju::new(meta, state)),
             store: SharedStore::new(),
@@ -202,6 +210,7 @@ impl<C: Charm> Harness<C> {
             next_storage_index: 0,
             next_secret: 0,
             tmp: None,
+            reports: Vec::new(),
             _charm: PhantomData,
         }
     }
@@ -230,7 +239,10 @@ impl<C: Charm> Harness<C> {
     fn run(&mut self, event: SimEvent) -> Result<Option<ActionOutput>, HarnessError> {
         let dispatched = self.sim.dispatch::<C>(&self.store, &event)?;
         match dispatched.outcome {
-            Ok(_) => Ok(dispatched.action),
+            Ok(report) => {
+                self.reports.push(report);
+                Ok(dispatched.action)
+            }
             Err(error) => Err(HarnessError::Charm(Box::new(CharmError {
                 event: event.name,
                 error,
@@ -334,6 +346,7 @@ impl<C: Charm> Harness<C> {
             {
                 c.can_connect = true;
             }
+            self.sim.sync_workloads()?;
             self.fire(
                 SimEvent::hook(format!("{}-pebble-ready", container.name))
                     .workload(container.name.to_string()),
@@ -368,20 +381,37 @@ impl<C: Charm> Harness<C> {
         Ok(())
     }
 
-    /// The charm as the last successful hook committed it (its stored state).
+    /// What the unit's state holds under `key`: in the in-memory database, or on the
+    /// controller for a charm that keeps its state there (`#[charm(storage = "controller")]`).
+    fn stored_entry(&self, key: &str) -> Result<Option<Vec<u8>>, HarnessError> {
+        if self.sim.uses_controller_storage::<C>() {
+            return Ok(self.sim.controller_entries()?.remove(key));
+        }
+        Ok(self.store.get(key))
+    }
+
+    /// The charm as the last successful hook committed it (its stored state), read from where
+    /// the charm keeps it: the unit's database, or the controller (`state-get`).
     pub fn charm(&self) -> Result<C, HarnessError> {
         if !self.begun {
             return Err(HarnessError::NotBegun);
         }
-        Ok(C::from_stored(self.store.get(C::KEY).as_deref())?)
+        Ok(C::from_stored(self.stored_entry(C::KEY)?.as_deref())?)
     }
 
-    /// The deferred events waiting in the unit's database.
+    /// The deferred events waiting in the unit's state (database or controller).
     pub fn deferred(&self) -> Vec<Notice> {
-        self.store
-            .get(NOTICES_KEY)
+        self.stored_entry(NOTICES_KEY)
+            .ok()
+            .flatten()
             .and_then(|b| serde_json::from_slice(&b).ok())
             .unwrap_or_default()
+    }
+
+    /// The unit's state as the controller keeps it (`state-set`), raw: only a charm using
+    /// controller storage writes there.
+    pub fn controller_state(&self) -> BTreeMap<String, String> {
+        self.sim.state().controller_state.clone()
     }
 
     /// Run hook `hook` (Juju's name, e.g. `update-status`), one that takes no arguments.
@@ -500,15 +530,19 @@ impl<C: Charm> Harness<C> {
         Ok(())
     }
 
-    /// Set whether the charm can reach container `name`'s Pebble (recorded for the Pebble
-    /// simulation; Pebble itself is not simulated yet).
+    /// Set whether the charm can reach container `name`'s Pebble: when it cannot, the fake
+    /// Pebble's socket is moved aside and every call fails as on a real unit whose workload is
+    /// not up (`can_connect()` is false).
     pub fn set_can_connect(&mut self, name: &str, can: bool) -> Result<(), HarnessError> {
-        let mut state = self.sim.state_mut();
-        let c = state
-            .containers
-            .get_mut(name)
-            .ok_or_else(|| HarnessError::UnknownContainer(name.to_string()))?;
-        c.can_connect = can;
+        {
+            let mut state = self.sim.state_mut();
+            let c = state
+                .containers
+                .get_mut(name)
+                .ok_or_else(|| HarnessError::UnknownContainer(name.to_string()))?;
+            c.can_connect = can;
+        }
+        self.sim.sync_workloads()?;
         Ok(())
     }
 
@@ -520,6 +554,133 @@ impl<C: Charm> Harness<C> {
             .get(name)
             .map(|c| c.can_connect)
             .ok_or_else(|| HarnessError::UnknownContainer(name.to_string()))
+    }
+
+    // ---- containers and Pebble ---------------------------------------------------------------
+
+    /// The fake Pebble of container `name` (a real server on a Unix socket of this harness):
+    /// its state, recorded requests, exec rules, fault injection.
+    pub fn pebble(&self, name: &str) -> Result<&FakePebble, HarnessError> {
+        if C::meta().container(name).is_none() {
+            return Err(HarnessError::UnknownContainer(name.to_string()));
+        }
+        self.sim
+            .workloads()?
+            .get(name)
+            .ok_or_else(|| HarnessError::UnknownContainer(name.to_string()))
+    }
+
+    /// Make container `name` reachable and run `<name>-pebble-ready` (once begun; it runs even
+    /// with hooks disabled, as ops emits it directly).
+    pub fn container_pebble_ready(&mut self, name: &str) -> Result<(), HarnessError> {
+        if !self.begun {
+            return Err(HarnessError::NotBegun);
+        }
+        self.set_can_connect(name, true)?;
+        self.run(SimEvent::hook(format!("{name}-pebble-ready")).workload(name))?;
+        Ok(())
+    }
+
+    /// The plan of container `name`: every layer the charm added, combined.
+    pub fn get_container_pebble_plan(&self, name: &str) -> Result<Plan, HarnessError> {
+        Ok(self.pebble(name)?.plan())
+    }
+
+    /// The layers of container `name`, in order, by label (as added, combined by label).
+    pub fn get_container_layers(&self, name: &str) -> Result<Vec<(String, Layer)>, HarnessError> {
+        Ok(self
+            .pebble(name)?
+            .state()
+            .layers
+            .iter()
+            .map(|l| (l.label.clone(), crate::state::layer_of(&l.layer)))
+            .collect())
+    }
+
+    /// The host directory standing for container `name`'s `/` (ops:
+    /// `get_filesystem_root`): write there what the image ships, read there what the charm
+    /// pushed. Storage mounted into the container shows at its mount location.
+    pub fn get_filesystem_root(&self, name: &str) -> Result<PathBuf, HarnessError> {
+        Ok(self.pebble(name)?.fs_root().to_path_buf())
+    }
+
+    /// Write file `path` of container `name` (parents created), as the image would ship it.
+    pub fn push_container_file(
+        &mut self,
+        name: &str,
+        path: &str,
+        content: impl AsRef<[u8]>,
+    ) -> Result<(), HarnessError> {
+        self.pebble(name)?
+            .push_file(path, content.as_ref())
+            .map_err(|source| HarnessError::Io {
+                action: format!("write {path} in container {name}"),
+                source,
+            })
+    }
+
+    /// The content of file `path` of container `name`.
+    pub fn pull_container_file(&self, name: &str, path: &str) -> Result<Vec<u8>, HarnessError> {
+        self.pebble(name)?
+            .read_file(path)
+            .map_err(|source| HarnessError::Io {
+                action: format!("read {path} in container {name}"),
+                source,
+            })
+    }
+
+    /// Answer commands run in container `name` that start with `prefix` (the longest prefix
+    /// wins) with `exit`, `stdout` and `stderr`; commands no rule matches exit 127 (`command not
+    /// found`). See [`ExecRule`] for rules that echo stdin or take time.
+    pub fn handle_exec(
+        &mut self,
+        name: &str,
+        prefix: &[&str],
+        exit: i64,
+        stdout: &str,
+        stderr: &str,
+    ) -> Result<(), HarnessError> {
+        self.pebble(name)?
+            .add_exec_rule(ExecRule::new(prefix, exit, stdout, stderr));
+        Ok(())
+    }
+
+    /// The commands the charm ran in container `name`, oldest first.
+    pub fn exec_calls(&self, name: &str) -> Result<Vec<ExecCall>, HarnessError> {
+        Ok(self.pebble(name)?.state().exec_call_list())
+    }
+
+    /// The current status of service `service` of container `name` (`None`: no such service
+    /// in the plan, nor set with [`Harness::set_service_status`]).
+    pub fn service_status(
+        &self,
+        name: &str,
+        service: &str,
+    ) -> Result<Option<ServiceStatus>, HarnessError> {
+        Ok(self
+            .pebble(name)?
+            .state()
+            .services
+            .get(service)
+            .map(|s| ServiceStatus::from(s.current.as_str())))
+    }
+
+    /// Every service of container `name`: (startup, current) as Pebble reports them.
+    pub fn services(&self, name: &str) -> Result<BTreeMap<String, ServiceRecord>, HarnessError> {
+        Ok(self.pebble(name)?.state().services)
+    }
+
+    /// Change service `service` of container `name` by itself (it crashed: `Inactive`, or came
+    /// back: `Active`), without a hook.
+    pub fn set_service_status(
+        &mut self,
+        name: &str,
+        service: &str,
+        status: ServiceStatus,
+    ) -> Result<(), HarnessError> {
+        self.pebble(name)?
+            .set_service_status(service, status.as_str());
+        Ok(())
     }
 
     // ---- config -----------------------------------------------------------------------------
@@ -902,6 +1063,8 @@ impl<C: Charm> Harness<C> {
         {
             s.attached = attached;
         }
+        // Mount it into (or out of) the containers now, for the test to see.
+        let _ = self.sim.sync_workloads();
     }
 
     /// Detach storage `id` (after [`Harness::begin`]): `storage-detaching` runs if it was
@@ -915,14 +1078,17 @@ impl<C: Charm> Harness<C> {
             return Ok(());
         }
         self.fire(SimEvent::hook(format!("{}-storage-detaching", s.name)).storage(id))?;
-        let mut state = self.sim.state_mut();
-        match state.storage.iter_mut().find(|x| x.id() == id) {
-            Some(x) => x.attached = false,
-            None => state.storage.push(SimStorage {
-                attached: false,
-                ..s
-            }),
+        {
+            let mut state = self.sim.state_mut();
+            match state.storage.iter_mut().find(|x| x.id() == id) {
+                Some(x) => x.attached = false,
+                None => state.storage.push(SimStorage {
+                    attached: false,
+                    ..s
+                }),
+            }
         }
+        self.sim.sync_workloads()?;
         Ok(())
     }
 
@@ -933,6 +1099,7 @@ impl<C: Charm> Harness<C> {
             self.fire(SimEvent::hook(format!("{}-storage-detaching", s.name)).storage(id))?;
         }
         self.sim.state_mut().storage.retain(|x| x.id() != id);
+        self.sim.sync_workloads()?;
         Ok(())
     }
 
@@ -1060,6 +1227,13 @@ impl<C: Charm> Harness<C> {
     /// The application's status.
     pub fn app_status(&self) -> Status {
         self.sim.state().app_status.to_status()
+    }
+
+    /// What the dispatcher reported for each hook that succeeded so far, oldest first (the
+    /// event, how many handler calls ran, re-emitted deferred events included, and how many
+    /// events are left deferred).
+    pub fn hook_reports(&self) -> &[HookReport] {
+        &self.reports
     }
 
     /// The status and workload version history so far.

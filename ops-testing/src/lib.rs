@@ -56,8 +56,19 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! Kubernetes charms talk to their containers through Pebble as in production: each container
+//! of a test is served by a [`FakePebble`](pebble::FakePebble) on a real Unix socket in a
+//! directory private to the test (given to the hook as `OPS_PEBBLE_CONTAINERS_DIR` in its
+//! environment map, never in the process environment, so tests run in parallel threads).
+//! Storage the metadata mounts into a container (`containers.<c>.mounts`) shows up in its
+//! filesystem. A charm declaring `#[charm(storage = "controller")]` keeps its state on the
+//! simulated controller (`state-get`/`state-set`), as it would under Juju.
+//!
 //! Modules:
 //!
+//! * [`prop`]: property tests: random Juju-valid event sequences from the charm's metadata,
+//!   invariants checked after every step, failures shrunk to a minimal sequence.
+//! * [`pebble`]: the fake Pebble.
 //! * [`conformance`]: run a compiled charm through the juju-sim scenarios recorded from Python ops.
 //! * [`replay`]: replay the same scenarios in-process, through [`SimJuju`], and compare each step
 //!   with the recording: the check that the simulator behaves as juju-sim.
@@ -68,6 +79,7 @@ pub mod context;
 pub mod error;
 pub mod harness;
 pub mod pebble;
+pub mod prop;
 pub mod replay;
 pub mod sim;
 pub mod state;

@@ -31,12 +31,14 @@
 //! assert!(!State::default().leader());
 //! ```
 
+use crate::pebble::{ExecCall, ExecRule, LayerRecord, PebbleState, ServiceRecord};
 use crate::sim::{make_secret_id, SecretRevision, DEFAULT_ADDRESS, DEFAULT_MODEL_UUID};
 use ops_core::databag::{DatabagError, RelationData};
 use ops_core::endpoints::{ContainerEndpoint, RelationEndpoint, ResourceEndpoint, StorageEndpoint};
 use ops_core::events::EventSnapshot;
 use ops_core::hooktools::{Protocol, SecretRotate};
 use ops_core::meta::{RelationRole, RelationScope};
+use ops_core::pebble::{CheckStatus, Layer, Plan, ServiceStatus};
 use ops_core::stored::{StateError, StoredState};
 use ops_core::Status;
 use serde_json::{json, Map, Value};
@@ -726,26 +728,139 @@ impl Secret {
     }
 }
 
-/// A workload container (Kubernetes charms). Pebble is not simulated yet: the state only says
-/// whether the charm can connect, for the coming Pebble simulation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A workload container (Kubernetes charms) and its Pebble: whether the charm can reach it, its
+/// layers, services, files and the commands it answers.
+///
+/// In a run, each container is served by a [`FakePebble`](crate::pebble::FakePebble) on a real
+/// Unix socket, loaded with this description; the charm's production
+/// [`Container`](ops_core::model::Container) talks to it. The output state's containers hold
+/// what the fake held after the hook: the layers the charm added, the plan, the services'
+/// statuses, every file (those the charm pushed included), and the commands the charm ran
+/// during the run ([`Container::exec_calls`]) and the services it started or stopped
+/// ([`Container::service_log`]).
+///
+/// ```
+/// use ops_core::pebble::ServiceStatus;
+/// use ops_testing::Container;
+/// # struct Web;
+/// # impl ops_core::endpoints::ContainerEndpoint for Web { const NAME: &'static str = "web"; }
+///
+/// let web = Container::of::<Web>()
+///     .with_file("/etc/motd", "hello")
+///     .with_exec(&["hostname"], 0, "web-0\n", "")
+///     .with_service_status("web", ServiceStatus::Active);
+/// assert_eq!(web.file_text("/etc/motd"), Some("hello"));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
 pub struct Container {
     pub(crate) name: String,
     pub(crate) can_connect: bool,
+    pub(crate) pebble: PebbleState,
+    pub(crate) files: BTreeMap<String, Vec<u8>>,
+}
+
+/// A layer from the fake's JSON form (a layer that does not parse is empty).
+pub(crate) fn layer_of(value: &Value) -> Layer {
+    serde_yaml::to_string(value)
+        .ok()
+        .and_then(|y| Layer::from_yaml(&y).ok())
+        .unwrap_or_default()
 }
 
 impl Container {
-    /// Container `W`, connectable.
+    /// Container `W`, connectable, with an empty Pebble (no layer, no file).
     pub fn of<W: ContainerEndpoint>() -> Self {
+        Self::named(W::NAME)
+    }
+
+    /// The container named `name` (prefer [`Container::of`]; this one exists to test what the
+    /// consistency checker says about containers the charm does not have).
+    pub fn named(name: impl Into<String>) -> Self {
         Container {
-            name: W::NAME.to_string(),
+            name: name.into(),
             can_connect: true,
+            pebble: PebbleState::default(),
+            files: BTreeMap::new(),
         }
     }
 
-    /// Whether its Pebble can be reached.
+    /// Whether its Pebble can be reached (when not, every call fails as Pebble not being up).
     pub fn with_can_connect(mut self, can: bool) -> Self {
         self.can_connect = can;
+        self
+    }
+
+    /// With `layer` added under `label` (after the layers already given; same label: combined).
+    ///
+    /// # Panics
+    /// If the layer does not encode (it always does).
+    pub fn with_layer(mut self, label: impl Into<String>, layer: &Layer) -> Self {
+        let label = label.into();
+        let value: Value = serde_yaml::from_str(&layer.to_yaml())
+            .unwrap_or_else(|e| panic!("Container::with_layer: {e}"));
+        match self.pebble.layers.iter_mut().find(|l| l.label == label) {
+            Some(l) => l.layer = value,
+            None => self.pebble.layers.push(LayerRecord {
+                label,
+                layer: value,
+            }),
+        }
+        self.pebble.plan = crate::pebble::plan_of(&self.pebble.layers);
+        self
+    }
+
+    /// Commands starting with `prefix` exit with `exit`, printing `stdout` and `stderr` (the
+    /// longest matching prefix wins; a command no rule matches exits 127, `command not found`).
+    pub fn with_exec(mut self, prefix: &[&str], exit: i64, stdout: &str, stderr: &str) -> Self {
+        self.pebble
+            .exec_rules
+            .push(ExecRule::new(prefix, exit, stdout, stderr));
+        self
+    }
+
+    /// With an exec rule (one that echoes stdin, or takes time: see [`ExecRule`]).
+    pub fn with_exec_rule(mut self, rule: ExecRule) -> Self {
+        self.pebble.exec_rules.push(rule);
+        self
+    }
+
+    /// With file `path` (absolute, in the container) holding `content`.
+    pub fn with_file(mut self, path: impl Into<String>, content: impl AsRef<[u8]>) -> Self {
+        self.files.insert(path.into(), content.as_ref().to_vec());
+        self
+    }
+
+    /// With service `name` in state `status` (`Active`: running, as started with its planned
+    /// config; it need not be in a layer, but Pebble only manages services of the plan).
+    pub fn with_service_status(mut self, name: impl Into<String>, status: ServiceStatus) -> Self {
+        let name = name.into();
+        let startup = self
+            .pebble
+            .plan
+            .get("services")
+            .and_then(|s| s.get(&name))
+            .and_then(|s| s.get("startup"))
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .unwrap_or("disabled")
+            .to_string();
+        let entry = self
+            .pebble
+            .services
+            .entry(name)
+            .or_insert_with(|| ServiceRecord {
+                startup,
+                current: String::new(),
+            });
+        entry.current = status.as_str().to_string();
+        self
+    }
+
+    /// With health check `name` in status `status` (`up` or `inactive`).
+    pub fn with_check_status(mut self, name: impl Into<String>, status: CheckStatus) -> Self {
+        self.pebble
+            .checks
+            .insert(name.into(), status.as_str().to_string());
         self
     }
 
@@ -757,6 +872,84 @@ impl Container {
     /// Whether its Pebble can be reached.
     pub fn can_connect(&self) -> bool {
         self.can_connect
+    }
+
+    /// The layers by label, in order.
+    pub fn layers(&self) -> Vec<(String, Layer)> {
+        self.pebble
+            .layers
+            .iter()
+            .map(|l| (l.label.clone(), layer_of(&l.layer)))
+            .collect()
+    }
+
+    /// The layer labelled `label`.
+    pub fn layer(&self, label: &str) -> Option<Layer> {
+        self.pebble
+            .layers
+            .iter()
+            .find(|l| l.label == label)
+            .map(|l| layer_of(&l.layer))
+    }
+
+    /// The plan: every layer combined, as Pebble combines them.
+    pub fn plan(&self) -> Plan {
+        let plan = crate::pebble::plan_of(&self.pebble.layers);
+        Plan::from_yaml(&crate::pebble::dump_plan(&plan)).unwrap_or_default()
+    }
+
+    /// The services Pebble knows: (startup, current) by name.
+    pub fn services(&self) -> &BTreeMap<String, ServiceRecord> {
+        &self.pebble.services
+    }
+
+    /// The current status of service `name`.
+    pub fn service_status(&self, name: &str) -> Option<ServiceStatus> {
+        self.pebble
+            .services
+            .get(name)
+            .map(|s| ServiceStatus::from(s.current.as_str()))
+    }
+
+    /// The health checks' statuses by name.
+    pub fn check_statuses(&self) -> &BTreeMap<String, String> {
+        &self.pebble.checks
+    }
+
+    /// Every file, by path (in an output state: as the hook left them).
+    pub fn files(&self) -> &BTreeMap<String, Vec<u8>> {
+        &self.files
+    }
+
+    /// The content of file `path`.
+    pub fn file(&self, path: &str) -> Option<&[u8]> {
+        self.files.get(path).map(Vec::as_slice)
+    }
+
+    /// The content of file `path`, if it is UTF-8 text.
+    pub fn file_text(&self, path: &str) -> Option<&str> {
+        self.file(path).and_then(|b| std::str::from_utf8(b).ok())
+    }
+
+    /// The exec rules.
+    pub fn exec_rules(&self) -> &[ExecRule] {
+        &self.pebble.exec_rules
+    }
+
+    /// The commands the charm ran in the container during the run (output states).
+    pub fn exec_calls(&self) -> Vec<ExecCall> {
+        self.pebble.exec_call_list()
+    }
+
+    /// The service starts and stops during the run, in order: `start web`, `stop web`
+    /// (output states).
+    pub fn service_log(&self) -> &[String] {
+        &self.pebble.service_log
+    }
+
+    /// Everything the fake Pebble holds besides files (notices, signals, raw exec records).
+    pub fn pebble_state(&self) -> &PebbleState {
+        &self.pebble
     }
 }
 
@@ -1111,6 +1304,11 @@ impl State {
     /// Containers.
     pub fn containers(&self) -> &[Container] {
         &self.containers
+    }
+
+    /// Container `name`.
+    pub fn container(&self, name: &str) -> Option<&Container> {
+        self.containers.iter().find(|c| c.name == name)
     }
 
     /// The charm's stored state (its default when nothing is stored).

@@ -868,7 +868,7 @@ fn subordinate_relation_to_the_principal() -> TestResult {
 }
 
 #[test]
-fn containers_are_only_an_extension_point() {
+fn unknown_containers_are_refused() {
     let mut h = harness();
     assert!(matches!(
         h.set_can_connect("web", true),

@@ -73,6 +73,8 @@ pub(crate) struct Inner {
     storages: RefCell<HashMap<String, Vec<u32>>>,
     networks: RefCell<HashMap<(String, Option<i64>), NetworkInfo>>,
     resources: RefCell<HashMap<String, PathBuf>>,
+    /// Where the containers' sockets are (`OPS_PEBBLE_CONTAINERS_DIR` of the hook environment).
+    pub(crate) containers_dir: Option<PathBuf>,
 }
 
 impl Model {
@@ -98,6 +100,7 @@ impl Model {
                 storages: RefCell::default(),
                 networks: RefCell::default(),
                 resources: RefCell::default(),
+                containers_dir: env.pebble_containers_dir.clone(),
             }),
         }
     }

@@ -144,10 +144,11 @@ impl Unit {
                 "container '{name}' not found"
             )));
         }
-        Ok(Container::new(
-            name,
-            Container::socket_dir().join(name).join("pebble.socket"),
-        ))
+        let dir = match &self.model.inner().containers_dir {
+            Some(dir) => dir.clone(),
+            None => Container::socket_dir(),
+        };
+        Ok(Container::new(name, dir.join(name).join("pebble.socket")))
     }
 }
 
@@ -304,6 +305,9 @@ impl Container {
     }
 
     /// Where the containers' sockets are: `$OPS_PEBBLE_CONTAINERS_DIR`, else `/charm/containers`.
+    /// (A hook's containers use the variable of the hook's environment map,
+    /// [`JujuContext::pebble_containers_dir`](crate::env::JujuContext::pebble_containers_dir),
+    /// which is this one in production.)
     pub fn socket_dir() -> std::path::PathBuf {
         std::env::var_os(Self::SOCKET_DIR_ENV)
             .filter(|d| !d.is_empty())

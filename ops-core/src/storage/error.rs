@@ -40,6 +40,22 @@ pub enum StoreError {
         source: ::sled::Error,
     },
 
+    /// The stored state changed between this store's load and its commit: another process committed in
+    /// between. Nothing was written (the store's read cache was refreshed): running the hook again reads
+    /// the new state.
+    ///
+    /// Juju runs one hook at a time per unit, so this means something outside Juju's hooks wrote the
+    /// unit's state concurrently (a lazily opened [`SledStore`](super::SledStore) reads without taking
+    /// the database's lock, and checks at commit instead).
+    #[error(
+        "the unit state database {path} was changed by another process after this hook read it; \
+         nothing was written"
+    )]
+    Conflict {
+        /// The database directory.
+        path: PathBuf,
+    },
+
     /// The stored state was written by a newer version of this library, in a format this one does not know.
     #[error(
         "the stored unit state has schema version {found}, but this charm supports only up to version \

@@ -5,7 +5,9 @@
 //! `Counter/StoredStateData[_stored]`, its notice list, its counter) and encodes the values (JSON); the
 //! store only keeps bytes. During a hook the framework works in memory: it reads everything once with
 //! [`Store::load_all`] (lazily, only when the hook needs state) and hands the store the whole set of the
-//! hook's changes at the end with [`Store::commit`].
+//! hook's changes at the end with [`Store::commit`]. When a commit is likely (a handler of a charm with
+//! stored state is about to run) it calls [`Store::prefetch`] first, so that a store can get ready for it
+//! while the handler runs.
 //!
 //! # One atomic step per hook
 //!
@@ -14,7 +16,9 @@
 //! instant leaves exactly the previous commit or exactly the new one, never a mix.
 //!
 //! * [`SledStore`]: the local database, `<charm_dir>/.unit-state.db` (a directory, private to the unit:
-//!   mode `0700`, files `0600`). Commit is one atomic sled batch followed by an fsync.
+//!   mode `0700`, files `0600`). Commit is one atomic sled batch followed by an fsync. A verified
+//!   sidecar snapshot of the last commit lets a hook read its state without opening sled, and sled's
+//!   open (milliseconds) runs in a background thread started by [`Store::prefetch`].
 //! * [`ControllerStore`]: Juju's controller-side state (`state-get`/`state-set`/`state-delete`), for
 //!   charms whose local disk does not survive (ops' `use_juju_for_storage`). Juju applies a hook's state
 //!   changes only when the hook succeeds; see its docs for what that means for atomicity.
@@ -32,11 +36,13 @@ use std::collections::BTreeMap;
 mod controller;
 mod error;
 mod memory;
+mod sidecar;
 mod sled;
 
 pub use self::controller::{ControllerStore, CONTROLLER_SCHEMA_KEY};
 pub use self::error::StoreError;
 pub use self::memory::MemoryStore;
+pub use self::sidecar::{MARKER_FILE, SIDECAR_FILE};
 pub use self::sled::{SledStore, LOCK_WAIT, SCHEMA_KEY};
 
 /// The version of the storage layout written by this library.
@@ -60,6 +66,13 @@ pub trait Store {
     /// Deleting a key that is not stored is not an error. An empty set of changes writes nothing. Every
     /// key is checked before anything is written, so a refused key leaves the store untouched.
     fn commit(&mut self, changes: &Changes) -> Result<(), StoreError>;
+
+    /// A hint that [`Store::commit`] will probably be called: start whatever slow preparation it needs
+    /// now, so that it overlaps the hook's work ([`SledStore`] starts opening its database in a
+    /// background thread). Never fails: an error surfaces from the next call that needs the store.
+    ///
+    /// The default does nothing.
+    fn prefetch(&mut self) {}
 }
 
 impl<S: Store + ?Sized> Store for &mut S {
@@ -70,6 +83,10 @@ impl<S: Store + ?Sized> Store for &mut S {
     fn commit(&mut self, changes: &Changes) -> Result<(), StoreError> {
         (**self).commit(changes)
     }
+
+    fn prefetch(&mut self) {
+        (**self).prefetch()
+    }
 }
 
 impl<S: Store + ?Sized> Store for Box<S> {
@@ -79,6 +96,10 @@ impl<S: Store + ?Sized> Store for Box<S> {
 
     fn commit(&mut self, changes: &Changes) -> Result<(), StoreError> {
         (**self).commit(changes)
+    }
+
+    fn prefetch(&mut self) {
+        (**self).prefetch()
     }
 }
 

@@ -27,8 +27,11 @@ mod files;
 mod state;
 mod workload;
 
-pub use state::{ExecRule, LayerRecord, NoticeRecord, PebbleState, ServiceRecord, SignalRecord};
+pub use state::{
+    ExecCall, ExecRule, LayerRecord, NoticeRecord, PebbleState, ServiceRecord, SignalRecord,
+};
 pub use workload::VERSION;
+pub(crate) use workload::{check_layers, dump_plan, plan_of};
 
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -210,15 +213,56 @@ impl FakePebble {
         self.shared.lock().public.clone()
     }
 
-    /// Replace the state (as juju-sim loads it before a hook); the plan is recomputed.
+    /// Replace the state (as juju-sim loads it before a hook); the plan is recomputed, and a
+    /// service given as `active` counts as started with its planned config (a `replan` restarts
+    /// it only if a later layer changes it).
     pub fn set_state(&self, state: PebbleState) {
         let reachable = state.can_connect;
         {
             let mut wl = self.shared.lock();
             wl.public = state;
             wl.refresh_plan();
+            wl.seed_started();
         }
         self.set_can_connect(reachable);
+    }
+
+    /// The plan, typed: every layer combined, as `GET /v1/plan` answers.
+    pub fn plan(&self) -> ops_core::pebble::Plan {
+        let plan = self.shared.lock().public.plan.clone();
+        ops_core::pebble::Plan::from_yaml(&workload::dump_plan(&plan)).unwrap_or_default()
+    }
+
+    /// The content of the container's file `path`.
+    pub fn read_file(&self, path: &str) -> std::io::Result<Vec<u8>> {
+        std::fs::read(self.host_path(path))
+    }
+
+    /// Every regular file in the container's filesystem, by container path (storage mounted
+    /// into the container is left out: it belongs to the storage).
+    pub fn files(&self) -> std::io::Result<BTreeMap<String, Vec<u8>>> {
+        fn walk(
+            dir: &Path,
+            prefix: &str,
+            out: &mut BTreeMap<String, Vec<u8>>,
+        ) -> std::io::Result<()> {
+            let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+            entries.sort_by_key(|e| e.file_name());
+            for entry in entries {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let path = format!("{prefix}/{name}");
+                let kind = entry.file_type()?;
+                if kind.is_dir() {
+                    walk(&entry.path(), &path, out)?;
+                } else if kind.is_file() {
+                    out.insert(path, std::fs::read(entry.path())?);
+                }
+            }
+            Ok(())
+        }
+        let mut out = BTreeMap::new();
+        walk(&self.shared.fs, "", &mut out)?;
+        Ok(out)
     }
 
     /// Declare an exec rule.

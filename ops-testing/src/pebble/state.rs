@@ -131,3 +131,62 @@ impl Default for PebbleState {
         }
     }
 }
+
+/// One command the charm ran in the container (`POST /v1/exec`), as the fake recorded it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ExecCall {
+    /// The command line.
+    pub command: Vec<String>,
+    /// The environment given (empty: none).
+    pub environment: BTreeMap<String, String>,
+    /// The working directory given, if any.
+    pub working_dir: Option<String>,
+    /// The user to run as (name), if given.
+    pub user: Option<String>,
+    /// The group to run as (name), if given.
+    pub group: Option<String>,
+    /// The timeout as sent to Pebble (e.g. `5.000s`), if given.
+    pub timeout: Option<String>,
+}
+
+impl ExecCall {
+    /// From one of [`PebbleState::exec_calls`].
+    pub fn from_record(record: &Map<String, Value>) -> ExecCall {
+        let text = |k: &str| record.get(k).and_then(Value::as_str).map(str::to_string);
+        ExecCall {
+            command: record
+                .get("command")
+                .and_then(Value::as_array)
+                .map(|c| {
+                    c.iter()
+                        .map(|v| v.as_str().unwrap_or_default().to_string())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            environment: record
+                .get("environment")
+                .and_then(Value::as_object)
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            working_dir: text("working_dir"),
+            user: text("user"),
+            group: text("group"),
+            timeout: record.get("timeout").and_then(|t| match t {
+                Value::String(s) => Some(s.clone()),
+                Value::Null => None,
+                other => Some(other.to_string()),
+            }),
+        }
+    }
+}
+
+impl PebbleState {
+    /// The exec calls, typed.
+    pub fn exec_call_list(&self) -> Vec<ExecCall> {
+        self.exec_calls.iter().map(ExecCall::from_record).collect()
+    }
+}

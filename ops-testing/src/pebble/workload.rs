@@ -251,6 +251,26 @@ fn combine_into(target: &mut Map<String, Value>, layer: &Value) {
     }
 }
 
+/// Whether Pebble would accept these layers: the message of its refusal otherwise.
+pub(crate) fn check_layers(layers: &[LayerRecord]) -> Result<(), String> {
+    for l in layers {
+        check_layer(&l.label, &l.layer).map_err(|e| e.message)?;
+    }
+    for (name, svc) in plan_of(layers)
+        .get("services")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        if svc.get("command").is_none_or(is_empty) {
+            return Err(format!(
+                "plan must define \"command\" for service \"{name}\""
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The combined plan of the layers.
 pub(crate) fn plan_of(layers: &[LayerRecord]) -> Map<String, Value> {
     let mut plan = Map::new();
@@ -375,6 +395,26 @@ impl Workload {
                 .checks
                 .entry(name.clone())
                 .or_insert_with(|| "up".into());
+        }
+    }
+
+    /// Services given as running (a loaded state) count as started with their planned config.
+    pub(crate) fn seed_started(&mut self) {
+        let services = self.plan_services();
+        let running: Vec<String> = self
+            .public
+            .services
+            .iter()
+            .filter(|(_, s)| s.current == "active")
+            .map(|(n, _)| n.clone())
+            .collect();
+        for name in running {
+            if let Some(cfg) = services.get(&name) {
+                self.private
+                    .started
+                    .entry(name)
+                    .or_insert_with(|| cfg.clone());
+            }
         }
     }
 

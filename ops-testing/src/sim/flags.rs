@@ -5,7 +5,6 @@
 
 use super::state::JujuState;
 use super::ToolError;
-use std::collections::HashMap;
 
 /// The type of a flag's value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,7 +73,24 @@ pub(crate) enum FlagValue {
 /// The flags of one call, by key.
 #[derive(Debug, Default)]
 pub(crate) struct Flags {
-    values: HashMap<&'static str, FlagValue>,
+    values: FlagMap,
+}
+
+/// A few flags by key: a short list beats hashing here (a tool has at most a dozen flags).
+#[derive(Debug, Default)]
+struct FlagMap(Vec<(&'static str, FlagValue)>);
+
+impl FlagMap {
+    fn get(&self, key: &str) -> Option<&FlagValue> {
+        self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    fn insert(&mut self, key: &'static str, value: FlagValue) {
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((key, value)),
+        }
+    }
 }
 
 impl Flags {
@@ -121,12 +137,13 @@ pub(crate) enum Parsed {
     Help,
 }
 
-fn parse_bool(value: &str, shown: &str) -> Result<bool, ToolError> {
+fn parse_bool(value: &str, shown: &dyn Fn() -> String) -> Result<bool, ToolError> {
     match value {
         "1" | "t" | "T" | "TRUE" | "true" | "True" => Ok(true),
         "0" | "f" | "F" | "FALSE" | "false" | "False" => Ok(false),
         _ => Err(ToolError::usage(format!(
-            "invalid value \"{value}\" for option {shown}: parse error"
+            "invalid value \"{value}\" for option {}: parse error",
+            shown()
         ))),
     }
 }
@@ -134,12 +151,13 @@ fn parse_bool(value: &str, shown: &str) -> Result<bool, ToolError> {
 fn convert(
     spec: &FlagSpec,
     value: &str,
-    shown: &str,
+    shown: &dyn Fn() -> String,
     state: &JujuState,
 ) -> Result<FlagValue, ToolError> {
     let invalid = |why: &str| {
         ToolError::usage(format!(
-            "invalid value \"{value}\" for option {shown}: {why}"
+            "invalid value \"{value}\" for option {}: {why}",
+            shown()
         ))
     };
     Ok(match spec.kind {
@@ -190,7 +208,9 @@ pub(crate) fn parse_argv(
     argv: &[String],
     state: &JujuState,
 ) -> Result<Parsed, ToolError> {
-    let mut flags = Flags::default();
+    let mut flags = Flags {
+        values: FlagMap(Vec::with_capacity(specs.len())),
+    };
     for spec in specs {
         // The `format` flag's default is the tool's format: an explicit value overrides it below.
         let value = if spec.kind == Kind::Format {
@@ -209,7 +229,8 @@ pub(crate) fn parse_argv(
             positional.extend(argv[i..].iter().cloned());
             break;
         }
-        if arg.chars().count() < 2 || !arg.starts_with('-') {
+        // A lone `-` (or anything not starting with `-`) is positional.
+        if arg.len() < 2 || !arg.starts_with('-') {
             positional.push(arg.clone());
             continue;
         }
@@ -221,13 +242,16 @@ pub(crate) fn parse_argv(
         if name == "h" || name == "help" {
             return Ok(Parsed::Help);
         }
-        let shown = format!(
-            "{}{name}",
-            if name.chars().count() == 1 { "-" } else { "--" }
-        );
+        let shown = || {
+            format!(
+                "{}{name}",
+                if name.chars().count() == 1 { "-" } else { "--" }
+            )
+        };
         let Some(spec) = specs.iter().find(|s| s.names.contains(&name)) else {
             return Err(ToolError::usage(format!(
-                "option provided but not defined: {shown}"
+                "option provided but not defined: {}",
+                shown()
             )));
         };
         if spec.kind == Kind::Bool {
@@ -243,7 +267,8 @@ pub(crate) fn parse_argv(
             None => {
                 let Some(v) = argv.get(i) else {
                     return Err(ToolError::usage(format!(
-                        "option needs an argument: {shown}"
+                        "option needs an argument: {}",
+                        shown()
                     )));
                 };
                 i += 1;

@@ -20,22 +20,26 @@ mod flags;
 pub mod format;
 mod state;
 mod tools;
+mod workloads;
 
 pub use state::*;
 pub use tools::{
     default_network, is_valid_app_name, is_valid_secret_id, is_valid_unit_name, known_bindings,
     make_secret_id, parse_port_range, port_sort_key, writes,
 };
+pub use workloads::Workloads;
 
+use crate::pebble::FakePebble;
 use crate::store::SharedStore;
 use ops_core::dispatch::StoreSource;
 use ops_core::env::JujuContext;
 use ops_core::hooktools::{RunError, ToolOutput, ToolRunner};
 use ops_core::meta::{CharmMeta, ParamType};
-use ops_core::{Charm, DispatchError, HookReport, HookSetup, Status};
+use ops_core::storage::{ControllerStore, Store};
+use ops_core::{Charm, DispatchError, HookReport, HookSetup, Status, StorageChoice};
 use serde_json::{Map, Value};
 use std::cell::{Ref, RefCell, RefMut};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::rc::Rc;
 
@@ -252,6 +256,12 @@ pub enum SimError {
     /// The environment built for the hook is not valid.
     #[error("invalid hook environment: {0}")]
     Environment(String),
+    /// The fake Pebbles of the containers could not be started or set up.
+    #[error("cannot set up the containers' fake Pebble: {0}")]
+    Pebble(String),
+    /// The unit's state kept on the controller could not be read or written.
+    #[error("controller-side unit state: {0}")]
+    Store(String),
 }
 
 /// What an action produced.
@@ -284,6 +294,7 @@ pub struct SimJuju {
     hook: RefCell<HookContext>,
     records: Records,
     tracing: std::cell::Cell<bool>,
+    workloads: std::cell::OnceCell<Workloads>,
 }
 
 impl std::fmt::Debug for SimJuju {
@@ -398,6 +409,7 @@ impl SimJuju {
             hook: RefCell::new(HookContext::default()),
             records: Records::default(),
             tracing: std::cell::Cell::new(true),
+            workloads: std::cell::OnceCell::new(),
         }
     }
 
@@ -449,6 +461,11 @@ impl SimJuju {
         self.records.trace.borrow().clone()
     }
 
+    /// How many tool calls were recorded so far.
+    pub fn trace_len(&self) -> usize {
+        self.records.trace.borrow().len()
+    }
+
     /// Every tool call recorded so far, forgetting them.
     pub fn take_trace(&self) -> Vec<ToolCall> {
         std::mem::take(&mut *self.records.trace.borrow_mut())
@@ -483,6 +500,97 @@ impl SimJuju {
             logs: action.log.clone(),
             failure: (action.status == "failed").then(|| action.message.clone()),
         })
+    }
+
+    /// The fake Pebbles of the charm's containers, started on first use (see [`Workloads`]).
+    pub fn workloads(&self) -> Result<&Workloads, SimError> {
+        if self.workloads.get().is_none() {
+            let started =
+                Workloads::start(self.meta).map_err(|e| SimError::Pebble(e.to_string()))?;
+            let _ = self.workloads.set(started);
+        }
+        self.workloads
+            .get()
+            .ok_or_else(|| SimError::Pebble("the fakes did not start".into()))
+    }
+
+    /// The fake Pebble of container `name` (`None`: the charm has no such container, or the
+    /// fakes could not start).
+    pub fn pebble(&self, name: &str) -> Option<&FakePebble> {
+        self.meta.container(name)?;
+        self.workloads().ok()?.get(name)
+    }
+
+    /// Bring the fake Pebbles in line with the model (reachability, storage mounts), as happens
+    /// before every hook; a no-op for a charm without containers.
+    pub fn sync_workloads(&self) -> Result<(), SimError> {
+        if self.meta.containers.is_empty() {
+            return Ok(());
+        }
+        let state = self.committed.borrow();
+        self.workloads()?
+            .sync(self.meta, &state)
+            .map_err(|e| SimError::Pebble(e.to_string()))
+    }
+
+    /// Whether charm `C` keeps its state on the controller (`state-get`/`state-set`) in this
+    /// model, as ops-core's dispatcher decides: `#[charm(storage = "controller")]`, or the
+    /// default on a Kubernetes pod-spec charm (`series: [kubernetes]`) under Juju ≥ 2.8.
+    pub fn uses_controller_storage<C: Charm>(&self) -> bool {
+        match C::STORAGE {
+            StorageChoice::Controller => true,
+            StorageChoice::Local => false,
+            StorageChoice::Auto => {
+                self.meta.series.iter().any(|s| s == "kubernetes")
+                    && ops_core::version::JujuVersion::parse(&self.committed.borrow().juju_version)
+                        .is_ok_and(|v| v.has_controller_storage())
+            }
+        }
+    }
+
+    /// Run `f` with a [`ControllerStore`] over this simulator, inside a pseudo-hook that runs no
+    /// charm code and is not traced; its writes are kept if `keep`.
+    fn with_controller_store<T>(
+        &self,
+        keep: bool,
+        f: impl FnOnce(&mut ControllerStore<&SimJuju>) -> Result<T, ops_core::storage::StoreError>,
+    ) -> Result<T, SimError> {
+        let tracing = self.tracing.replace(false);
+        let out = self.begin(&SimEvent::hook("update-status")).and_then(|_| {
+            let mut store = ControllerStore::new(self);
+            let out = f(&mut store).map_err(|e| SimError::Store(e.to_string()));
+            self.finish(if keep && out.is_ok() { 0 } else { 1 });
+            out
+        });
+        self.tracing.set(tracing);
+        out
+    }
+
+    /// The unit's state entries kept on the controller, decoded as ops-core's
+    /// [`ControllerStore`] reads them (a charm using controller storage keeps its stored state
+    /// and deferred events there).
+    pub fn controller_entries(&self) -> Result<BTreeMap<String, Vec<u8>>, SimError> {
+        if self.committed.borrow().controller_state.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        self.with_controller_store(false, |s| s.load_all())
+    }
+
+    /// Replace the unit's state entries kept on the controller, encoded as ops-core's
+    /// [`ControllerStore`] writes them.
+    pub fn set_controller_entries(
+        &self,
+        entries: &BTreeMap<String, Vec<u8>>,
+    ) -> Result<(), SimError> {
+        self.committed.borrow_mut().controller_state.clear();
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let changes: ops_core::storage::Changes = entries
+            .iter()
+            .map(|(k, v)| (k.clone(), Some(v.clone())))
+            .collect();
+        self.with_controller_store(true, |s| s.commit(&changes))
     }
 
     /// Start a hook: check the event against the state, record an action as Juju enqueues it,
@@ -565,6 +673,7 @@ impl SimJuju {
                 );
             }
         }
+        self.sync_workloads()?;
         let env = self.hook_env(&ctx);
         *self.hook.borrow_mut() = ctx;
         let work = self.committed.borrow().clone();
@@ -644,6 +753,12 @@ impl SimJuju {
         if let Some(w) = &ctx.workload {
             set("JUJU_WORKLOAD_NAME", w.clone());
         }
+        if let Some(w) = self.workloads.get() {
+            set(
+                ops_core::model::Container::SOCKET_DIR_ENV,
+                w.sockets_dir().to_string_lossy().into_owned(),
+            );
+        }
         env
     }
 
@@ -710,7 +825,11 @@ impl SimJuju {
             runner,
             charm_dir: self.charm_dir.clone(),
             argv0: PathBuf::from("dispatch"),
-            store: Some(StoreSource::Given(Box::new(store.clone()))),
+            store: Some(if self.uses_controller_storage::<C>() {
+                StoreSource::Controller
+            } else {
+                StoreSource::Given(Box::new(store.clone()))
+            }),
             is_process: false,
         };
         let outcome = ops_core::run::<C>(setup);

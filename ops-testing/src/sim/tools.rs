@@ -12,7 +12,7 @@ use super::state::*;
 use super::{HookContext, LogRecord, Records, ToolError};
 use ops_core::meta::{CharmMeta, RelationRole};
 use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// What a handler returns.
 enum Out {
@@ -38,7 +38,18 @@ pub(crate) struct Tool {
 }
 
 impl Tool {
-    fn specs(&self) -> Vec<FlagSpec> {
+    /// The tool's flags, parsed once per process.
+    fn specs(&self) -> &'static [FlagSpec] {
+        static SPECS: std::sync::OnceLock<HashMap<&'static str, Vec<FlagSpec>>> =
+            std::sync::OnceLock::new();
+        SPECS
+            .get_or_init(|| TOOLS.iter().map(|t| (t.name, t.parse_specs())).collect())
+            .get(self.name)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    fn parse_specs(&self) -> Vec<FlagSpec> {
         let mut specs: Vec<FlagSpec> = self.flags.iter().map(|f| FlagSpec::parse(f)).collect();
         if let Some(fmt) = self.fmt {
             specs.push(FlagSpec {
@@ -165,6 +176,35 @@ impl Call<'_> {
     }
 }
 
+/// The common case of [`parse_flat_yaml`] without a YAML parser: one `key: value` per line,
+/// both plain words that every YAML reader takes as the same string (a letter first, then
+/// letters, digits, `-`, `_`, `.`, `/`; no boolean or null word). `None` for anything else.
+fn simple_flat_yaml(text: &str) -> Option<BTreeMap<String, Option<String>>> {
+    fn word(s: &str) -> bool {
+        s.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'))
+            && !matches!(
+                s.to_ascii_lowercase().as_str(),
+                "y" | "yes" | "n" | "no" | "true" | "false" | "on" | "off" | "null"
+            )
+    }
+    let mut out = BTreeMap::new();
+    for line in text.lines() {
+        let (key, value) = line.split_once(": ")?;
+        if !word(key) || !word(value) {
+            return None;
+        }
+        if out
+            .insert(key.to_string(), Some(value.to_string()))
+            .is_some()
+        {
+            return None;
+        }
+    }
+    Some(out)
+}
+
 /// Read a YAML mapping of scalars the way go-yaml decodes it into `map[string]string`: scalars
 /// as their text, `null` as `None`, nested collections refused.
 pub(crate) fn parse_flat_yaml(text: &str) -> Result<BTreeMap<String, Option<String>>, String> {
@@ -180,6 +220,9 @@ pub(crate) fn parse_flat_yaml(text: &str) -> Result<BTreeMap<String, Option<Stri
     }
     if text.trim().is_empty() {
         return Ok(BTreeMap::new());
+    }
+    if let Some(simple) = simple_flat_yaml(text) {
+        return Ok(simple);
     }
     let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| e.to_string())?;
     match value {
@@ -2088,9 +2131,9 @@ pub(crate) fn run(
     stdin: Option<&[u8]>,
 ) -> (i32, String, String) {
     let specs = tool.specs();
-    let (flags, args) = match parse_argv(&specs, argv, env.work) {
+    let (flags, args) = match parse_argv(specs, argv, env.work) {
         Ok(Parsed::Args(f, a)) => (f, a),
-        Ok(Parsed::Help) => return (0, help_text(tool, &specs, env.work, env.ctx), String::new()),
+        Ok(Parsed::Help) => return (0, help_text(tool, specs, env.work, env.ctx), String::new()),
         Err(e) => return (e.code, String::new(), format!("ERROR {}\n", e.message)),
     };
     let mut call = Call {

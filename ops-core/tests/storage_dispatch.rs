@@ -1,0 +1,234 @@
+//! How the dispatcher uses its store: when it loads, when it asks the store to get ready for a commit
+//! (`Store::prefetch`: the local store then opens sled in the background while handlers run), and that
+//! a hook with nothing to commit never opens sled at all.
+
+mod storage_support;
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::rc::Rc;
+
+use ops_core::dispatch::{HookSetup, StoreSource, STATE_FILE};
+use ops_core::env::JujuContext;
+use ops_core::hooktools::FakeRunner;
+use ops_core::prelude::*;
+use ops_core::storage::{Changes, MemoryStore, SledStore, Store, StoreError};
+use ops_core::DispatchError;
+use serde::{Deserialize, Serialize};
+
+thread_local! {
+    /// What happened during the hooks of this test thread, in order.
+    static EVENTS: RefCell<Vec<&'static str>> = const { RefCell::new(Vec::new()) };
+}
+
+fn record(what: &'static str) {
+    EVENTS.with(|events| events.borrow_mut().push(what));
+}
+
+fn take_events() -> Vec<&'static str> {
+    EVENTS.with(|events| std::mem::take(&mut *events.borrow_mut()))
+}
+
+/// A charm with stored state.
+#[derive(Default, Serialize, Deserialize, StoredState)]
+struct Stateful {
+    count: u32,
+}
+
+#[charm(dir = "tests/fixtures/tiny", module = stateful_tiny)]
+impl Stateful {
+    #[on(install, start)]
+    fn count(&mut self, _ctx: &mut Context<Self>, _e: &HookEvent) -> ops_core::Result<()> {
+        record("handler");
+        self.count += 1;
+        Ok(())
+    }
+
+    #[on(config_changed)]
+    fn fail(&mut self, _ctx: &mut Context<Self>, _e: &HookEvent) -> ops_core::Result<()> {
+        record("handler");
+        Err("the handler fails".into())
+    }
+}
+
+/// A charm without stored state, whose config-changed handler defers.
+#[derive(Default, StoredState)]
+struct Stateless;
+
+#[charm(dir = "tests/fixtures/tiny", module = stateless_tiny)]
+impl Stateless {
+    #[on(install)]
+    fn install(&mut self, _ctx: &mut Context<Self>, _e: &HookEvent) -> ops_core::Result<()> {
+        record("handler");
+        Ok(())
+    }
+
+    #[on(config_changed)]
+    fn config(&mut self, _ctx: &mut Context<Self>, event: &HookEvent) -> ops_core::Result<()> {
+        record("handler");
+        event.defer();
+        Ok(())
+    }
+}
+
+/// A store that records the dispatcher's calls (and keeps its state across hooks).
+#[derive(Clone, Default)]
+struct Recording(Rc<RefCell<MemoryStore>>);
+
+impl Store for Recording {
+    fn load_all(&mut self) -> Result<BTreeMap<String, Vec<u8>>, StoreError> {
+        record("load");
+        self.0.borrow_mut().load_all()
+    }
+
+    fn commit(&mut self, changes: &Changes) -> Result<(), StoreError> {
+        record("commit");
+        self.0.borrow_mut().commit(changes)
+    }
+
+    fn prefetch(&mut self) {
+        record("prefetch");
+    }
+}
+
+fn setup(dir: &Path, dispatch: &str, store: StoreSource) -> HookSetup {
+    let env: HashMap<String, String> = [
+        ("JUJU_UNIT_NAME", "tiny/0"),
+        ("JUJU_VERSION", "3.1.6"),
+        ("JUJU_DISPATCH_PATH", dispatch),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let fake = Rc::new(FakeRunner::new());
+    fake.on_ok("juju-log", "");
+    HookSetup {
+        env: JujuContext::from_map(&env).expect("valid environment"),
+        runner: fake,
+        charm_dir: dir.to_path_buf(),
+        argv0: dir.join("dispatch"),
+        store: Some(store),
+        is_process: false,
+    }
+}
+
+fn run_recorded<C: ops_core::Charm>(store: &Recording, dispatch: &str) -> Vec<&'static str> {
+    let dir = tempfile::tempdir().expect("tmp");
+    take_events();
+    ops_core::run::<C>(setup(
+        dir.path(),
+        dispatch,
+        StoreSource::Given(Box::new(store.clone())),
+    ))
+    .expect("hook");
+    take_events()
+}
+
+#[test]
+fn a_stateful_handler_gets_the_store_ready_before_it_runs() {
+    let store = Recording::default();
+    assert_eq!(
+        run_recorded::<Stateful>(&store, "hooks/install"),
+        ["load", "prefetch", "handler", "commit"]
+    );
+    // Unobserved: read (there may be deferred events), nothing more.
+    assert_eq!(
+        run_recorded::<Stateful>(&store, "hooks/update-status"),
+        ["load"]
+    );
+}
+
+#[test]
+fn a_stateless_charm_gets_the_store_ready_only_when_a_commit_may_follow() {
+    let store = Recording::default();
+    assert_eq!(
+        run_recorded::<Stateless>(&store, "hooks/install"),
+        ["load", "handler"]
+    );
+    // Deferring: the notice must be written.
+    assert_eq!(
+        run_recorded::<Stateless>(&store, "hooks/config-changed"),
+        ["load", "handler", "prefetch", "commit"]
+    );
+    // Re-emitting a deferred event may drop its notice; deferred again, nothing changes.
+    assert_eq!(
+        run_recorded::<Stateless>(&store, "hooks/install"),
+        ["load", "prefetch", "handler", "handler"]
+    );
+}
+
+#[test]
+fn a_hook_with_nothing_to_commit_never_opens_sled() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join(STATE_FILE);
+    let local = || StoreSource::Local(path.clone());
+    take_events();
+    let report =
+        ops_core::run::<Stateful>(setup(dir.path(), "hooks/install", local())).expect("install");
+    assert!(report.committed);
+
+    // While the test holds sled (and its lock), any hook that opened it would fail with `Locked`.
+    let holder = SledStore::open(&path).expect("open");
+    let report = ops_core::run::<Stateful>(setup(dir.path(), "hooks/update-status", local()))
+        .expect("an unobserved event reads the sidecar");
+    assert_eq!(report.handler_calls, 0);
+    assert!(!report.committed);
+    // The control: a hook that commits does open sled, and fails here.
+    let err = ops_core::run::<Stateful>(setup(dir.path(), "hooks/start", local()))
+        .expect_err("sled is locked");
+    assert!(
+        matches!(err, DispatchError::Store(StoreError::Locked { .. })),
+        "{err:?}"
+    );
+    drop(holder);
+
+    let report =
+        ops_core::run::<Stateful>(setup(dir.path(), "hooks/start", local())).expect("start");
+    assert!(report.committed);
+    assert_eq!(take_events(), ["handler", "handler", "handler"]);
+    let expected = BTreeMap::from([(
+        "Stateful/StoredStateData[_stored]".to_string(),
+        br#"{"count":2}"#.to_vec(),
+    )]);
+    let (schema, sidecar) = storage_support::read_sidecar(&path).expect("sidecar");
+    assert_eq!(schema, ops_core::storage::SCHEMA_VERSION);
+    let stored = SledStore::open(&path)
+        .expect("open")
+        .load_all()
+        .expect("load");
+    assert_eq!(sidecar, stored);
+    assert_eq!(
+        stored.get("Stateful/StoredStateData[_stored]"),
+        expected.get("Stateful/StoredStateData[_stored]")
+    );
+}
+
+#[test]
+fn the_hint_reaches_a_store_behind_a_reference_or_a_box() {
+    fn hint(mut store: impl Store) {
+        store.prefetch();
+    }
+    let mut store = Recording::default();
+    take_events();
+    hint(&mut store);
+    hint(Box::new(store.clone()) as Box<dyn Store>);
+    assert_eq!(take_events(), ["prefetch", "prefetch"]);
+}
+
+#[test]
+fn a_failing_first_hook_leaves_no_database() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join(STATE_FILE);
+    take_events();
+    let err = ops_core::run::<Stateful>(setup(
+        dir.path(),
+        "hooks/config-changed",
+        StoreSource::Local(path.clone()),
+    ))
+    .expect_err("the handler fails");
+    assert!(matches!(err, DispatchError::Handler(_)), "{err:?}");
+    assert_eq!(take_events(), ["handler"]);
+    // The store was asked to get ready, but getting ready never creates a database.
+    assert!(!path.exists());
+}

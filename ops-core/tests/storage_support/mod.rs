@@ -1,0 +1,126 @@
+//! Shared helpers of the `storage_*` tests: an independent reader and writer of the sidecar snapshot
+//! format (as documented in `src/storage/sidecar.rs`), so that tests can check what a commit wrote and
+//! craft the files a crash leaves behind.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use ops_core::storage::{Changes, MARKER_FILE, SIDECAR_FILE};
+
+pub fn db_path(dir: &tempfile::TempDir) -> PathBuf {
+    dir.path().join(".unit-state.db")
+}
+
+pub fn set(pairs: &[(&str, &[u8])]) -> Changes {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), Some(v.to_vec())))
+        .collect()
+}
+
+pub fn entries(pairs: &[(&str, &[u8])]) -> BTreeMap<String, Vec<u8>> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_vec()))
+        .collect()
+}
+
+pub fn sidecar_path(db: &Path) -> PathBuf {
+    db.join(SIDECAR_FILE)
+}
+
+pub fn marker_path(db: &Path) -> PathBuf {
+    db.join(MARKER_FILE)
+}
+
+/// Plain sled (no `SledStore`), waiting like `SledStore::open` for a just-dropped store's lock.
+pub fn raw_open(path: &Path) -> sled::Result<sled::Db> {
+    let deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        match sled::Config::new().path(path).open() {
+            Err(sled::Error::Io(e))
+                if e.to_string().contains("could not acquire lock")
+                    && Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// CRC-32 (IEEE), bitwise: independent of the library's implementation.
+pub fn crc32(chunks: &[&[u8]]) -> u32 {
+    let mut crc = !0u32;
+    for chunk in chunks {
+        for &byte in *chunk {
+            crc ^= u32::from(byte);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+    }
+    !crc
+}
+
+/// A sidecar file holding `entries` and `schema`, with a correct checksum.
+pub fn encode_sidecar(format: u8, schema: u32, entries: &BTreeMap<String, Vec<u8>>) -> Vec<u8> {
+    let mut payload = Vec::new();
+    for (key, value) in entries {
+        payload.extend_from_slice(&(key.len() as u32).to_le_bytes());
+        payload.extend_from_slice(key.as_bytes());
+        payload.extend_from_slice(&(value.len() as u64).to_le_bytes());
+        payload.extend_from_slice(value);
+    }
+    let mut file = b"OPSSNAP".to_vec();
+    file.push(format);
+    file.extend_from_slice(&schema.to_le_bytes());
+    file.extend_from_slice(&(entries.len() as u64).to_le_bytes());
+    file.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    let crc = crc32(&[&file, &payload]);
+    file.extend_from_slice(&crc.to_le_bytes());
+    file.extend_from_slice(&payload);
+    file
+}
+
+/// The schema version and entries of a sidecar file, `None` if it is not a valid format-1 sidecar.
+pub fn decode_sidecar(file: &[u8]) -> Option<(u32, BTreeMap<String, Vec<u8>>)> {
+    let u32_at =
+        |b: &[u8], at: usize| Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?));
+    let u64_at =
+        |b: &[u8], at: usize| Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?));
+    if file.get(..8)? != b"OPSSNAP\x01" {
+        return None;
+    }
+    let schema = u32_at(file, 8)?;
+    let count = u64_at(file, 12)?;
+    let len = u64_at(file, 20)? as usize;
+    let payload = file.get(32..)?;
+    if payload.len() != len || u32_at(file, 28)? != crc32(&[&file[..28], payload]) {
+        return None;
+    }
+    let mut entries = BTreeMap::new();
+    let mut pos = 0;
+    for _ in 0..count {
+        let key_len = u32_at(payload, pos)? as usize;
+        let key = String::from_utf8(payload.get(pos + 4..pos + 4 + key_len)?.to_vec()).ok()?;
+        pos += 4 + key_len;
+        let value_len = u64_at(payload, pos)? as usize;
+        let value = payload.get(pos + 8..pos + 8 + value_len)?.to_vec();
+        pos += 8 + value_len;
+        entries.insert(key, value);
+    }
+    (pos == payload.len()).then_some((schema, entries))
+}
+
+/// The decoded sidecar of the database at `db`, `None` if it is missing or invalid.
+pub fn read_sidecar(db: &Path) -> Option<(u32, BTreeMap<String, Vec<u8>>)> {
+    decode_sidecar(&std::fs::read(sidecar_path(db)).ok()?)
+}
