@@ -86,7 +86,9 @@ pub mod prelude {
     pub use crate::model::{
         App, Databag, Relation, Secret, SecretContent, SecretOptions, Status, Unit,
     };
-    pub use crate::{charm, on, ActionResults, Charm, Context, CustomEvent, RelationData, StoredState};
+    pub use crate::{
+        charm, on, ActionResults, Charm, Context, CustomEvent, RelationData, StoredState,
+    };
 }
 
 #[doc(hidden)]
