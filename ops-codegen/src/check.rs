@@ -59,7 +59,10 @@ fn describe(kind: EventKind) -> &'static str {
         | EventKind::RelationDeparted
         | EventKind::RelationBroken => "relation",
         EventKind::StorageAttached | EventKind::StorageDetaching => "storage",
-        EventKind::PebbleReady => "container",
+        EventKind::PebbleReady
+        | EventKind::PebbleCustomNotice
+        | EventKind::PebbleCheckFailed
+        | EventKind::PebbleCheckRecovered => "container",
         EventKind::Action => "action",
         _ => "event",
     }

@@ -401,6 +401,24 @@ fn snapshot_from_env(
                 DispatchError::Event(format!("{name}: JUJU_WORKLOAD_NAME is not set"))
             })?);
         }
+        EventKind::PebbleCustomNotice => {
+            snap.workload = Some(env.workload_name.clone().or(source).ok_or_else(|| {
+                DispatchError::Event(format!("{name}: JUJU_WORKLOAD_NAME is not set"))
+            })?);
+            snap.notice = Some(env.notice.clone().ok_or_else(|| {
+                DispatchError::Event(format!(
+                    "{name}: JUJU_NOTICE_ID, JUJU_NOTICE_TYPE and JUJU_NOTICE_KEY must be set"
+                ))
+            })?);
+        }
+        EventKind::PebbleCheckFailed | EventKind::PebbleCheckRecovered => {
+            snap.workload = Some(env.workload_name.clone().or(source).ok_or_else(|| {
+                DispatchError::Event(format!("{name}: JUJU_WORKLOAD_NAME is not set"))
+            })?);
+            snap.check = Some(env.check_name.clone().ok_or_else(|| {
+                DispatchError::Event(format!("{name}: JUJU_PEBBLE_CHECK_NAME is not set"))
+            })?);
+        }
         EventKind::SecretChanged
         | EventKind::SecretRotate
         | EventKind::SecretRemove

@@ -72,6 +72,11 @@ pub struct JujuContext {
     pub departing_unit: Option<String>,
     /// `JUJU_WORKLOAD_NAME`: the container of a `*-pebble-ready` event.
     pub workload_name: Option<String>,
+    /// `JUJU_NOTICE_ID`, `JUJU_NOTICE_TYPE`, `JUJU_NOTICE_KEY`: a `*-pebble-custom-notice` event's
+    /// notice.
+    pub notice: Option<(String, String, String)>,
+    /// `JUJU_PEBBLE_CHECK_NAME`: a `*-pebble-check-failed/-recovered` event's check.
+    pub check_name: Option<String>,
     /// `JUJU_STORAGE_ID`, e.g. `data/0`.
     pub storage_id: Option<String>,
     /// `JUJU_STORAGE_LOCATION` (informational; ops asks `storage-get` instead).
@@ -176,6 +181,15 @@ impl JujuContext {
             remote_unit,
             departing_unit: non_empty(env, "JUJU_DEPARTING_UNIT"),
             workload_name: non_empty(env, "JUJU_WORKLOAD_NAME"),
+            notice: match (
+                non_empty(env, "JUJU_NOTICE_ID"),
+                non_empty(env, "JUJU_NOTICE_TYPE"),
+                non_empty(env, "JUJU_NOTICE_KEY"),
+            ) {
+                (Some(id), Some(kind), Some(key)) => Some((id, kind, key)),
+                _ => None,
+            },
+            check_name: non_empty(env, "JUJU_PEBBLE_CHECK_NAME"),
             storage_id: non_empty(env, "JUJU_STORAGE_ID"),
             storage_location: non_empty(env, "JUJU_STORAGE_LOCATION").map(PathBuf::from),
             storage_kind: non_empty(env, "JUJU_STORAGE_KIND"),

@@ -38,6 +38,12 @@ pub struct EventSnapshot {
     /// `*-pebble-ready`: the container.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workload: Option<String>,
+    /// `*-pebble-custom-notice`: the notice's id, type and key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<(String, String, String)>,
+    /// `*-pebble-check-failed` / `-recovered`: the check's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<String>,
     /// Secret events: id, label and revision.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<SecretRef>,
@@ -74,6 +80,8 @@ impl EventSnapshot {
             departing_unit: None,
             storage: None,
             workload: None,
+            notice: None,
+            check: None,
             secret: None,
             action: None,
             custom: None,
@@ -110,6 +118,9 @@ mod kind_serde {
         (EventKind::StorageAttached, "storage-attached"),
         (EventKind::StorageDetaching, "storage-detaching"),
         (EventKind::PebbleReady, "pebble-ready"),
+        (EventKind::PebbleCustomNotice, "pebble-custom-notice"),
+        (EventKind::PebbleCheckFailed, "pebble-check-failed"),
+        (EventKind::PebbleCheckRecovered, "pebble-check-recovered"),
         (EventKind::Action, "action"),
         (EventKind::Custom, "custom"),
     ];
@@ -146,6 +157,12 @@ pub enum EventError {
     /// A pebble-ready event without its container (`JUJU_WORKLOAD_NAME` missing).
     #[error("event `{0}` has no workload container")]
     NoWorkload(String),
+    /// A custom-notice event without its notice (`JUJU_NOTICE_ID`/`_TYPE`/`_KEY` missing).
+    #[error("event `{0}` has no notice (JUJU_NOTICE_ID, JUJU_NOTICE_TYPE, JUJU_NOTICE_KEY)")]
+    NoNotice(String),
+    /// A check event without its check (`JUJU_PEBBLE_CHECK_NAME` missing).
+    #[error("event `{0}` has no check (JUJU_PEBBLE_CHECK_NAME)")]
+    NoCheck(String),
     /// A secret event without its secret (`JUJU_SECRET_ID` missing).
     #[error("event `{0}` has no secret")]
     NoSecret(String),
@@ -396,6 +413,72 @@ impl FromSnapshot for PebbleReadyEvent {
         Ok(PebbleReadyEvent {
             base: EventBase::new(snapshot),
             workload: ctx.model().unit().container(&name)?,
+        })
+    }
+}
+
+/// `<container>_pebble_custom_notice`: a custom notice recorded in the container's Pebble.
+#[derive(Debug)]
+pub struct PebbleNoticeEvent {
+    base: EventBase,
+    /// The container.
+    pub workload: Container,
+    /// The notice's id.
+    pub notice_id: String,
+    /// The notice's type (`custom`).
+    pub notice_type: String,
+    /// The notice's key (e.g. `example.com/reload`).
+    pub notice_key: String,
+}
+event_common!(PebbleNoticeEvent);
+deferrable!(PebbleNoticeEvent);
+
+impl FromSnapshot for PebbleNoticeEvent {
+    fn restore<C: Charm>(ctx: &Context<C>, snapshot: &EventSnapshot) -> Result<Self, EventError> {
+        let name = snapshot
+            .workload
+            .clone()
+            .ok_or_else(|| EventError::NoWorkload(snapshot.name.clone()))?;
+        let (notice_id, notice_type, notice_key) = snapshot
+            .notice
+            .clone()
+            .ok_or_else(|| EventError::NoNotice(snapshot.name.clone()))?;
+        Ok(PebbleNoticeEvent {
+            base: EventBase::new(snapshot),
+            workload: ctx.model().unit().container(&name)?,
+            notice_id,
+            notice_type,
+            notice_key,
+        })
+    }
+}
+
+/// `<container>_pebble_check_failed` / `_recovered`: a Pebble health check changed state.
+#[derive(Debug)]
+pub struct PebbleCheckEvent {
+    base: EventBase,
+    /// The container.
+    pub workload: Container,
+    /// The check's name.
+    pub check_name: String,
+}
+event_common!(PebbleCheckEvent);
+deferrable!(PebbleCheckEvent);
+
+impl FromSnapshot for PebbleCheckEvent {
+    fn restore<C: Charm>(ctx: &Context<C>, snapshot: &EventSnapshot) -> Result<Self, EventError> {
+        let name = snapshot
+            .workload
+            .clone()
+            .ok_or_else(|| EventError::NoWorkload(snapshot.name.clone()))?;
+        let check_name = snapshot
+            .check
+            .clone()
+            .ok_or_else(|| EventError::NoCheck(snapshot.name.clone()))?;
+        Ok(PebbleCheckEvent {
+            base: EventBase::new(snapshot),
+            workload: ctx.model().unit().container(&name)?,
+            check_name,
         })
     }
 }

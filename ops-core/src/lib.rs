@@ -80,8 +80,8 @@ pub type Result<T, E = Box<dyn std::error::Error + Send + Sync + 'static>> =
 pub mod prelude {
     pub use crate::databag::RelationData;
     pub use crate::events::{
-        ActionEvent, CollectMetricsEvent, CustomEvent, HookEvent, PebbleReadyEvent, RelationEvent,
-        SecretEvent, StorageEvent,
+        ActionEvent, CollectMetricsEvent, CustomEvent, HookEvent, PebbleCheckEvent,
+        PebbleNoticeEvent, PebbleReadyEvent, RelationEvent, SecretEvent, StorageEvent,
     };
     pub use crate::model::{
         App, Databag, Relation, Secret, SecretContent, SecretOptions, Status, Unit,

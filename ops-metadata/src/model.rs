@@ -130,11 +130,13 @@ impl CharmMeta {
             }
         }
         for c in self.containers.iter() {
-            events.push(EventMeta {
-                name: format!("{}_pebble_ready", identifier(&c.name)),
-                kind: EventKind::PebbleReady,
-                source: Some(c.name.to_string()),
-            });
+            for (suffix, kind) in CONTAINER_EVENT_SUFFIXES {
+                events.push(EventMeta {
+                    name: format!("{}{}", identifier(&c.name), suffix),
+                    kind: *kind,
+                    source: Some(c.name.to_string()),
+                });
+            }
         }
         for a in self.actions.iter() {
             events.push(EventMeta {
@@ -184,9 +186,11 @@ impl CharmMeta {
                 }
             }
         }
-        if let Some(prefix) = name.strip_suffix("_pebble_ready") {
-            if let Some(c) = self.containers.iter().find(|c| same(&c.name, prefix)) {
-                return Some(found(&c.name, EventKind::PebbleReady));
+        for (suffix, kind) in CONTAINER_EVENT_SUFFIXES {
+            if let Some(prefix) = name.strip_suffix(suffix) {
+                if let Some(c) = self.containers.iter().find(|c| same(&c.name, prefix)) {
+                    return Some(found(&c.name, *kind));
+                }
             }
         }
         if let Some(prefix) = name.strip_suffix("_action") {
@@ -236,6 +240,15 @@ pub const RELATION_EVENT_SUFFIXES: &[(&str, EventKind)] = &[
 pub const STORAGE_EVENT_SUFFIXES: &[(&str, EventKind)] = &[
     ("_storage_attached", EventKind::StorageAttached),
     ("_storage_detaching", EventKind::StorageDetaching),
+];
+
+/// Suffixes of the events of every workload container (the notice and check events come from
+/// Juju ≥ 3.4 / 3.6 and Pebble's notices and health checks).
+pub const CONTAINER_EVENT_SUFFIXES: &[(&str, EventKind)] = &[
+    ("_pebble_ready", EventKind::PebbleReady),
+    ("_pebble_custom_notice", EventKind::PebbleCustomNotice),
+    ("_pebble_check_failed", EventKind::PebbleCheckFailed),
+    ("_pebble_check_recovered", EventKind::PebbleCheckRecovered),
 ];
 
 /// One event a charm can receive.
@@ -300,6 +313,12 @@ pub enum EventKind {
     StorageDetaching,
     /// `<container>-pebble-ready`
     PebbleReady,
+    /// `<container>-pebble-custom-notice` (Juju ≥ 3.4)
+    PebbleCustomNotice,
+    /// `<container>-pebble-check-failed` (Juju ≥ 3.6)
+    PebbleCheckFailed,
+    /// `<container>-pebble-check-recovered` (Juju ≥ 3.6)
+    PebbleCheckRecovered,
     /// `actions/<action>`
     Action,
     /// An event defined and emitted by charm code or a charm library.

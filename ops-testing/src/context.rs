@@ -82,6 +82,9 @@ fn hook_event_name(kind: EventKind) -> &'static str {
         EventKind::StorageAttached => "storage-attached",
         EventKind::StorageDetaching => "storage-detaching",
         EventKind::PebbleReady => "pebble-ready",
+        EventKind::PebbleCustomNotice => "pebble-custom-notice",
+        EventKind::PebbleCheckFailed => "pebble-check-failed",
+        EventKind::PebbleCheckRecovered => "pebble-check-recovered",
         EventKind::Action | EventKind::Custom => "",
     }
 }

@@ -157,6 +157,10 @@ fn event_type(
             | EventKind::RelationBroken => quote!(#e::RelationEvent),
             EventKind::StorageAttached | EventKind::StorageDetaching => quote!(#e::StorageEvent),
             EventKind::PebbleReady => quote!(#e::PebbleReadyEvent),
+            EventKind::PebbleCustomNotice => quote!(#e::PebbleNoticeEvent),
+            EventKind::PebbleCheckFailed | EventKind::PebbleCheckRecovered => {
+                quote!(#e::PebbleCheckEvent)
+            }
             EventKind::SecretChanged
             | EventKind::SecretRotate
             | EventKind::SecretRemove
