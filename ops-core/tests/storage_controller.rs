@@ -608,7 +608,6 @@ fn juju_sim() -> Option<PathBuf> {
     let candidates = [
         std::env::var_os("JUJU_SIM").map(PathBuf::from),
         Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/juju-sim/juju-sim")),
-        Some(PathBuf::from("/work/shared/juju-sim/juju-sim")),
     ];
     candidates.into_iter().flatten().find(|p| p.is_file())
 }
