@@ -190,7 +190,8 @@ impl<C: Charm> Default for Harness<C> {
 
 impl<C: Charm> Harness<C> {
     /// A harness for unit `<charm name>/0`, with ops' defaults: not leader, unit status
-    /// `maintenance` with no message, application status `unknown`, no model name, hooks enabled.
+    /// `maintenance` with no message, application status `unknown`, no model name, hooks enabled,
+    /// no container reachable (see [`Harness::set_can_connect`]).
     pub fn new() -> Self {
         let meta = C::meta();
         let mut state = JujuState::new(meta, format!("{}/0", meta.name));

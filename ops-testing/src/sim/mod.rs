@@ -43,6 +43,15 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::rc::Rc;
 
+/// `parts` joined (cheaper than `format!` on the path of every hook).
+fn concat(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        out.push_str(p);
+    }
+    out
+}
+
 /// A hook-tool failure: printed as `ERROR <message>` with exit code 1, or 2 for usage errors.
 #[derive(Debug)]
 pub(crate) struct ToolError {
@@ -290,7 +299,10 @@ pub struct SimJuju {
     meta: &'static CharmMeta,
     charm_dir: PathBuf,
     committed: RefCell<JujuState>,
+    /// The hook's working copy of the state, made at its first tool call (a hook that calls no
+    /// tool costs no copy).
     work: RefCell<Option<JujuState>>,
+    running: std::cell::Cell<bool>,
     hook: RefCell<HookContext>,
     records: Records,
     tracing: std::cell::Cell<bool>,
@@ -406,6 +418,7 @@ impl SimJuju {
             charm_dir,
             committed: RefCell::new(state),
             work: RefCell::new(None),
+            running: std::cell::Cell::new(false),
             hook: RefCell::new(HookContext::default()),
             records: Records::default(),
             tracing: std::cell::Cell::new(true),
@@ -448,7 +461,7 @@ impl SimJuju {
 
     /// Whether a hook is running.
     pub fn in_hook(&self) -> bool {
-        self.work.borrow().is_some()
+        self.running.get()
     }
 
     /// Whether every tool call is recorded (default: yes).
@@ -676,8 +689,8 @@ impl SimJuju {
         self.sync_workloads()?;
         let env = self.hook_env(&ctx);
         *self.hook.borrow_mut() = ctx;
-        let work = self.committed.borrow().clone();
-        *self.work.borrow_mut() = Some(work);
+        *self.work.borrow_mut() = None;
+        self.running.set(true);
         Ok(env)
     }
 
@@ -699,7 +712,7 @@ impl SimJuju {
             .unwrap_or_default();
         set(
             "JUJU_CONTEXT_ID",
-            format!("{unit}-{label}-{}", state.action_seq),
+            concat(&[unit, "-", &label, "-", &state.action_seq.to_string()]),
         );
         set("JUJU_UNIT_NAME", unit.clone());
         if let Some(name) = &state.model_name {
@@ -716,17 +729,17 @@ impl SimJuju {
                 .last()
                 .map(|a| a.name.clone())
                 .unwrap_or_default();
-            set("JUJU_DISPATCH_PATH", format!("actions/{name}"));
+            set("JUJU_DISPATCH_PATH", concat(&["actions/", &name]));
             set("JUJU_ACTION_NAME", name);
             set("JUJU_ACTION_UUID", id.clone());
-            set("JUJU_ACTION_TAG", format!("action-{id}"));
+            set("JUJU_ACTION_TAG", concat(&["action-", id]));
         } else if let Some(hook) = &ctx.hook {
-            set("JUJU_DISPATCH_PATH", format!("hooks/{hook}"));
+            set("JUJU_DISPATCH_PATH", concat(&["hooks/", hook]));
             set("JUJU_HOOK_NAME", hook.clone());
         }
         if let (Some(id), Some(name)) = (ctx.relation_id, &ctx.relation_name) {
             set("JUJU_RELATION", name.clone());
-            set("JUJU_RELATION_ID", format!("{name}:{id}"));
+            set("JUJU_RELATION_ID", concat(&[name, ":", &id.to_string()]));
             set("JUJU_REMOTE_UNIT", ctx.remote_unit.clone());
             set("JUJU_REMOTE_APP", ctx.remote_app.clone());
             if !ctx.departing_unit.is_empty() {
@@ -766,6 +779,7 @@ impl SimJuju {
     /// pending ones otherwise; then what Juju does after a hook (an action's final status, a
     /// broken relation or detached storage removed), as juju-sim does.
     pub fn finish(&self, exit_code: i32) {
+        self.running.set(false);
         let work = self.work.borrow_mut().take();
         let ctx = std::mem::take(&mut *self.hook.borrow_mut());
         let mut committed = self.committed.borrow_mut();
@@ -862,6 +876,9 @@ impl ToolRunner for SimJuju {
         };
         let (code, stdout, stderr) = {
             let mut work = self.work.borrow_mut();
+            if self.running.get() && work.is_none() {
+                *work = Some(self.committed.borrow().clone());
+            }
             match work.as_mut() {
                 None => (
                     1,

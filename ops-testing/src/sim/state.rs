@@ -197,8 +197,9 @@ pub struct PodSpec {
     pub k8s_resources: Option<String>,
 }
 
-/// A workload container (Kubernetes charms). Pebble itself is not simulated yet: this only
-/// records whether the charm could connect, for the Pebble simulation to use.
+/// A workload container (Kubernetes charms) as Juju sees it: whether its Pebble is up. The
+/// Pebble itself is a [`FakePebble`](crate::pebble::FakePebble) of the simulator
+/// ([`SimJuju::pebble`](crate::SimJuju::pebble)), made unreachable while this says so.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SimContainer {
     /// Whether the container's Pebble can be reached.
