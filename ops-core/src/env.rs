@@ -115,34 +115,142 @@ pub struct JujuContext {
     pub pebble_containers_dir: Option<PathBuf>,
 }
 
-fn non_empty(env: &HashMap<String, String>, name: &str) -> Option<String> {
-    env.get(name).filter(|v| !v.is_empty()).cloned()
+/// The raw values of the variables [`JujuContext`] reads, borrowed from the environment.
+#[derive(Default)]
+struct Raw<'a> {
+    unit_name: Option<&'a str>,
+    model_name: Option<&'a str>,
+    model_uuid: Option<&'a str>,
+    version: Option<&'a str>,
+    charm_dir: Option<&'a str>,
+    dispatch_path: Option<&'a str>,
+    hook_name: Option<&'a str>,
+    relation: Option<&'a str>,
+    relation_id: Option<&'a str>,
+    remote_app: Option<&'a str>,
+    remote_unit: Option<&'a str>,
+    departing_unit: Option<&'a str>,
+    workload_name: Option<&'a str>,
+    notice_id: Option<&'a str>,
+    notice_type: Option<&'a str>,
+    notice_key: Option<&'a str>,
+    check_name: Option<&'a str>,
+    storage_id: Option<&'a str>,
+    storage_location: Option<&'a str>,
+    storage_kind: Option<&'a str>,
+    secret_id: Option<&'a str>,
+    secret_label: Option<&'a str>,
+    secret_revision: Option<&'a str>,
+    action_name: Option<&'a str>,
+    action_uuid: Option<&'a str>,
+    debug: bool,
+    debug_at: Option<&'a str>,
+    availability_zone: Option<&'a str>,
+    context_id: Option<&'a str>,
+    principal_unit: Option<&'a str>,
+    machine_id: Option<&'a str>,
+    operator_dispatch: bool,
+    pebble_containers_dir: Option<&'a str>,
+}
+
+impl<'a> Raw<'a> {
+    /// Keep `value` if `name` is a variable we read (the last one wins, as in a process
+    /// environment built from a list).
+    fn see(&mut self, name: &str, value: &'a str) {
+        let slot = match name {
+            "JUJU_UNIT_NAME" => &mut self.unit_name,
+            "JUJU_MODEL_NAME" => &mut self.model_name,
+            "JUJU_MODEL_UUID" => &mut self.model_uuid,
+            "JUJU_VERSION" => &mut self.version,
+            "JUJU_CHARM_DIR" => &mut self.charm_dir,
+            "JUJU_DISPATCH_PATH" => &mut self.dispatch_path,
+            "JUJU_HOOK_NAME" => &mut self.hook_name,
+            "JUJU_RELATION" => &mut self.relation,
+            "JUJU_RELATION_ID" => &mut self.relation_id,
+            "JUJU_REMOTE_APP" => &mut self.remote_app,
+            "JUJU_REMOTE_UNIT" => &mut self.remote_unit,
+            "JUJU_DEPARTING_UNIT" => &mut self.departing_unit,
+            "JUJU_WORKLOAD_NAME" => &mut self.workload_name,
+            "JUJU_NOTICE_ID" => &mut self.notice_id,
+            "JUJU_NOTICE_TYPE" => &mut self.notice_type,
+            "JUJU_NOTICE_KEY" => &mut self.notice_key,
+            "JUJU_PEBBLE_CHECK_NAME" => &mut self.check_name,
+            "JUJU_STORAGE_ID" => &mut self.storage_id,
+            "JUJU_STORAGE_LOCATION" => &mut self.storage_location,
+            "JUJU_STORAGE_KIND" => &mut self.storage_kind,
+            "JUJU_SECRET_ID" => &mut self.secret_id,
+            "JUJU_SECRET_LABEL" => &mut self.secret_label,
+            "JUJU_SECRET_REVISION" => &mut self.secret_revision,
+            "JUJU_ACTION_NAME" => &mut self.action_name,
+            "JUJU_ACTION_UUID" => &mut self.action_uuid,
+            "JUJU_DEBUG_AT" => &mut self.debug_at,
+            "JUJU_AVAILABILITY_ZONE" => &mut self.availability_zone,
+            "JUJU_CONTEXT_ID" => &mut self.context_id,
+            "JUJU_PRINCIPAL_UNIT" => &mut self.principal_unit,
+            "JUJU_MACHINE_ID" => &mut self.machine_id,
+            crate::model::Container::SOCKET_DIR_ENV => &mut self.pebble_containers_dir,
+            "JUJU_DEBUG" => {
+                self.debug = true;
+                return;
+            }
+            "OPERATOR_DISPATCH" => {
+                self.operator_dispatch = true;
+                return;
+            }
+            _ => return,
+        };
+        *slot = Some(value);
+    }
+}
+
+/// `Some(value)` unless unset or empty (how ops treats most optional variables).
+fn non_empty(value: Option<&str>) -> Option<String> {
+    value.filter(|v| !v.is_empty()).map(str::to_string)
 }
 
 impl JujuContext {
     /// Parses the `JUJU_*` variables of `env`.
     pub fn from_map(env: &HashMap<String, String>) -> Result<Self, EnvError> {
-        let unit_name = env
-            .get("JUJU_UNIT_NAME")
-            .cloned()
-            .ok_or(EnvError::Missing("JUJU_UNIT_NAME"))?;
+        Self::from_vars(env)
+    }
+
+    /// Parses the `JUJU_*` variables of a list of `(name, value)` pairs, in one pass (a later
+    /// pair overrides an earlier one of the same name). Variables it does not read are skipped
+    /// without being copied.
+    pub fn from_vars<I, K, V>(vars: I) -> Result<Self, EnvError>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        // Keep the pairs alive while `Raw` borrows from them only when they are owned: the
+        // common callers pass references, which are copied into the result directly.
+        let pairs: Vec<(K, V)> = vars.into_iter().collect();
+        let mut raw = Raw::default();
+        for (name, value) in &pairs {
+            raw.see(name.as_ref(), value.as_ref());
+        }
+        Self::from_raw(&raw)
+    }
+
+    fn from_raw(raw: &Raw<'_>) -> Result<Self, EnvError> {
+        let unit_name = raw
+            .unit_name
+            .ok_or(EnvError::Missing("JUJU_UNIT_NAME"))?
+            .to_string();
         let app_name = unit_name.split('/').next().unwrap_or_default().to_string();
-        let version = JujuVersion::parse(
-            env.get("JUJU_VERSION")
-                .map(String::as_str)
-                .unwrap_or(DEFAULT_VERSION),
-        )?;
-        let relation_id = match env.get("JUJU_RELATION_ID") {
+        let version = JujuVersion::parse(raw.version.unwrap_or(DEFAULT_VERSION))?;
+        let relation_id = match raw.relation_id {
             None => None,
             Some(raw) => Some(
                 raw.rsplit(':')
                     .next()
                     .and_then(py_int)
-                    .ok_or_else(|| EnvError::InvalidRelationId(raw.clone()))?,
+                    .ok_or_else(|| EnvError::InvalidRelationId(raw.to_string()))?,
             ),
         };
-        let remote_unit = non_empty(env, "JUJU_REMOTE_UNIT");
-        let remote_app = match (non_empty(env, "JUJU_REMOTE_APP"), &remote_unit) {
+        let remote_unit = non_empty(raw.remote_unit);
+        let remote_app = match (non_empty(raw.remote_app), &remote_unit) {
             (Some(app), _) => Some(app),
             (None, Some(unit)) => match unit.split_once('/') {
                 Some((app, _)) => Some(app.to_string()),
@@ -150,15 +258,15 @@ impl JujuContext {
             },
             (None, None) => None,
         };
-        let secret_revision = match env.get("JUJU_SECRET_REVISION") {
+        let secret_revision = match raw.secret_revision {
             None => None,
             Some(raw) => Some(
                 py_int(raw)
                     .and_then(|r| u64::try_from(r).ok())
-                    .ok_or_else(|| EnvError::InvalidSecretRevision(raw.clone()))?,
+                    .ok_or_else(|| EnvError::InvalidSecretRevision(raw.to_string()))?,
             ),
         };
-        let debug_at = match env.get("JUJU_DEBUG_AT") {
+        let debug_at = match raw.debug_at {
             Some(raw) if !raw.is_empty() => raw
                 .split(',')
                 .map(|x| crate::hooktools::pyfmt::py_strip(x).to_string())
@@ -168,59 +276,55 @@ impl JujuContext {
         Ok(JujuContext {
             unit_name,
             app_name,
-            model_name: env.get("JUJU_MODEL_NAME").cloned(),
-            model_uuid: env.get("JUJU_MODEL_UUID").cloned(),
+            model_name: raw.model_name.map(str::to_string),
+            model_uuid: raw.model_uuid.map(str::to_string),
             version,
-            charm_dir: non_empty(env, "JUJU_CHARM_DIR").map(PathBuf::from),
-            dispatch_path: non_empty(env, "JUJU_DISPATCH_PATH"),
-            hook_name: non_empty(env, "JUJU_HOOK_NAME"),
-            relation_name: non_empty(env, "JUJU_RELATION"),
+            charm_dir: non_empty(raw.charm_dir).map(PathBuf::from),
+            dispatch_path: non_empty(raw.dispatch_path),
+            hook_name: non_empty(raw.hook_name),
+            relation_name: non_empty(raw.relation),
             relation_id,
             remote_app,
-            remote_app_var: env.get("JUJU_REMOTE_APP").cloned(),
+            remote_app_var: raw.remote_app.map(str::to_string),
             remote_unit,
-            departing_unit: non_empty(env, "JUJU_DEPARTING_UNIT"),
-            workload_name: non_empty(env, "JUJU_WORKLOAD_NAME"),
+            departing_unit: non_empty(raw.departing_unit),
+            workload_name: non_empty(raw.workload_name),
             notice: match (
-                non_empty(env, "JUJU_NOTICE_ID"),
-                non_empty(env, "JUJU_NOTICE_TYPE"),
-                non_empty(env, "JUJU_NOTICE_KEY"),
+                non_empty(raw.notice_id),
+                non_empty(raw.notice_type),
+                non_empty(raw.notice_key),
             ) {
                 (Some(id), Some(kind), Some(key)) => Some((id, kind, key)),
                 _ => None,
             },
-            check_name: non_empty(env, "JUJU_PEBBLE_CHECK_NAME"),
-            storage_id: non_empty(env, "JUJU_STORAGE_ID"),
-            storage_location: non_empty(env, "JUJU_STORAGE_LOCATION").map(PathBuf::from),
-            storage_kind: non_empty(env, "JUJU_STORAGE_KIND"),
-            secret_id: non_empty(env, "JUJU_SECRET_ID"),
-            secret_label: env.get("JUJU_SECRET_LABEL").cloned(),
+            check_name: non_empty(raw.check_name),
+            storage_id: non_empty(raw.storage_id),
+            storage_location: non_empty(raw.storage_location).map(PathBuf::from),
+            storage_kind: non_empty(raw.storage_kind),
+            secret_id: non_empty(raw.secret_id),
+            secret_label: raw.secret_label.map(str::to_string),
             secret_revision,
-            action_name: non_empty(env, "JUJU_ACTION_NAME"),
-            action_uuid: non_empty(env, "JUJU_ACTION_UUID"),
-            debug: env.contains_key("JUJU_DEBUG"),
+            action_name: non_empty(raw.action_name),
+            action_uuid: non_empty(raw.action_uuid),
+            debug: raw.debug,
             debug_at,
-            availability_zone: non_empty(env, "JUJU_AVAILABILITY_ZONE"),
-            context_id: non_empty(env, "JUJU_CONTEXT_ID"),
-            principal_unit: non_empty(env, "JUJU_PRINCIPAL_UNIT"),
-            machine_id: non_empty(env, "JUJU_MACHINE_ID"),
-            operator_dispatch: env.contains_key("OPERATOR_DISPATCH"),
-            pebble_containers_dir: non_empty(env, crate::model::Container::SOCKET_DIR_ENV)
-                .map(PathBuf::from),
+            availability_zone: non_empty(raw.availability_zone),
+            context_id: non_empty(raw.context_id),
+            principal_unit: non_empty(raw.principal_unit),
+            machine_id: non_empty(raw.machine_id),
+            operator_dispatch: raw.operator_dispatch,
+            pebble_containers_dir: non_empty(raw.pebble_containers_dir).map(PathBuf::from),
         })
     }
 
     /// Parses the process environment (non-UTF-8 values are converted lossily).
     pub fn from_env() -> Result<Self, EnvError> {
-        let env: HashMap<String, String> = std::env::vars_os()
-            .map(|(k, v)| {
-                (
-                    k.to_string_lossy().into_owned(),
-                    v.to_string_lossy().into_owned(),
-                )
-            })
-            .collect();
-        Self::from_map(&env)
+        Self::from_vars(std::env::vars_os().map(|(k, v)| {
+            (
+                k.to_string_lossy().into_owned(),
+                v.to_string_lossy().into_owned(),
+            )
+        }))
     }
 
     /// The storage name of `JUJU_STORAGE_ID` (`data/0` → `data`).

@@ -154,7 +154,8 @@ fn relation_data_is_flushed_at_commit() {
         .collect();
     assert_eq!(sets.len(), 1);
     assert_eq!(sets[0].args, vec!["-r", "4", "--file", "-"]);
-    assert_eq!(sets[0].stdin_text().as_deref(), Some("seen: yes\n"));
+    // Double-quoted, so that no YAML reader takes `yes` for a boolean.
+    assert_eq!(sets[0].stdin_text().as_deref(), Some("\"seen\": \"yes\"\n"));
 }
 
 #[test]

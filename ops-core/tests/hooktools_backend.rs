@@ -381,7 +381,7 @@ fn relation_set() {
         calls[0].argv(),
         argv(&["relation-set", "-r", "3", "--file", "-"])
     );
-    assert_eq!(calls[0].stdin_text().as_deref(), Some("foo: bar\n"));
+    assert_eq!(calls[0].stdin_text().as_deref(), Some("\"foo\": \"bar\"\n"));
     assert_eq!(
         calls[1].argv(),
         argv(&["relation-set", "-r", "3", "--app", "--file", "-"])

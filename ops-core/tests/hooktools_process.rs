@@ -99,7 +99,7 @@ fn stdin_reaches_the_tool() {
         .expect("relation-set");
     assert_eq!(
         fs::read_to_string(&stdin_file).expect("stdin"),
-        "foo: bar baz\n"
+        "\"foo\": \"bar baz\"\n"
     );
     assert_eq!(
         tools.calls(),

@@ -562,7 +562,7 @@ fn unchanged_values_are_not_sent() {
         sets[0].argv(),
         argv(&["relation-set", "-r", "3", "--file", "-"])
     );
-    assert_eq!(sets[0].stdin_text().as_deref(), Some("b: '3'\n"));
+    assert_eq!(sets[0].stdin_text().as_deref(), Some("\"b\": \"3\"\n"));
 }
 
 #[test]
@@ -605,7 +605,7 @@ fn empty_value_deletes_and_reads_see_pending_writes() {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     assert_eq!(sent, want);
-    assert!(sets[0].stdin_text().unwrap().contains("a: ''"));
+    assert!(sets[0].stdin_text().unwrap().contains("\"a\": \"\""));
 }
 
 #[test]

@@ -20,6 +20,7 @@ pub mod secrets;
 pub mod state;
 pub mod status;
 pub mod storage;
+pub(crate) mod yamlfmt;
 
 pub use actions::{format_action_results, is_valid_action_result_key};
 pub use backend::{Backend, LEASE_RENEWAL_PERIOD};

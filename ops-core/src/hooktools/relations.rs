@@ -7,6 +7,7 @@ use serde_json::Value;
 use super::backend::{argv, relation_not_found, Backend};
 use super::error::{HookToolError, Result};
 use super::pyfmt::py_int;
+use super::yamlfmt::push_yaml_entry;
 
 /// A relation databag: key → value (Juju relation data is always strings).
 pub type RelationData = BTreeMap<String, String>;
@@ -117,15 +118,10 @@ impl Backend {
             args.push("--app".to_string());
         }
         args.extend(argv!["--file", "-"]);
-        let mut mapping = serde_yaml::Mapping::new();
+        let mut content = String::new();
         for (key, value) in data {
-            mapping.insert(
-                serde_yaml::Value::String(key.as_ref().to_string()),
-                serde_yaml::Value::String(value.as_ref().to_string()),
-            );
+            push_yaml_entry(&mut content, key.as_ref(), value.as_ref());
         }
-        let content =
-            serde_yaml::to_string(&mapping).map_err(|e| HookToolError::Invalid(e.to_string()))?;
         self.call("relation-set", &args, Some(content.as_bytes()))
             .map(drop)
             .map_err(|e| relation_not_found(e, Some(id)))

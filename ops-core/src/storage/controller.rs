@@ -2,9 +2,9 @@
 //! `state-delete`), the counterpart of ops' `JujuStorage`.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use super::{check_key, Changes, Store, StoreError, SCHEMA_VERSION};
+use crate::hooktools::yamlfmt::push_yaml_entry;
 use crate::hooktools::{ProcessRunner, ToolRunner};
 
 /// The key under which [`ControllerStore`] keeps the [`SCHEMA_VERSION`] it wrote.
@@ -318,38 +318,6 @@ fn decode_value(key: &str, stored: String) -> Result<Vec<u8>, StoreError> {
         }),
         None => Ok(stored.into_bytes()),
     }
-}
-
-/// Append `"key": "value"` to a YAML mapping, both as pure-ASCII double-quoted scalars.
-fn push_yaml_entry(out: &mut String, key: &str, value: &str) {
-    push_quoted(out, key);
-    out.push_str(": ");
-    push_quoted(out, value);
-    out.push('\n');
-}
-
-fn push_quoted(out: &mut String, text: &str) {
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            ' '..='~' => out.push(c),
-            c if (c as u32) < 0x100 => {
-                let _ = write!(out, "\\x{:02X}", c as u32);
-            }
-            c if (c as u32) < 0x10000 => {
-                let _ = write!(out, "\\u{:04X}", c as u32);
-            }
-            c => {
-                let _ = write!(out, "\\U{:08X}", c as u32);
-            }
-        }
-    }
-    out.push('"');
 }
 
 const BASE64_ALPHABET: &[u8; 64] =

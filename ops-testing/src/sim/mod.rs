@@ -39,7 +39,7 @@ use ops_core::storage::{ControllerStore, Store};
 use ops_core::{Charm, DispatchError, HookReport, HookSetup, Status, StorageChoice};
 use serde_json::{Map, Value};
 use std::cell::{Ref, RefCell, RefMut};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::rc::Rc;
 
@@ -298,10 +298,12 @@ pub struct Dispatched {
 pub struct SimJuju {
     meta: &'static CharmMeta,
     charm_dir: PathBuf,
-    committed: RefCell<JujuState>,
+    /// The state (boxed, as the working copy: keeping every allocation of a test below glibc's
+    /// large-chunk threshold spares each test a heap consolidation).
+    committed: RefCell<Box<JujuState>>,
     /// The hook's working copy of the state, made at its first tool call (a hook that calls no
     /// tool costs no copy).
-    work: RefCell<Option<JujuState>>,
+    work: RefCell<Option<Box<JujuState>>>,
     running: std::cell::Cell<bool>,
     hook: RefCell<HookContext>,
     records: Records,
@@ -416,7 +418,7 @@ impl SimJuju {
         SimJuju {
             meta,
             charm_dir,
-            committed: RefCell::new(state),
+            committed: RefCell::new(Box::new(state)),
             work: RefCell::new(None),
             running: std::cell::Cell::new(false),
             hook: RefCell::new(HookContext::default()),
@@ -450,13 +452,13 @@ impl SimJuju {
     /// The model as Juju's controller has it (between hooks: everything; during a hook: without
     /// the hook's pending writes).
     pub fn state(&self) -> Ref<'_, JujuState> {
-        self.committed.borrow()
+        Ref::map(self.committed.borrow(), |s| &**s)
     }
 
     /// The model, to change it between hooks (as the rest of the model would: a new unit joins,
     /// the config changes...).
     pub fn state_mut(&self) -> RefMut<'_, JujuState> {
-        self.committed.borrow_mut()
+        RefMut::map(self.committed.borrow_mut(), |s| &mut **s)
     }
 
     /// Whether a hook is running.
@@ -609,7 +611,7 @@ impl SimJuju {
     /// Start a hook: check the event against the state, record an action as Juju enqueues it,
     /// and return the hook's environment (the `JUJU_*` variables juju-sim sets). Tools answer
     /// from a working copy of the state until [`SimJuju::finish`].
-    pub fn begin(&self, event: &SimEvent) -> Result<HashMap<String, String>, SimError> {
+    pub fn begin(&self, event: &SimEvent) -> Result<Vec<(&'static str, String)>, SimError> {
         if self.in_hook() {
             return Err(SimError::HookRunning);
         }
@@ -694,14 +696,12 @@ impl SimJuju {
         Ok(env)
     }
 
-    /// The environment juju-sim gives a hook.
-    fn hook_env(&self, ctx: &HookContext) -> HashMap<String, String> {
+    /// The environment juju-sim gives a hook, in the order juju-sim sets it.
+    fn hook_env(&self, ctx: &HookContext) -> Vec<(&'static str, String)> {
         let state = self.committed.borrow();
         let unit = &state.unit;
-        let mut env: HashMap<String, String> = HashMap::with_capacity(24);
-        let mut set = |k: &str, v: String| {
-            env.insert(k.to_string(), v);
-        };
+        let mut env = Vec::with_capacity(24);
+        let mut set = |k: &'static str, v: String| env.push((k, v));
         let charm_dir = self.charm_dir.to_string_lossy().into_owned();
         set("CHARM_DIR", charm_dir.clone());
         set("JUJU_CHARM_DIR", charm_dir);
@@ -826,7 +826,7 @@ impl SimJuju {
         event: &SimEvent,
     ) -> Result<Dispatched, SimError> {
         let env = self.begin(event)?;
-        let env = match JujuContext::from_map(&env) {
+        let env = match JujuContext::from_vars(env) {
             Ok(env) => env,
             Err(e) => {
                 self.finish(1);

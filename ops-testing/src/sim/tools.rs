@@ -177,8 +177,10 @@ impl Call<'_> {
 }
 
 /// The common case of [`parse_flat_yaml`] without a YAML parser: one `key: value` per line,
-/// both plain words that every YAML reader takes as the same string (a letter first, then
-/// letters, digits, `-`, `_`, `.`, `/`; no boolean or null word). `None` for anything else.
+/// each side either a plain word that every YAML reader takes as the same string (a letter
+/// first, then letters, digits, `-`, `_`, `.`, `/`; no boolean or null word) or a double-quoted
+/// scalar of printable ASCII with only the escapes `\"`, `\\`, `\n`, `\t`, `\r` (what ops-core
+/// writes). `None` for anything else, which the full parser then reads.
 fn simple_flat_yaml(text: &str) -> Option<BTreeMap<String, Option<String>>> {
     fn word(s: &str) -> bool {
         s.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
@@ -189,16 +191,50 @@ fn simple_flat_yaml(text: &str) -> Option<BTreeMap<String, Option<String>>> {
                 "y" | "yes" | "n" | "no" | "true" | "false" | "on" | "off" | "null"
             )
     }
+    /// A double-quoted scalar at the start of `s`: its value and the text after it.
+    fn quoted(s: &str) -> Option<(String, &str)> {
+        let body = s.strip_prefix('"')?;
+        let mut out = String::with_capacity(body.len());
+        let mut chars = body.char_indices();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '"' => return Some((out, &body[i + 1..])),
+                '\\' => out.push(match chars.next()?.1 {
+                    '"' => '"',
+                    '\\' => '\\',
+                    'n' => '\n',
+                    't' => '\t',
+                    'r' => '\r',
+                    _ => return None,
+                }),
+                ' '..='~' => out.push(c),
+                _ => return None,
+            }
+        }
+        None
+    }
+    /// A whole key or value: a quoted scalar or a plain word.
+    fn scalar(s: &str) -> Option<String> {
+        if s.starts_with('"') {
+            match quoted(s)? {
+                (value, "") => Some(value),
+                _ => None,
+            }
+        } else {
+            word(s).then(|| s.to_string())
+        }
+    }
     let mut out = BTreeMap::new();
     for line in text.lines() {
-        let (key, value) = line.split_once(": ")?;
-        if !word(key) || !word(value) {
-            return None;
-        }
-        if out
-            .insert(key.to_string(), Some(value.to_string()))
-            .is_some()
-        {
+        let (key, value) = if line.starts_with('"') {
+            let (key, rest) = quoted(line)?;
+            (key, rest.strip_prefix(": ")?)
+        } else {
+            let (key, value) = line.split_once(": ")?;
+            (word(key).then(|| key.to_string())?, value)
+        };
+        let value = scalar(value)?;
+        if out.insert(key, Some(value)).is_some() {
             return None;
         }
     }
@@ -208,6 +244,17 @@ fn simple_flat_yaml(text: &str) -> Option<BTreeMap<String, Option<String>>> {
 /// Read a YAML mapping of scalars the way go-yaml decodes it into `map[string]string`: scalars
 /// as their text, `null` as `None`, nested collections refused.
 pub(crate) fn parse_flat_yaml(text: &str) -> Result<BTreeMap<String, Option<String>>, String> {
+    if text.trim().is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    match simple_flat_yaml(text) {
+        Some(simple) => Ok(simple),
+        None => full_flat_yaml(text),
+    }
+}
+
+/// [`parse_flat_yaml`] with a YAML parser.
+fn full_flat_yaml(text: &str) -> Result<BTreeMap<String, Option<String>>, String> {
     fn scalar(v: &serde_yaml::Value) -> Result<Option<String>, String> {
         match v {
             serde_yaml::Value::Null => Ok(None),
@@ -217,12 +264,6 @@ pub(crate) fn parse_flat_yaml(text: &str) -> Result<BTreeMap<String, Option<Stri
             serde_yaml::Value::Tagged(t) => scalar(&t.value),
             _ => Err("cannot unmarshal !!map or !!seq into string".to_string()),
         }
-    }
-    if text.trim().is_empty() {
-        return Ok(BTreeMap::new());
-    }
-    if let Some(simple) = simple_flat_yaml(text) {
-        return Ok(simple);
     }
     let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| e.to_string())?;
     match value {
@@ -2211,6 +2252,29 @@ mod tests {
         assert_eq!(base64_decode("aGk="), Some(b"hi".to_vec()));
         assert_eq!(base64_decode("aGk"), None);
         assert_eq!(base64_decode("a*k="), None);
+    }
+
+    #[test]
+    fn flat_yaml_fast_path_reads_as_the_yaml_parser() {
+        let texts = [
+            "a: x\nb: y/z\n",
+            "\"a\": \"x\"\n\"b c\": \" q \\\" \\\\ \\n \\t \\r\"\n",
+            "\"k\": \"\"\n",
+            "\"k\": \"true\"\n\"n\": \"1\"\n\"z\": \"null\"\n",
+            "\"k\": \"caf\\xE9 \\u2603\"\n",
+            "\"k\": \"a\" # note\n",
+            "\"k\": \"a\"\n\"k\": \"b\"\n",
+        ];
+        for text in texts {
+            let full = full_flat_yaml(text).ok();
+            if let Some(fast) = simple_flat_yaml(text) {
+                assert_eq!(Some(fast), full, "{text:?}");
+            }
+            assert_eq!(parse_flat_yaml(text).ok(), full, "{text:?}");
+        }
+        assert!(full_flat_yaml("\"k\": \"a\"\n\"k\": \"b\"\n").is_err());
+        assert!(simple_flat_yaml("\"a\": \"x\"\n").is_some());
+        assert!(simple_flat_yaml("\"k\": \"caf\\xE9\"\n").is_none());
     }
 
     #[test]

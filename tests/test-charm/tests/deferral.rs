@@ -244,7 +244,7 @@ fn relation_data_is_written_once_at_commit_and_not_at_all_on_failure() {
     );
     assert_eq!(
         std::fs::read_to_string(&stdin).expect("stdin"),
-        "handled: '1'\n"
+        "\"handled\": \"1\"\n"
     );
     // The relation-set came after the handler's last tool call, i.e. at commit.
     let calls = charm.calls();
