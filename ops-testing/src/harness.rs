@@ -1118,19 +1118,40 @@ impl<C: Charm> Harness<C> {
         name: &str,
         content: impl AsRef<[u8]>,
     ) -> Result<(), HarnessError> {
+        let m = Self::resource_meta(name, ResourceType::File, "not a file resource")?;
+        let filename = m.filename.as_deref().unwrap_or(name);
+        self.write_resource(name, filename, content.as_ref())
+    }
+
+    /// The metadata of resource `name`, which must be of type `kind` (else `wrong_kind`).
+    fn resource_meta(
+        name: &str,
+        kind: ResourceType,
+        wrong_kind: &str,
+    ) -> Result<&'static ops_core::meta::ResourceMeta, HarnessError> {
         let m = C::meta()
             .resource(name)
             .ok_or_else(|| HarnessError::Resource {
                 name: name.to_string(),
                 why: "not declared in the charm's metadata".into(),
             })?;
-        if m.kind != ResourceType::File {
+        if m.kind != kind {
             return Err(HarnessError::Resource {
                 name: name.to_string(),
-                why: "not a file resource".into(),
+                why: wrong_kind.into(),
             });
         }
-        let filename = m.filename.as_deref().unwrap_or(name).to_string();
+        Ok(m)
+    }
+
+    /// Write resource `name`'s file `filename` in the harness's temporary directory and tell
+    /// the simulated Juju where it is.
+    fn write_resource(
+        &mut self,
+        name: &str,
+        filename: &str,
+        content: &[u8],
+    ) -> Result<(), HarnessError> {
         let dir = self.tmp_dir()?.join("resources").join(name);
         let path = dir.join(filename);
         std::fs::create_dir_all(&dir)
@@ -1153,18 +1174,7 @@ impl<C: Charm> Harness<C> {
         name: &str,
         contents: Option<BTreeMap<String, String>>,
     ) -> Result<(), HarnessError> {
-        let m = C::meta()
-            .resource(name)
-            .ok_or_else(|| HarnessError::Resource {
-                name: name.to_string(),
-                why: "not declared in the charm's metadata".into(),
-            })?;
-        if m.kind != ResourceType::OciImage {
-            return Err(HarnessError::Resource {
-                name: name.to_string(),
-                why: "not an OCI image resource".into(),
-            });
-        }
+        Self::resource_meta(name, ResourceType::OciImage, "not an OCI image resource")?;
         let contents = contents.unwrap_or_else(|| {
             ["registrypath", "username", "password"]
                 .into_iter()
@@ -1175,19 +1185,7 @@ impl<C: Charm> Harness<C> {
             name: name.to_string(),
             why: e.to_string(),
         })?;
-        let dir = self.tmp_dir()?.join("resources").join(name);
-        let path = dir.join("contents.yaml");
-        std::fs::create_dir_all(&dir)
-            .and_then(|()| std::fs::write(&path, yaml))
-            .map_err(|source| HarnessError::Io {
-                action: format!("write {}", path.display()),
-                source,
-            })?;
-        self.sim
-            .state_mut()
-            .resources
-            .insert(name.to_string(), path);
-        Ok(())
+        self.write_resource(name, "contents.yaml", yaml.as_bytes())
     }
 
     /// [`Harness::add_oci_resource`] with the default contents, for every OCI image resource.

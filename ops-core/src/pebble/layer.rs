@@ -271,32 +271,22 @@ impl Layer {
     /// merges ([`Service::merge`]); anything else is an error. A set summary or description
     /// overwrites.
     pub fn combine(&mut self, label: &str, other: &Layer) -> Result<(), Error> {
-        for (name, service) in &other.services {
-            match (&service.r#override, self.services.get_mut(name)) {
-                (Override::Replace, _) | (Override::Merge, None) => {
-                    self.services.insert(name.clone(), service.clone());
-                }
-                (Override::Merge, Some(existing)) => existing.merge(service),
-                _ => {
-                    return Err(Error::Invalid(format!(
-                        "layer \"{label}\" must define \"override\" for service \"{name}\""
-                    )))
-                }
-            }
-        }
-        for (name, check) in &other.checks {
-            match (&check.r#override, self.checks.get_mut(name)) {
-                (Override::Replace, _) | (Override::Merge, None) => {
-                    self.checks.insert(name.clone(), check.clone());
-                }
-                (Override::Merge, Some(existing)) => existing.merge(check),
-                _ => {
-                    return Err(Error::Invalid(format!(
-                        "layer \"{label}\" must define \"override\" for check \"{name}\""
-                    )))
-                }
-            }
-        }
+        combine_entries(
+            &mut self.services,
+            &other.services,
+            label,
+            "service",
+            |s| &s.r#override,
+            Service::merge,
+        )?;
+        combine_entries(
+            &mut self.checks,
+            &other.checks,
+            label,
+            "check",
+            |c| &c.r#override,
+            Check::merge,
+        )?;
         for (name, target) in &other.log_targets {
             self.log_targets.insert(name.clone(), target.clone());
         }
@@ -308,6 +298,33 @@ impl Layer {
         }
         Ok(())
     }
+}
+
+/// Add `theirs` (services or checks of layer `label`) to `mine` as Pebble combines layers:
+/// `override: replace`, or `merge` of an entry `mine` lacks, puts theirs in; `merge` of an entry
+/// both have merges it; no `override` is an error naming the `kind` of entry.
+fn combine_entries<T: Clone>(
+    mine: &mut BTreeMap<String, T>,
+    theirs: &BTreeMap<String, T>,
+    label: &str,
+    kind: &str,
+    override_of: impl Fn(&T) -> &Override,
+    merge: impl Fn(&mut T, &T),
+) -> Result<(), Error> {
+    for (name, entry) in theirs {
+        match (override_of(entry), mine.get_mut(name)) {
+            (Override::Replace, _) | (Override::Merge, None) => {
+                mine.insert(name.clone(), entry.clone());
+            }
+            (Override::Merge, Some(existing)) => merge(existing, entry),
+            _ => {
+                return Err(Error::Invalid(format!(
+                    "layer \"{label}\" must define \"override\" for {kind} \"{name}\""
+                )))
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The plan: every layer combined (`GET /v1/plan`).

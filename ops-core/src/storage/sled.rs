@@ -497,6 +497,17 @@ fn prepare_dir(path: &Path) -> Result<(), StoreError> {
 
 /// Make every file under `dir` mode 0600 and every directory 0700 (symbolic links are left alone).
 fn restrict_files(dir: &Path) -> Result<(), StoreError> {
+    walk(dir, &mut |path, is_dir| {
+        set_mode(path, if is_dir { DIR_MODE } else { FILE_MODE })
+    })
+}
+
+/// Call `visit(path, is_dir)` on every file and directory under `dir`, depth first, a directory
+/// before its content (symbolic links and special files are left alone).
+fn walk(
+    dir: &Path,
+    visit: &mut dyn FnMut(&Path, bool) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
     let entries = fs::read_dir(dir).map_err(|e| StoreError::io("list", dir, e))?;
     for entry in entries {
         let entry = entry.map_err(|e| StoreError::io("list", dir, e))?;
@@ -505,10 +516,10 @@ fn restrict_files(dir: &Path) -> Result<(), StoreError> {
             .file_type()
             .map_err(|e| StoreError::io("inspect", &path, e))?;
         if kind.is_dir() {
-            set_mode(&path, DIR_MODE)?;
-            restrict_files(&path)?;
+            visit(&path, true)?;
+            walk(&path, visit)?;
         } else if kind.is_file() {
-            set_mode(&path, FILE_MODE)?;
+            visit(&path, false)?;
         }
     }
     Ok(())
@@ -533,21 +544,11 @@ fn sync_sled_files(dir: &Path) -> Result<(), StoreError> {
 
 /// fsync every file and directory under `dir` (symbolic links are left alone), and `dir` itself.
 fn sync_tree(dir: &Path) -> Result<(), StoreError> {
-    let entries = fs::read_dir(dir).map_err(|e| StoreError::io("list", dir, e))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| StoreError::io("list", dir, e))?;
-        let path = entry.path();
-        let kind = entry
-            .file_type()
-            .map_err(|e| StoreError::io("inspect", &path, e))?;
-        if kind.is_dir() {
-            sync_tree(&path)?;
-        } else if kind.is_file() {
-            fs::File::open(&path)
-                .and_then(|f| f.sync_all())
-                .map_err(|e| StoreError::io("fsync", &path, e))?;
-        }
-    }
+    walk(dir, &mut |path, _| {
+        fs::File::open(path)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| StoreError::io("fsync", path, e))
+    })?;
     fs::File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(|e| StoreError::io("fsync the directory", dir, e))
