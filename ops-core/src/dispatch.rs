@@ -14,6 +14,7 @@ use crate::context::Context;
 use crate::env::JujuContext;
 use crate::events::EventSnapshot;
 use crate::hooktools::{ProcessRunner, ToolRunner};
+use crate::migrate;
 use crate::model::{Model, ModelError};
 use crate::storage::{Changes, ControllerStore, SledStore, Store, StoreError};
 use ops_metadata::EventKind;
@@ -56,6 +57,9 @@ pub enum DispatchError {
     /// The unit's state could not be read or written.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The unit's state is a Python ops one that could not be migrated.
+    #[error(transparent)]
+    Migration(#[from] migrate::MigrationError),
     /// The stored state does not decode.
     #[error(transparent)]
     State(#[from] crate::stored::StateError),
@@ -290,7 +294,13 @@ fn run_hook<C: Charm>(setup: HookSetup) -> Result<HookReport, DispatchError> {
             ..HookReport::default()
         });
     }
-    let mut state = UnitState::new(choice, runner.clone());
+    let mut state = UnitState::new(choice, runner.clone()).migrating_to(migrate::Target {
+        type_name: C::TYPE_NAME,
+        key: C::KEY,
+        stateful: C::STATEFUL,
+        handlers: C::HANDLERS,
+        meta: C::meta(),
+    });
     let mut hook = Hook::<C> {
         ctx: Context::new(model),
         charm: None,
@@ -449,6 +459,10 @@ struct UnitState {
     entries: Option<BTreeMap<String, Vec<u8>>>,
     opened: bool,
     prefetched: bool,
+    /// The charm a Python ops state found in place of the local database would be migrated to.
+    migration: Option<migrate::Target>,
+    /// Entries migrated from a Python ops state, written with the hook's commit.
+    migrated: Changes,
 }
 
 impl UnitState {
@@ -460,7 +474,39 @@ impl UnitState {
             entries: None,
             opened: false,
             prefetched: false,
+            migration: None,
+            migrated: Changes::new(),
         }
+    }
+
+    /// Migrate a Python ops state found in place of the local database to `target`.
+    fn migrating_to(mut self, target: migrate::Target) -> Self {
+        self.migration = Some(target);
+        self
+    }
+
+    /// With nothing stored yet, a local database that is a Python ops state (or its backup left by
+    /// an earlier hook that did not commit) is read and converted: its entries are added to
+    /// `loaded` and kept for the commit. See [`crate::migrate`].
+    fn migrate(&mut self, loaded: &mut BTreeMap<String, Vec<u8>>) -> Result<(), DispatchError> {
+        let (StoreSource::Local(path), Some(target)) = (&self.source, &self.migration) else {
+            return Ok(());
+        };
+        let Some(backup) = migrate::set_aside(path)? else {
+            return Ok(());
+        };
+        let python = migrate::read_python_state(migrate::PYTHON, &backup)?;
+        let (changes, warnings) = migrate::convert(&python, target)?;
+        for warning in warnings {
+            log::warn!("{warning}");
+        }
+        for (key, value) in &changes {
+            if let Some(value) = value {
+                loaded.insert(key.clone(), value.clone());
+            }
+        }
+        self.migrated = changes;
+        Ok(())
     }
 
     fn open(&mut self) -> Result<&mut Box<dyn Store>, DispatchError> {
@@ -495,22 +541,29 @@ impl UnitState {
         if self.entries.is_none() {
             let fresh_local =
                 matches!(&self.source, StoreSource::Local(p) if !SledStore::exists(p));
-            let loaded = if fresh_local && self.store.is_none() {
+            let mut loaded = if fresh_local && self.store.is_none() {
                 BTreeMap::new()
             } else {
                 self.open()?.load_all()?
             };
+            if loaded.is_empty() {
+                self.migrate(&mut loaded)?;
+            }
             self.entries = Some(loaded);
         }
         Ok(self.entries.get_or_insert_with(BTreeMap::new))
     }
 
-    fn commit(&mut self, changes: &Changes) -> Result<(), DispatchError> {
-        if changes.is_empty() {
-            return Ok(());
+    /// Write `changes` (and what a migration brought) in one atomic step; whether anything was
+    /// written.
+    fn commit(&mut self, changes: &Changes) -> Result<bool, DispatchError> {
+        let mut all = std::mem::take(&mut self.migrated);
+        all.extend(changes.iter().map(|(k, v)| (k.clone(), v.clone())));
+        if all.is_empty() {
+            return Ok(false);
         }
-        self.open()?.commit(changes)?;
-        Ok(())
+        self.open()?.commit(&all)?;
+        Ok(true)
     }
 
     /// A commit is likely: let the store get ready for it (open its database in the background) while
@@ -744,8 +797,7 @@ impl<C: Charm> Hook<C> {
                 );
             }
         }
-        state.commit(&changes)?;
-        self.report.committed = !changes.is_empty();
+        self.report.committed = state.commit(&changes)?;
         self.report.store_opened = state.opened;
         self.report.deferred = self.notices.as_ref().map(Vec::len).unwrap_or(0);
         Ok(self.report)

@@ -54,6 +54,7 @@ pub mod env;
 pub mod events;
 pub mod hooktools;
 pub mod logging;
+pub mod migrate;
 pub mod model;
 mod panic;
 pub mod pebble;

@@ -1,0 +1,424 @@
+//! Upgrading a unit in place from a Python ops charm to its Rust rewrite, keeping its state.
+//!
+//! A unit that ran a Python ops charm has its state in `.unit-state.db`, an SQLite file: snapshots
+//! pickled by handle path (the charm's `StoredStateData[_stored]`, the framework's event counter,
+//! deferred events' arguments) and a `notice` table of deferred events. ops for Rust keeps a sled
+//! directory at that path. When the first Rust hook finds no state of its own, the runtime:
+//!
+//! 1. renames the SQLite file to `.unit-state.db.python-ops` ([`PYTHON_BACKUP`], mode 0600; the
+//!    directory is fsynced), freeing the path; the file is kept, never written;
+//! 2. reads it with the unit's `python3` (`python3 -I -c <reader> <file>`, by argv): a reader that
+//!    refuses to unpickle anything but plain data (no class is ever loaded) and prints JSON;
+//! 3. converts it ([`convert`]): the charm-level stored state (every `<Charm>/StoredStateData[..]`,
+//!    merged) becomes the charm's stored state (decoded by the charm's own `serde` type, so a
+//!    field it renamed or retyped fails the hook with a clear error rather than losing data), the
+//!    framework's `event_count` the event counter, and each deferred Juju event a deferred notice
+//!    for the Rust handler of that event (the one named as the Python method without its leading
+//!    `_`, else every handler of the event: they replace the Python observer that deferred);
+//! 4. hands the result to the hook as if it had been loaded, and writes it with the hook's own
+//!    commit, together with the key [`MIGRATED_KEY`]: atomically, and only if the hook succeeds.
+//!
+//! A hook that fails (or a missing `python3`, or unreadable data) commits nothing: the next hook
+//! migrates again from the kept file. After the first successful commit the state is the Rust
+//! charm's and the file is not read again.
+//!
+//! Not migrated: deferred custom events and events the Rust charm does not define (dropped with a
+//! warning, as ops drops a notice whose observer is gone), stored state of objects other than the
+//! charm (a library's, for example: kept in the backup file only), and state a Kubernetes pod-spec
+//! charm kept on the controller.
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::{Map, Value};
+
+use crate::charm::Handler;
+use crate::dispatch::{Notice, EVENT_COUNT_KEY, NOTICES_KEY};
+use crate::events::{EventSnapshot, SecretRef};
+use crate::storage::Changes;
+use ops_metadata::{CharmMeta, EventKind};
+
+/// Where the Python ops database is kept once set aside, next to `.unit-state.db`.
+pub const PYTHON_BACKUP: &str = ".unit-state.db.python-ops";
+/// The store key recording that the unit's state was migrated (its value: `python-ops`).
+pub const MIGRATED_KEY: &str = "#migrated-from#";
+
+/// The interpreter that reads a Python ops database (found on `PATH`).
+pub const PYTHON: &str = "python3";
+
+/// The first 16 bytes of an SQLite 3 database file.
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+/// Why a Python ops state could not be migrated.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MigrationError {
+    /// Setting the SQLite file aside failed.
+    #[error("cannot move the Python ops database {from} to {to}: {source}")]
+    SetAside {
+        /// The database.
+        from: PathBuf,
+        /// Where it was to go.
+        to: PathBuf,
+        /// The failure.
+        source: std::io::Error,
+    },
+    /// The Python interpreter could not be run.
+    #[error(
+        "the unit's state is a Python ops database ({db}); reading it needs {program}: {source}"
+    )]
+    Interpreter {
+        /// The database.
+        db: PathBuf,
+        /// The interpreter tried.
+        program: String,
+        /// The failure.
+        source: std::io::Error,
+    },
+    /// The reader failed (not an ops database, data that is not plain, a float that JSON cannot
+    /// hold...).
+    #[error("cannot read the Python ops database {db}: {message}")]
+    Read {
+        /// The database.
+        db: PathBuf,
+        /// What the reader said.
+        message: String,
+    },
+    /// The state does not fit the Rust charm.
+    #[error("cannot migrate the Python ops state: {0}")]
+    Convert(String),
+}
+
+/// The state of a Python ops unit: snapshots by handle path, and the deferred-event notices
+/// (event path, observer path, method name) in order.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+pub struct PythonState {
+    /// Unpickled snapshots, as JSON.
+    pub snapshots: BTreeMap<String, Value>,
+    /// The `notice` table, in sequence order.
+    pub notices: Vec<(String, String, String)>,
+}
+
+/// What the Rust charm needs from a migration.
+#[derive(Debug, Clone, Copy)]
+pub struct Target {
+    /// The charm type's name: the first element of its handle paths.
+    pub type_name: &'static str,
+    /// The key of its stored state.
+    pub key: &'static str,
+    /// Whether it stores any state.
+    pub stateful: bool,
+    /// Its handlers.
+    pub handlers: &'static [Handler],
+    /// Its metadata.
+    pub meta: &'static CharmMeta,
+}
+
+/// The reader run with `python3 -I -c`: plain data only (the pickles of ops' snapshots are dicts,
+/// lists, sets, strings, numbers, bytes, `None`), never a class.
+const READER: &str = r#"
+import io, json, pickle, sqlite3, sys
+
+class PlainData(pickle.Unpickler):
+    def find_class(self, module, name):
+        raise pickle.UnpicklingError("refusing to load %s.%s: not plain data" % (module, name))
+
+def plain(value):
+    if isinstance(value, (set, frozenset)):
+        items = list(value)
+        try:
+            items.sort()
+        except TypeError:
+            pass
+        return items
+    if isinstance(value, (bytes, bytearray)):
+        return list(value)
+    raise TypeError("cannot convert %r to JSON" % type(value).__name__)
+
+try:
+    db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+    snapshots = {}
+    for handle, data in db.execute("SELECT handle, data FROM snapshot"):
+        snapshots[handle] = PlainData(io.BytesIO(data)).load()
+    try:
+        notices = db.execute(
+            "SELECT event_path, observer_path, method_name FROM notice ORDER BY sequence"
+        ).fetchall()
+    except sqlite3.OperationalError:
+        notices = []
+    json.dump({"snapshots": snapshots, "notices": notices}, sys.stdout, default=plain,
+              allow_nan=False)
+except Exception as e:
+    sys.stderr.write("%s: %s\n" % (type(e).__name__, e))
+    sys.exit(1)
+"#;
+
+/// Whether `path` is an SQLite database file (what Python ops keeps at `.unit-state.db`).
+pub fn is_python_state(path: &Path) -> bool {
+    use std::io::Read;
+    let mut magic = [0u8; 16];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok_and(|()| &magic == SQLITE_MAGIC)
+}
+
+/// The backup path of the database at `state_path` (`.unit-state.db` → `.unit-state.db.python-ops`).
+pub fn backup_path(state_path: &Path) -> PathBuf {
+    state_path.with_file_name(PYTHON_BACKUP)
+}
+
+/// Step 1: if `state_path` is a Python ops database, rename it to its backup path, durably.
+/// Returns the backup path when there is one (set aside now or by an earlier hook).
+pub fn set_aside(state_path: &Path) -> Result<Option<PathBuf>, MigrationError> {
+    let backup = backup_path(state_path);
+    if state_path.is_file() && is_python_state(state_path) {
+        // The unit's state is private to it (Python ops left the file as its umask made it).
+        std::fs::set_permissions(state_path, std::fs::Permissions::from_mode(0o600))
+            .and_then(|()| std::fs::rename(state_path, &backup))
+            .and_then(|()| match state_path.parent() {
+                Some(dir) => std::fs::File::open(dir).and_then(|d| d.sync_all()),
+                None => Ok(()),
+            })
+            .map_err(|source| MigrationError::SetAside {
+                from: state_path.to_path_buf(),
+                to: backup.clone(),
+                source,
+            })?;
+        log::info!(
+            "Migrating the unit's Python ops state: {} moved to {}.",
+            state_path.display(),
+            backup.display()
+        );
+    }
+    Ok(backup.is_file().then_some(backup))
+}
+
+/// Step 2: read the Python ops database `db` with the interpreter `program` (`python3`).
+pub fn read_python_state(program: &str, db: &Path) -> Result<PythonState, MigrationError> {
+    let out = Command::new(program)
+        .arg("-I")
+        .arg("-c")
+        .arg(READER)
+        .arg(db)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|source| MigrationError::Interpreter {
+            db: db.to_path_buf(),
+            program: program.to_string(),
+            source,
+        })?;
+    let read_error = |message: String| MigrationError::Read {
+        db: db.to_path_buf(),
+        message,
+    };
+    if !out.status.success() {
+        return Err(read_error(
+            String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        ));
+    }
+    serde_json::from_slice(&out.stdout).map_err(|e| read_error(format!("unexpected output: {e}")))
+}
+
+/// Step 3: the store entries of `target` that `state` amounts to, with [`MIGRATED_KEY`], and the
+/// warnings for what was left out.
+pub fn convert(
+    state: &PythonState,
+    target: &Target,
+) -> Result<(Changes, Vec<String>), MigrationError> {
+    let mut changes = Changes::new();
+    let mut warnings = Vec::new();
+
+    // The charm-level stored state: `<Charm>/StoredStateData[<attr>]`, one object per attribute.
+    let mut stored = Map::new();
+    let mut charm_class = None;
+    for (handle, value) in &state.snapshots {
+        let Some((parent, rest)) = handle.split_once('/') else {
+            continue;
+        };
+        if parent.contains('/') || !rest.starts_with("StoredStateData[") {
+            continue;
+        }
+        charm_class = Some(parent.to_string());
+        let Value::Object(fields) = value else {
+            return Err(MigrationError::Convert(format!(
+                "{handle} is not a mapping"
+            )));
+        };
+        for (k, v) in fields {
+            if stored.insert(k.clone(), v.clone()).is_some() {
+                return Err(MigrationError::Convert(format!(
+                    "stored state field {k:?} is set by more than one StoredState of the charm"
+                )));
+            }
+        }
+    }
+    for handle in state.snapshots.keys() {
+        let nested_stored = handle.contains("/StoredStateData[")
+            && handle.split_once('/').is_some_and(|(_, r)| r.contains('/'));
+        if nested_stored {
+            warnings.push(format!(
+                "stored state {handle} is not the charm's: kept in the backup only"
+            ));
+        }
+    }
+    if !stored.is_empty() {
+        if target.stateful {
+            let bytes = serde_json::to_vec(&Value::Object(stored))
+                .map_err(|e| MigrationError::Convert(e.to_string()))?;
+            changes.insert(target.key.to_string(), Some(bytes));
+        } else {
+            warnings.push(format!(
+                "the Rust charm {} stores no state: the Python charm's stored state is kept in the backup only",
+                target.type_name
+            ));
+        }
+    }
+
+    // The framework's event counter: `StoredStateData[_stored]` → {"event_count": n}.
+    if let Some(n) = state
+        .snapshots
+        .get("StoredStateData[_stored]")
+        .and_then(|v| v.get("event_count"))
+        .and_then(Value::as_u64)
+    {
+        changes.insert(
+            EVENT_COUNT_KEY.to_string(),
+            Some(n.to_string().into_bytes()),
+        );
+    }
+
+    // Deferred events.
+    let mut notices: Vec<Notice> = Vec::new();
+    for (event_path, _observer, method) in &state.notices {
+        match convert_notice(state, target, charm_class.as_deref(), event_path, method) {
+            Ok(converted) => {
+                for n in converted {
+                    if !notices
+                        .iter()
+                        .any(|m| m.path == n.path && m.method == n.method)
+                    {
+                        notices.push(n);
+                    }
+                }
+            }
+            Err(why) => warnings.push(format!("deferred event {event_path} dropped: {why}")),
+        }
+    }
+    if !notices.is_empty() {
+        let bytes =
+            serde_json::to_vec(&notices).map_err(|e| MigrationError::Convert(e.to_string()))?;
+        changes.insert(NOTICES_KEY.to_string(), Some(bytes));
+    }
+    changes.insert(MIGRATED_KEY.to_string(), Some(b"python-ops".to_vec()));
+    Ok((changes, warnings))
+}
+
+/// One Python notice as the Rust charm's notices (one per handler it goes to).
+fn convert_notice(
+    state: &PythonState,
+    target: &Target,
+    charm_class: Option<&str>,
+    event_path: &str,
+    method: &str,
+) -> Result<Vec<Notice>, String> {
+    // `CounterCharm/on/config_changed[4]`: the charm's own events only.
+    let (owner, rest) = event_path
+        .split_once("/on/")
+        .ok_or("not an event of the charm")?;
+    if owner.contains('/') || charm_class.is_some_and(|c| c != owner) {
+        return Err("not an event of the charm".into());
+    }
+    let (name, index) = rest
+        .strip_suffix(']')
+        .and_then(|r| r.split_once('['))
+        .ok_or("not an event path")?;
+    let meta = target.meta.event(name).ok_or_else(|| {
+        format!("the Rust charm has no event {name} (custom events are not migrated)")
+    })?;
+    if meta.kind == EventKind::Action {
+        return Err("actions are never deferred".into());
+    }
+    let data = state
+        .snapshots
+        .get(event_path)
+        .cloned()
+        .unwrap_or(Value::Object(Map::new()));
+    let event = snapshot(name, meta.kind, meta.source, &data)?;
+    let handlers: Vec<&Handler> = target.handlers.iter().filter(|h| h.event == name).collect();
+    let named = handlers
+        .iter()
+        .find(|h| h.method == method.trim_start_matches('_'));
+    let chosen: Vec<&Handler> = match named {
+        Some(h) => vec![*h],
+        None => handlers,
+    };
+    if chosen.is_empty() {
+        return Err(format!("the Rust charm has no handler for {name}"));
+    }
+    Ok(chosen
+        .into_iter()
+        .map(|h| Notice {
+            path: format!("{}/on/{name}[{index}]", target.type_name),
+            method: h.method.to_string(),
+            event: event.clone(),
+        })
+        .collect())
+}
+
+/// The Rust event snapshot of a Python one (the keys of ops 2.1.1's `snapshot()` methods).
+fn snapshot(
+    name: &str,
+    kind: EventKind,
+    source: Option<String>,
+    data: &Value,
+) -> Result<EventSnapshot, String> {
+    let text = |key: &str| data.get(key).and_then(Value::as_str).map(str::to_string);
+    let mut snap = EventSnapshot::new(name, kind);
+    match kind {
+        EventKind::RelationCreated
+        | EventKind::RelationJoined
+        | EventKind::RelationChanged
+        | EventKind::RelationDeparted
+        | EventKind::RelationBroken => {
+            let id = data
+                .get("relation_id")
+                .and_then(Value::as_i64)
+                .ok_or("no relation_id")?;
+            let rel = text("relation_name").or(source).ok_or("no relation_name")?;
+            snap.relation = Some((rel, id));
+            snap.app = text("app_name");
+            snap.unit = text("unit_name");
+            snap.departing_unit = text("departing_unit");
+        }
+        EventKind::StorageAttached | EventKind::StorageDetaching => {
+            let storage = text("storage_name").or(source).ok_or("no storage_name")?;
+            let index = data
+                .get("storage_index")
+                .and_then(Value::as_u64)
+                .and_then(|i| u32::try_from(i).ok())
+                .ok_or("no storage_index")?;
+            snap.storage = Some((storage, index, text("storage_location").map(PathBuf::from)));
+        }
+        EventKind::PebbleReady => {
+            snap.workload = Some(
+                text("container_name")
+                    .or(source)
+                    .ok_or("no container_name")?,
+            );
+        }
+        EventKind::SecretChanged
+        | EventKind::SecretRotate
+        | EventKind::SecretRemove
+        | EventKind::SecretExpired => {
+            snap.secret = Some(SecretRef {
+                id: text("id").ok_or("no secret id")?,
+                label: text("label"),
+                revision: data.get("revision").and_then(Value::as_u64),
+            });
+        }
+        _ => {}
+    }
+    Ok(snap)
+}

@@ -1,0 +1,300 @@
+//! `ops_core::migrate`: reading a Python ops database and converting it to a Rust charm's store
+//! entries. The end-to-end upgrade of a real ops 2.1.1 database is `examples/counter/tests/from_python.rs`.
+
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use ops_core::dispatch::{Notice, EVENT_COUNT_KEY, NOTICES_KEY};
+use ops_core::events::EventSnapshot;
+use ops_core::meta::EventKind;
+use ops_core::migrate::{
+    convert, is_python_state, read_python_state, set_aside, MigrationError, PythonState, Target,
+    MIGRATED_KEY, PYTHON, PYTHON_BACKUP,
+};
+use ops_core::prelude::*;
+use ops_core::{Charm, StoredState};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+#[derive(Default, Serialize, Deserialize, StoredState)]
+struct Tiny {
+    count: u32,
+    names: Vec<String>,
+}
+
+#[charm(dir = "tests/fixtures/tiny", module = tiny_migrate)]
+impl Tiny {
+    #[on(install)]
+    fn first_install(&mut self, _ctx: &mut Context<Self>, _e: &HookEvent) -> ops_core::Result<()> {
+        Ok(())
+    }
+
+    #[on(install)]
+    fn second_install(&mut self, _ctx: &mut Context<Self>, _e: &HookEvent) -> ops_core::Result<()> {
+        Ok(())
+    }
+
+    #[on(db_relation_changed)]
+    fn on_db_relation_changed(
+        &mut self,
+        _ctx: &mut Context<Self>,
+        _e: &RelationEvent,
+    ) -> ops_core::Result<()> {
+        Ok(())
+    }
+
+    #[on(data_storage_attached)]
+    fn storage(&mut self, _ctx: &mut Context<Self>, _e: &StorageEvent) -> ops_core::Result<()> {
+        Ok(())
+    }
+}
+
+fn target() -> Target {
+    Target {
+        type_name: Tiny::TYPE_NAME,
+        key: Tiny::KEY,
+        stateful: true,
+        handlers: Tiny::HANDLERS,
+        meta: Tiny::meta(),
+    }
+}
+
+fn python_state() -> PythonState {
+    let snapshots: BTreeMap<String, serde_json::Value> = [
+        ("TinyCharm/StoredStateData[_stored]", json!({"count": 3})),
+        ("TinyCharm/StoredStateData[_more]", json!({"names": ["a"]})),
+        ("TinyCharm/lib/StoredStateData[_stored]", json!({"x": 1})),
+        ("StoredStateData[_stored]", json!({"event_count": 8})),
+        ("TinyCharm/on/install[2]", json!({})),
+        (
+            "TinyCharm/on/db_relation_changed[5]",
+            json!({"relation_name": "db", "relation_id": 3, "app_name": "pg", "unit_name": "pg/0"}),
+        ),
+        (
+            "TinyCharm/on/data_storage_attached[6]",
+            json!({"storage_name": "data", "storage_index": 0, "storage_location": "/srv/data"}),
+        ),
+        ("TinyCharm/on/my_custom[4]", json!({"k": "v"})),
+        ("TinyCharm/lib/on/thing[7]", json!({})),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let notice = |path: &str, method: &str| {
+        (
+            path.to_string(),
+            "TinyCharm".to_string(),
+            method.to_string(),
+        )
+    };
+    PythonState {
+        snapshots,
+        notices: vec![
+            notice("TinyCharm/on/install[2]", "_on_install"),
+            notice("TinyCharm/on/my_custom[4]", "_on_custom"),
+            notice(
+                "TinyCharm/on/db_relation_changed[5]",
+                "_on_db_relation_changed",
+            ),
+            notice("TinyCharm/on/data_storage_attached[6]", "_on_data"),
+            notice("TinyCharm/lib/on/thing[7]", "_on_thing"),
+        ],
+    }
+}
+
+#[test]
+fn conversion_maps_stored_state_counter_and_deferred_events() {
+    let (changes, warnings) = convert(&python_state(), &target()).unwrap();
+    let stored: serde_json::Value =
+        serde_json::from_slice(changes[Tiny::KEY].as_deref().unwrap()).unwrap();
+    // Both charm-level StoredState attributes, merged; the library's left out.
+    assert_eq!(stored, json!({"count": 3, "names": ["a"]}));
+    let charm = Tiny::from_stored(changes[Tiny::KEY].as_deref()).unwrap();
+    assert_eq!((charm.count, charm.names), (3, vec!["a".to_string()]));
+    assert_eq!(changes[EVENT_COUNT_KEY].as_deref(), Some(&b"8"[..]));
+    assert_eq!(changes[MIGRATED_KEY].as_deref(), Some(&b"python-ops"[..]));
+
+    let notices: Vec<Notice> =
+        serde_json::from_slice(changes[NOTICES_KEY].as_deref().unwrap()).unwrap();
+    let summary: Vec<(&str, &str)> = notices
+        .iter()
+        .map(|n| (n.path.as_str(), n.method.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            // No handler named like the Python method: every handler of the event.
+            ("Tiny/on/install[2]", "first_install"),
+            ("Tiny/on/install[2]", "second_install"),
+            // Named like the Python method without its `_`.
+            ("Tiny/on/db_relation_changed[5]", "on_db_relation_changed"),
+            // The one handler of the event.
+            ("Tiny/on/data_storage_attached[6]", "storage"),
+        ]
+    );
+    let mut relation = EventSnapshot::new("db_relation_changed", EventKind::RelationChanged);
+    relation.relation = Some(("db".into(), 3));
+    relation.app = Some("pg".into());
+    relation.unit = Some("pg/0".into());
+    assert_eq!(notices[2].event, relation);
+    let mut storage = EventSnapshot::new("data_storage_attached", EventKind::StorageAttached);
+    storage.storage = Some(("data".into(), 0, Some(PathBuf::from("/srv/data"))));
+    assert_eq!(notices[3].event, storage);
+
+    assert_eq!(warnings.len(), 3, "{warnings:?}");
+    assert!(warnings[0].contains("TinyCharm/lib/StoredStateData[_stored]"));
+    assert!(warnings[1].contains("my_custom[4]") && warnings[1].contains("custom events"));
+    assert!(warnings[2].contains("TinyCharm/lib/on/thing[7]"));
+}
+
+#[test]
+fn a_field_set_by_two_stored_states_is_an_error() {
+    let mut state = python_state();
+    state.snapshots.insert(
+        "TinyCharm/StoredStateData[_more]".into(),
+        json!({"count": 4}),
+    );
+    let err = convert(&state, &target()).unwrap_err();
+    assert!(
+        matches!(&err, MigrationError::Convert(m) if m.contains("\"count\"")),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_empty_python_state_only_marks_the_migration() {
+    let (changes, warnings) = convert(&PythonState::default(), &target()).unwrap();
+    assert_eq!(changes.keys().collect::<Vec<_>>(), [MIGRATED_KEY]);
+    assert!(warnings.is_empty());
+}
+
+/// Make an SQLite database with ops 2.1.1's tables from `rows` (Python expressions pickled as
+/// given), with python3.
+fn make_db(dir: &Path, rows: &[(&str, &str)]) -> PathBuf {
+    let path = dir.join(".unit-state.db");
+    let inserts: String = rows
+        .iter()
+        .map(|(h, v)| {
+            format!(
+                "db.execute('INSERT INTO snapshot VALUES (?, ?)', ({h:?}, pickle.dumps({v})))\n"
+            )
+        })
+        .collect();
+    let script = format!(
+        "import collections, pickle, sqlite3, sys\n\
+         db = sqlite3.connect(sys.argv[1])\n\
+         db.execute('CREATE TABLE snapshot (handle TEXT PRIMARY KEY, data BLOB)')\n\
+         db.execute('CREATE TABLE notice (sequence INTEGER PRIMARY KEY AUTOINCREMENT, event_path TEXT, observer_path TEXT, method_name TEXT)')\n\
+         db.execute(\"INSERT INTO notice (event_path, observer_path, method_name) VALUES ('C/on/install[1]', 'C', '_on_install')\")\n\
+         {inserts}db.commit()\n"
+    );
+    let status = std::process::Command::new(PYTHON)
+        .arg("-c")
+        .arg(script)
+        .arg(&path)
+        .status()
+        .expect("python3 runs");
+    assert!(status.success());
+    path
+}
+
+#[test]
+fn the_reader_turns_plain_data_into_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = make_db(
+        dir.path(),
+        &[(
+            "C/StoredStateData[_stored]",
+            "{'s': {2, 1}, 'b': b'ab', 'n': None, 't': (1, 'x'), 'f': 0.5}",
+        )],
+    );
+    assert!(is_python_state(&db));
+    let state = read_python_state(PYTHON, &db).unwrap();
+    assert_eq!(
+        state.snapshots["C/StoredStateData[_stored]"],
+        json!({"s": [1, 2], "b": [97, 98], "n": null, "t": [1, "x"], "f": 0.5})
+    );
+    assert_eq!(
+        state.notices,
+        [(
+            "C/on/install[1]".to_string(),
+            "C".to_string(),
+            "_on_install".to_string()
+        )]
+    );
+}
+
+#[test]
+fn the_reader_refuses_anything_but_plain_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = make_db(
+        dir.path(),
+        &[("C/StoredStateData[_stored]", "collections.OrderedDict(a=1)")],
+    );
+    let err = read_python_state(PYTHON, &db).unwrap_err();
+    assert!(
+        matches!(&err, MigrationError::Read { message, .. } if message.contains("refusing to load collections.OrderedDict")),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_reader_refuses_what_json_cannot_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = make_db(
+        dir.path(),
+        &[("C/StoredStateData[_stored]", "{'x': float('nan')}")],
+    );
+    let err = read_python_state(PYTHON, &db).unwrap_err();
+    assert!(
+        matches!(&err, MigrationError::Read { message, .. } if message.contains("ValueError")),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_file_that_is_not_an_ops_database_is_a_read_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(".unit-state.db");
+    let mut bytes = b"SQLite format 3\0".to_vec();
+    bytes.extend([0xFFu8; 200]);
+    std::fs::write(&path, bytes).unwrap();
+    assert!(is_python_state(&path));
+    let err = read_python_state(PYTHON, &path).unwrap_err();
+    assert!(matches!(err, MigrationError::Read { .. }), "{err}");
+}
+
+#[test]
+fn a_missing_interpreter_is_a_typed_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = make_db(dir.path(), &[]);
+    let err = read_python_state("/nonexistent/python3", &db).unwrap_err();
+    assert!(matches!(err, MigrationError::Interpreter { .. }), "{err}");
+    assert!(
+        err.to_string().contains("needs /nonexistent/python3"),
+        "{err}"
+    );
+}
+
+#[test]
+fn set_aside_moves_only_a_python_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join(".unit-state.db");
+    // Nothing there: nothing to migrate.
+    assert!(set_aside(&state).unwrap().is_none());
+    // A sled directory is left alone.
+    std::fs::create_dir(&state).unwrap();
+    assert!(set_aside(&state).unwrap().is_none());
+    std::fs::remove_dir(&state).unwrap();
+    // A Python database is moved to the backup path, which is then reported by later calls.
+    make_db(dir.path(), &[]);
+    let backup = set_aside(&state).unwrap().unwrap();
+    assert_eq!(backup, dir.path().join(PYTHON_BACKUP));
+    assert!(!state.exists() && backup.is_file());
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&backup).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    assert_eq!(set_aside(&state).unwrap(), Some(backup));
+}
