@@ -297,17 +297,23 @@ impl<C: Charm> Harness<C> {
     }
 
     /// Begin, then run the hooks Juju runs when a unit is deployed, in ops' order:
-    /// `storage-attached` for each storage, `install`, `relation-created` for each relation
+    /// `storage-attached` for each storage not attached yet, `install`, `relation-created` for each relation
     /// (adding the peer relations not added yet), `leader-elected` or `leader-settings-changed`,
     /// `config-changed`, `start`, `pebble-ready` per container; then for each relation
     /// `relation-changed` for the remote application's data if any, and `relation-joined` +
     /// `relation-changed` per remote unit (sorted). A unit status left at `maintenance` with no
     /// message becomes `unknown`, as the controller does.
+    ///
+    /// As in ops, [`Harness::disable_hooks`] silences only `storage-attached` and
+    /// `relation-created` here: ops emits the other events directly.
     pub fn begin_with_initial_hooks(&mut self) -> Result<(), HarnessError> {
         self.begin()?;
         let meta = C::meta();
         let storages: Vec<SimStorage> = self.sim.state().storage.clone();
-        for s in storages {
+        // As ops: `attach_storage` on every storage, which fires only for one not yet attached
+        // (and, like every `_emit_*` helper, only with hooks enabled); the other initial events
+        // are emitted directly, hooks disabled or not.
+        for s in storages.into_iter().filter(|s| !s.attached) {
             self.sim
                 .state_mut()
                 .storage
@@ -316,7 +322,7 @@ impl<C: Charm> Harness<C> {
                 .for_each(|x| x.attached = true);
             self.fire(SimEvent::hook(format!("{}-storage-attached", s.name)).storage(s.id()))?;
         }
-        self.fire(SimEvent::hook("install"))?;
+        self.run(SimEvent::hook("install"))?;
         let app = self.app_name();
         for endpoint in meta.relations.iter() {
             let ids = self.relation_ids(&endpoint.name);
@@ -331,13 +337,13 @@ impl<C: Charm> Harness<C> {
             }
         }
         let leader = self.sim.state().leader;
-        self.fire(SimEvent::hook(if leader {
+        self.run(SimEvent::hook(if leader {
             "leader-elected"
         } else {
             "leader-settings-changed"
         }))?;
-        self.fire(SimEvent::hook("config-changed"))?;
-        self.fire(SimEvent::hook("start"))?;
+        self.run(SimEvent::hook("config-changed"))?;
+        self.run(SimEvent::hook("start"))?;
         for container in meta.containers.iter() {
             if let Some(c) = self
                 .sim
@@ -348,7 +354,7 @@ impl<C: Charm> Harness<C> {
                 c.can_connect = true;
             }
             self.sim.sync_workloads()?;
-            self.fire(
+            self.run(
                 SimEvent::hook(format!("{}-pebble-ready", container.name))
                     .workload(container.name.to_string()),
             )?;
@@ -364,15 +370,15 @@ impl<C: Charm> Harness<C> {
         for rel in relations {
             let hook = |kind: &str| format!("{}-relation-{kind}", rel.endpoint);
             if !rel.remote_app_data.is_empty() {
-                self.fire(SimEvent::hook(hook("changed")).relation(rel.id))?;
+                self.run(SimEvent::hook(hook("changed")).relation(rel.id))?;
             }
             for unit in rel.remote_units.keys() {
-                self.fire(
+                self.run(
                     SimEvent::hook(hook("joined"))
                         .relation(rel.id)
                         .remote_unit(unit.clone()),
                 )?;
-                self.fire(
+                self.run(
                     SimEvent::hook(hook("changed"))
                         .relation(rel.id)
                         .remote_unit(unit.clone()),
@@ -699,6 +705,10 @@ impl<C: Charm> Harness<C> {
 
     /// Set config options, checked against the charm's options (unknown option, wrong type:
     /// [`ConfigError`]), and run `config-changed`.
+    ///
+    /// Types are checked as Juju checks them, so an integer is a valid `float` value: ops 2.1.1's
+    /// Harness refuses `2` for a float option (an exact Python type check) although Juju accepts
+    /// it, which would fail a test over a value a deployment takes.
     pub fn update_config<K: AsRef<str>, V: Into<Value>>(
         &mut self,
         values: impl IntoIterator<Item = (K, V)>,
