@@ -51,7 +51,14 @@ impl SharedStream {
 
 impl Read for SharedStream {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.read.read(buf)
+        // tungstenite fails on any I/O error but `WouldBlock`: a read a signal interrupted
+        // (EINTR) is retried here, as `Read::read_exact` would.
+        loop {
+            match self.read.read(buf) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                other => return other,
+            }
+        }
     }
 }
 

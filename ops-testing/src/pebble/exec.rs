@@ -141,7 +141,37 @@ pub(crate) fn h_exec(shared: &Arc<Shared>, req: &Req, _: &[String]) -> Result<Re
     })
 }
 
-type Ws = WebSocket<Box<dyn tiny_http::ReadWrite + Send>>;
+type Ws = WebSocket<RetryInterrupted<Box<dyn tiny_http::ReadWrite + Send>>>;
+
+/// A stream whose reads and writes a signal interrupted (EINTR) are retried: tungstenite takes
+/// any I/O error but `WouldBlock` for a broken connection.
+struct RetryInterrupted<S>(S);
+
+impl<S: Read> Read for RetryInterrupted<S> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            match self.0.read(buf) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                other => return other,
+            }
+        }
+    }
+}
+
+impl<S: Write> Write for RetryInterrupted<S> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        loop {
+            match self.0.write(buf) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                other => return other,
+            }
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
 
 fn send_output(ws: &mut Ws, chunks: &[&[u8]]) {
     for data in chunks {
@@ -193,7 +223,7 @@ pub(crate) fn websocket(
         response = response.with_header(h);
     }
     let stream = request.upgrade("websocket", response);
-    let mut ws: Ws = WebSocket::from_raw_socket(stream, Role::Server, None);
+    let mut ws: Ws = WebSocket::from_raw_socket(RetryInterrupted(stream), Role::Server, None);
 
     {
         let mut s = task.state.lock().unwrap_or_else(|e| e.into_inner());
@@ -250,7 +280,7 @@ pub(crate) fn websocket(
             Ok(_) => {}
         }
     }
-    let mut stream = ws.into_inner();
+    let RetryInterrupted(mut stream) = ws.into_inner();
     let _ = stream.flush();
     let mut sink = [0u8; 1];
     let _ = stream.read(&mut sink);
