@@ -489,14 +489,40 @@ impl UnitState {
     /// an earlier hook that did not commit) is read and converted: its entries are added to
     /// `loaded` and kept for the commit. See [`crate::migrate`].
     fn migrate(&mut self, loaded: &mut BTreeMap<String, Vec<u8>>) -> Result<(), DispatchError> {
-        let (StoreSource::Local(path), Some(target)) = (&self.source, &self.migration) else {
+        let (StoreSource::Local(path), Some(_)) = (&self.source, &self.migration) else {
             return Ok(());
         };
         let Some(backup) = migrate::set_aside(path)? else {
             return Ok(());
         };
         let python = migrate::read_python_state(migrate::PYTHON, &backup)?;
-        let (changes, warnings) = migrate::convert(&python, target)?;
+        self.take_migrated(&python, loaded)
+    }
+
+    /// The controller held Python ops' state (`loaded`): replace it with its migration.
+    fn migrate_controller(
+        &mut self,
+        loaded: &mut BTreeMap<String, Vec<u8>>,
+    ) -> Result<(), DispatchError> {
+        if self.migration.is_none() {
+            return Ok(());
+        }
+        log::info!("Migrating the unit's Python ops state kept on the controller.");
+        let python = migrate::from_controller(loaded)?;
+        loaded.clear();
+        self.take_migrated(&python, loaded)
+    }
+
+    /// Convert `python` for the charm, add the result to `loaded` and keep it for the commit.
+    fn take_migrated(
+        &mut self,
+        python: &migrate::PythonState,
+        loaded: &mut BTreeMap<String, Vec<u8>>,
+    ) -> Result<(), DispatchError> {
+        let Some(target) = &self.migration else {
+            return Ok(());
+        };
+        let (changes, warnings) = migrate::convert(python, target)?;
         for warning in warnings {
             log::warn!("{warning}");
         }
@@ -546,7 +572,13 @@ impl UnitState {
             } else {
                 self.open()?.load_all()?
             };
-            if loaded.is_empty() {
+            let python_controller = self
+                .store
+                .as_ref()
+                .is_some_and(|s| s.written_by_python_ops());
+            if python_controller {
+                self.migrate_controller(&mut loaded)?;
+            } else if loaded.is_empty() {
                 self.migrate(&mut loaded)?;
             }
             self.entries = Some(loaded);

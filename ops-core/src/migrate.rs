@@ -22,10 +22,17 @@
 //! migrates again from the kept file. After the first successful commit the state is the Rust
 //! charm's and the file is not read again.
 //!
+//! A charm that kept its state on the controller (`use_juju_for_storage`, `state-get`/`state-set`)
+//! is migrated the same way from there ([`from_controller`]): the controller store reports entries
+//! without its schema key as Python ops' ([`Store::written_by_python_ops`]); they are YAML
+//! documents, read in Rust. Python ops' own entries stay on the controller, except `#notices#`,
+//! which the migration replaces.
+//!
 //! Not migrated: deferred custom events and events the Rust charm does not define (dropped with a
-//! warning, as ops drops a notice whose observer is gone), stored state of objects other than the
-//! charm (a library's, for example: kept in the backup file only), and state a Kubernetes pod-spec
-//! charm kept on the controller.
+//! warning, as ops drops a notice whose observer is gone), and stored state of objects other than
+//! the charm (a library's, for example: kept in the backup file, or on the controller, only).
+//!
+//! [`Store::written_by_python_ops`]: crate::storage::Store::written_by_python_ops
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
@@ -221,6 +228,69 @@ pub fn read_python_state(program: &str, db: &Path) -> Result<PythonState, Migrat
     serde_json::from_slice(&out.stdout).map_err(|e| read_error(format!("unexpected output: {e}")))
 }
 
+/// Step 2, for state Python ops kept on the controller (`use_juju_for_storage`): its entries as
+/// `state-get` returns them, each a YAML document (ops' `_SimpleDumper`: plain data, tuples tagged
+/// `!!python/tuple`), the notices under `#notices#`.
+pub fn from_controller(entries: &BTreeMap<String, Vec<u8>>) -> Result<PythonState, MigrationError> {
+    let bad = |key: &str, why: String| {
+        MigrationError::Convert(format!("controller entry {key:?}: {why}"))
+    };
+    let mut state = PythonState::default();
+    for (key, bytes) in entries {
+        let text = std::str::from_utf8(bytes).map_err(|_| bad(key, "not UTF-8".into()))?;
+        let yaml: serde_yaml::Value =
+            serde_yaml::from_str(text).map_err(|e| bad(key, format!("not YAML: {e}")))?;
+        let value = yaml_to_json(yaml).map_err(|why| bad(key, why))?;
+        if key == NOTICES_KEY {
+            state.notices = serde_json::from_value(value)
+                .map_err(|e| bad(key, format!("not a list of notices: {e}")))?;
+        } else {
+            state.snapshots.insert(key.clone(), value);
+        }
+    }
+    Ok(state)
+}
+
+/// Plain YAML data as JSON: tags dropped (a `!!python/tuple` is a list), mapping keys as strings.
+fn yaml_to_json(yaml: serde_yaml::Value) -> Result<Value, String> {
+    use serde_yaml::Value as Y;
+    Ok(match yaml {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(b),
+        Y::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::from(i)
+            } else if let Some(u) = n.as_u64() {
+                Value::from(u)
+            } else {
+                let f = n.as_f64().unwrap_or(f64::NAN);
+                serde_json::Number::from_f64(f)
+                    .map(Value::Number)
+                    .ok_or_else(|| format!("{f} cannot be stored as JSON"))?
+            }
+        }
+        Y::String(s) => Value::String(s),
+        Y::Sequence(items) => Value::Array(
+            items
+                .into_iter()
+                .map(yaml_to_json)
+                .collect::<Result<_, _>>()?,
+        ),
+        Y::Mapping(m) => {
+            let mut out = Map::new();
+            for (k, v) in m {
+                let key = match yaml_to_json(k)? {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                out.insert(key, yaml_to_json(v)?);
+            }
+            Value::Object(out)
+        }
+        Y::Tagged(tagged) => yaml_to_json(tagged.value)?,
+    })
+}
+
 /// Step 3: the store entries of `target` that `state` amounts to, with [`MIGRATED_KEY`], and the
 /// warnings for what was left out.
 pub fn convert(
@@ -306,11 +376,9 @@ pub fn convert(
             Err(why) => warnings.push(format!("deferred event {event_path} dropped: {why}")),
         }
     }
-    if !notices.is_empty() {
-        let bytes =
-            serde_json::to_vec(&notices).map_err(|e| MigrationError::Convert(e.to_string()))?;
-        changes.insert(NOTICES_KEY.to_string(), Some(bytes));
-    }
+    // Always written: on the controller it replaces Python ops' own `#notices#` entry.
+    let bytes = serde_json::to_vec(&notices).map_err(|e| MigrationError::Convert(e.to_string()))?;
+    changes.insert(NOTICES_KEY.to_string(), Some(bytes));
     changes.insert(MIGRATED_KEY.to_string(), Some(b"python-ops".to_vec()));
     Ok((changes, warnings))
 }

@@ -166,7 +166,11 @@ fn a_field_set_by_two_stored_states_is_an_error() {
 #[test]
 fn an_empty_python_state_only_marks_the_migration() {
     let (changes, warnings) = convert(&PythonState::default(), &target()).unwrap();
-    assert_eq!(changes.keys().collect::<Vec<_>>(), [MIGRATED_KEY]);
+    assert_eq!(
+        changes.keys().collect::<Vec<_>>(),
+        [MIGRATED_KEY, NOTICES_KEY]
+    );
+    assert_eq!(changes[NOTICES_KEY].as_deref(), Some(&b"[]"[..]));
     assert!(warnings.is_empty());
 }
 
@@ -297,4 +301,121 @@ fn set_aside_moves_only_a_python_database() {
     let mode = std::fs::metadata(&backup).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600, "{mode:o}");
     assert_eq!(set_aside(&state).unwrap(), Some(backup));
+}
+
+/// A Kubernetes charm keeping its state on the controller, as the Python reference `webserver`.
+#[derive(Default, Serialize, Deserialize, StoredState)]
+struct Web {
+    restarts: u32,
+}
+
+#[charm(dir = "tests/fixtures/k8s", module = web_migrate, storage = "controller")]
+impl Web {
+    #[on(config_changed)]
+    fn on_config_changed(
+        &mut self,
+        _ctx: &mut Context<Self>,
+        _e: &HookEvent,
+    ) -> ops_core::Result<()> {
+        self.restarts += 1;
+        Ok(())
+    }
+}
+
+/// What `state-get` prints for the state the Python `webserver` keeps on the controller after a
+/// deferred config-changed (the values are ops' `_SimpleDumper` YAML, as juju-sim records them).
+const PYTHON_CONTROLLER_STATE: &str = "\
+'#notices#': |
+  - !!python/tuple ['WebserverCharm/on/config_changed[5]', WebserverCharm, _on_config_changed]
+StoredStateData[_stored]: |
+  {event_count: 6}
+WebserverCharm/StoredStateData[_stored]: |
+  {restarts: 2}
+WebserverCharm/on/config_changed[5]: |
+  {}
+";
+
+#[test]
+fn controller_state_written_by_python_ops_is_migrated() {
+    use ops_core::dispatch::{HookSetup, StoreSource};
+    use ops_core::hooktools::FakeRunner;
+    use std::rc::Rc;
+
+    let fake = Rc::new(FakeRunner::new());
+    fake.on_ok("state-get", PYTHON_CONTROLLER_STATE);
+    for tool in ["state-set", "juju-log"] {
+        fake.on_ok(tool, "");
+    }
+    let env: std::collections::HashMap<String, String> = [
+        ("JUJU_UNIT_NAME", "k8s/0"),
+        ("JUJU_VERSION", "3.1.6"),
+        ("JUJU_DISPATCH_PATH", "hooks/update-status"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let report = ops_core::run::<Web>(HookSetup {
+        env: ops_core::env::JujuContext::from_map(&env).unwrap(),
+        runner: fake.clone(),
+        charm_dir: dir.path().to_path_buf(),
+        argv0: dir.path().join("dispatch"),
+        store: Some(StoreSource::Controller),
+        is_process: false,
+    })
+    .unwrap();
+    assert!(report.committed);
+
+    let sets: Vec<String> = fake
+        .calls()
+        .iter()
+        .filter(|c| c.tool == "state-set")
+        .filter_map(|c| c.stdin_text())
+        .collect();
+    assert_eq!(sets.len(), 1, "{sets:?}");
+    let written: BTreeMap<String, String> = serde_yaml::from_str(&sets[0]).unwrap();
+    // The deferred config-changed ran (restarts 2 → 3) and left the queue.
+    assert_eq!(written[Web::KEY], r#"{"restarts":3}"#);
+    assert_eq!(written[NOTICES_KEY], "[]");
+    assert_eq!(written[EVENT_COUNT_KEY], "6");
+    assert_eq!(written[MIGRATED_KEY], "python-ops");
+    assert!(written.contains_key("#schema#"), "{written:?}");
+    // No state-delete: Python ops' other entries are left on the controller.
+    assert!(fake.calls().iter().all(|c| c.tool != "state-delete"));
+}
+
+#[test]
+fn controller_entries_are_read_as_python_ops_yaml() {
+    let entries: BTreeMap<String, Vec<u8>> = [
+        (
+            "#notices#",
+            "- !!python/tuple ['C/on/start[2]', C, _on_start]\n",
+        ),
+        (
+            "C/StoredStateData[_stored]",
+            "{a: 1, b: [x, !!python/tuple [1, 2]], c: null, 3: d}\n",
+        ),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
+    .collect();
+    let state = ops_core::migrate::from_controller(&entries).unwrap();
+    assert_eq!(
+        state.notices,
+        [(
+            "C/on/start[2]".to_string(),
+            "C".to_string(),
+            "_on_start".to_string()
+        )]
+    );
+    assert_eq!(
+        state.snapshots["C/StoredStateData[_stored]"],
+        json!({"a": 1, "b": ["x", [1, 2]], "c": null, "3": "d"})
+    );
+    let bad: BTreeMap<String, Vec<u8>> =
+        [("#notices#".to_string(), b"- just a string\n".to_vec())].into();
+    assert!(matches!(
+        ops_core::migrate::from_controller(&bad),
+        Err(MigrationError::Convert(m)) if m.contains("#notices#")
+    ));
 }

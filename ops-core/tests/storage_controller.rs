@@ -567,7 +567,10 @@ fn garbage_output_gives_typed_errors() {
         );
     }
     // A value that claims to be base64 but is not.
-    let fake = FakeJuju::with_state(Style::SerdeYaml, &[("k", "b64:not base64!")]);
+    let fake = FakeJuju::with_state(
+        Style::SerdeYaml,
+        &[("#schema#", "1"), ("k", "b64:not base64!")],
+    );
     let err = ControllerStore::new(&fake)
         .load_all()
         .expect_err("bad base64");

@@ -57,6 +57,8 @@ enum Schema {
 pub struct ControllerStore<R: ToolRunner = ProcessRunner> {
     runner: R,
     schema: Schema,
+    /// The last load found entries but no schema key: Python ops wrote them.
+    python_ops: bool,
 }
 
 impl ControllerStore<ProcessRunner> {
@@ -72,6 +74,7 @@ impl<R: ToolRunner> ControllerStore<R> {
         ControllerStore {
             runner,
             schema: Schema::Unknown,
+            python_ops: false,
         }
     }
 
@@ -166,6 +169,15 @@ impl<R: ToolRunner> Store for ControllerStore<R> {
         let mut map = parse_state_map(&stdout)?;
         let schema = map.remove(CONTROLLER_SCHEMA_KEY);
         self.note_schema(schema.as_deref(), "state-get", &[])?;
+        // This store writes its schema key with its first commit: entries without one are
+        // Python ops' (YAML documents under its handle paths), returned as they are.
+        self.python_ops = schema.is_none() && !map.is_empty();
+        if self.python_ops {
+            return Ok(map
+                .into_iter()
+                .map(|(key, value)| (key, value.into_bytes()))
+                .collect());
+        }
         map.into_iter()
             .map(|(key, value)| {
                 let bytes = decode_value(&key, value)?;
@@ -208,6 +220,10 @@ impl<R: ToolRunner> Store for ControllerStore<R> {
             }
         }
         Ok(())
+    }
+
+    fn written_by_python_ops(&self) -> bool {
+        self.python_ops
     }
 }
 

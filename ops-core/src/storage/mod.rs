@@ -73,6 +73,15 @@ pub trait Store {
     ///
     /// The default does nothing.
     fn prefetch(&mut self) {}
+
+    /// Whether the last [`Store::load_all`] found state that Python ops wrote (on the controller:
+    /// entries without this crate's schema key), which the runtime then migrates (see
+    /// [`crate::migrate`]).
+    ///
+    /// The default: `false`.
+    fn written_by_python_ops(&self) -> bool {
+        false
+    }
 }
 
 impl<S: Store + ?Sized> Store for &mut S {
@@ -87,6 +96,10 @@ impl<S: Store + ?Sized> Store for &mut S {
     fn prefetch(&mut self) {
         (**self).prefetch()
     }
+
+    fn written_by_python_ops(&self) -> bool {
+        (**self).written_by_python_ops()
+    }
 }
 
 impl<S: Store + ?Sized> Store for Box<S> {
@@ -100,6 +113,10 @@ impl<S: Store + ?Sized> Store for Box<S> {
 
     fn prefetch(&mut self) {
         (**self).prefetch()
+    }
+
+    fn written_by_python_ops(&self) -> bool {
+        (**self).written_by_python_ops()
     }
 }
 
