@@ -4,7 +4,9 @@
 //! run an action) and each step that Juju would answer with a hook runs that hook through the
 //! production dispatcher. Unlike ops' Harness, every hook is a fresh charm instance loaded from
 //! the unit's (in-memory) database, as in production: [`Harness::charm`] decodes what the last
-//! hook committed.
+//! hook committed. For the same reason deferred events are re-emitted at the start of every
+//! later hook, as Juju's next dispatch would (ops' Harness re-emits them only when a test calls
+//! `framework.reemit()`); [`Harness::deferred`] lists those still waiting.
 //!
 //! See the [crate documentation](crate) for an example.
 
