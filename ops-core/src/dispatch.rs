@@ -210,15 +210,15 @@ pub fn main<C: Charm>() -> ! {
 /// The event name ops derives from a dispatch path: `hooks/db-relation-changed` →
 /// `db_relation_changed`, `actions/do-backup` → `do_backup_action`.
 pub fn event_name_from_path(path: &Path) -> String {
-    let base = path
-        .file_name()
-        .map(|f| f.to_string_lossy().replace('-', "_"))
-        .unwrap_or_default();
-    let parent = path
-        .parent()
-        .and_then(|p| p.file_name())
-        .map(|f| f.to_string_lossy().into_owned());
-    if parent.as_deref() == Some("actions") {
+    // The last two components, as `Path::file_name` of the path and of its parent see them
+    // (empty and `.` components skipped; a final `..` names nothing).
+    let text = path.to_string_lossy();
+    let mut parts = text.split('/').filter(|p| !p.is_empty() && *p != ".");
+    let base = match parts.next_back() {
+        None | Some("..") => return String::new(),
+        Some(base) => base.replace('-', "_"),
+    };
+    if parts.next_back() == Some("actions") {
         format!("{base}_action")
     } else {
         base
@@ -968,6 +968,43 @@ mod tests {
             event_name_from_path(Path::new("/x/charm/hooks/start")),
             "start"
         );
+    }
+
+    #[test]
+    fn event_names_read_paths_as_the_path_type_does() {
+        // What `Path::file_name` of the path and of its parent give, for awkward paths.
+        fn by_path_type(path: &Path) -> String {
+            let base = path
+                .file_name()
+                .map(|f| f.to_string_lossy().replace('-', "_"))
+                .unwrap_or_default();
+            match path.parent().and_then(Path::file_name) {
+                Some(p) if p == "actions" => format!("{base}_action"),
+                _ => base,
+            }
+        }
+        for p in [
+            "hooks/install",
+            "hooks/install/",
+            "hooks//install",
+            "./hooks/./install",
+            "actions/./do-backup",
+            "actions//do-backup/",
+            "install",
+            "",
+            "/",
+            "hooks/..",
+            "a/../start",
+            "actions",
+            "x/actions/y",
+            "/actions/y",
+        ] {
+            assert_eq!(
+                event_name_from_path(Path::new(p)),
+                by_path_type(Path::new(p)),
+                "{p:?}"
+            );
+        }
     }
 
     #[test]

@@ -115,48 +115,105 @@ pub struct JujuContext {
     pub pebble_containers_dir: Option<PathBuf>,
 }
 
-/// The raw values of the variables [`JujuContext`] reads, borrowed from the environment.
-#[derive(Default)]
-struct Raw<'a> {
-    unit_name: Option<&'a str>,
-    model_name: Option<&'a str>,
-    model_uuid: Option<&'a str>,
-    version: Option<&'a str>,
-    charm_dir: Option<&'a str>,
-    dispatch_path: Option<&'a str>,
-    hook_name: Option<&'a str>,
-    relation: Option<&'a str>,
-    relation_id: Option<&'a str>,
-    remote_app: Option<&'a str>,
-    remote_unit: Option<&'a str>,
-    departing_unit: Option<&'a str>,
-    workload_name: Option<&'a str>,
-    notice_id: Option<&'a str>,
-    notice_type: Option<&'a str>,
-    notice_key: Option<&'a str>,
-    check_name: Option<&'a str>,
-    storage_id: Option<&'a str>,
-    storage_location: Option<&'a str>,
-    storage_kind: Option<&'a str>,
-    secret_id: Option<&'a str>,
-    secret_label: Option<&'a str>,
-    secret_revision: Option<&'a str>,
-    action_name: Option<&'a str>,
-    action_uuid: Option<&'a str>,
+/// The raw values of the variables [`JujuContext`] reads: borrowed from the environment, or
+/// owned (and then moved into the context).
+struct Raw<V> {
+    unit_name: Option<V>,
+    model_name: Option<V>,
+    model_uuid: Option<V>,
+    version: Option<V>,
+    charm_dir: Option<V>,
+    dispatch_path: Option<V>,
+    hook_name: Option<V>,
+    relation: Option<V>,
+    relation_id: Option<V>,
+    remote_app: Option<V>,
+    remote_unit: Option<V>,
+    departing_unit: Option<V>,
+    workload_name: Option<V>,
+    notice_id: Option<V>,
+    notice_type: Option<V>,
+    notice_key: Option<V>,
+    check_name: Option<V>,
+    storage_id: Option<V>,
+    storage_location: Option<V>,
+    storage_kind: Option<V>,
+    secret_id: Option<V>,
+    secret_label: Option<V>,
+    secret_revision: Option<V>,
+    action_name: Option<V>,
+    action_uuid: Option<V>,
     debug: bool,
-    debug_at: Option<&'a str>,
-    availability_zone: Option<&'a str>,
-    context_id: Option<&'a str>,
-    principal_unit: Option<&'a str>,
-    machine_id: Option<&'a str>,
+    debug_at: Option<V>,
+    availability_zone: Option<V>,
+    context_id: Option<V>,
+    principal_unit: Option<V>,
+    machine_id: Option<V>,
     operator_dispatch: bool,
-    pebble_containers_dir: Option<&'a str>,
+    pebble_containers_dir: Option<V>,
 }
 
-impl<'a> Raw<'a> {
+impl<V> Default for Raw<V> {
+    fn default() -> Self {
+        Raw {
+            unit_name: None,
+            model_name: None,
+            model_uuid: None,
+            version: None,
+            charm_dir: None,
+            dispatch_path: None,
+            hook_name: None,
+            relation: None,
+            relation_id: None,
+            remote_app: None,
+            remote_unit: None,
+            departing_unit: None,
+            workload_name: None,
+            notice_id: None,
+            notice_type: None,
+            notice_key: None,
+            check_name: None,
+            storage_id: None,
+            storage_location: None,
+            storage_kind: None,
+            secret_id: None,
+            secret_label: None,
+            secret_revision: None,
+            action_name: None,
+            action_uuid: None,
+            debug: false,
+            debug_at: None,
+            availability_zone: None,
+            context_id: None,
+            principal_unit: None,
+            machine_id: None,
+            operator_dispatch: false,
+            pebble_containers_dir: None,
+        }
+    }
+}
+
+/// A variable's value: a borrowed `&str` (copied into the context) or an owned `String` (moved).
+trait Val: AsRef<str> {
+    fn into_string(self) -> String;
+}
+
+impl Val for &str {
+    fn into_string(self) -> String {
+        self.to_string()
+    }
+}
+
+impl Val for String {
+    fn into_string(self) -> String {
+        self
+    }
+}
+
+impl<V: Val> Raw<V> {
     /// Keep `value` if `name` is a variable we read (the last one wins, as in a process
     /// environment built from a list).
-    fn see(&mut self, name: &str, value: &'a str) {
+    fn see(&mut self, name: &str, value: V) {
         let slot = match name {
             "JUJU_UNIT_NAME" => &mut self.unit_name,
             "JUJU_MODEL_NAME" => &mut self.model_name,
@@ -204,8 +261,10 @@ impl<'a> Raw<'a> {
 }
 
 /// `Some(value)` unless unset or empty (how ops treats most optional variables).
-fn non_empty(value: Option<&str>) -> Option<String> {
-    value.filter(|v| !v.is_empty()).map(str::to_string)
+fn non_empty<V: Val>(value: Option<V>) -> Option<String> {
+    value
+        .filter(|v| !v.as_ref().is_empty())
+        .map(Val::into_string)
 }
 
 impl JujuContext {
@@ -230,27 +289,48 @@ impl JujuContext {
         for (name, value) in &pairs {
             raw.see(name.as_ref(), value.as_ref());
         }
-        Self::from_raw(&raw)
+        Self::from_raw(raw)
     }
 
-    fn from_raw(raw: &Raw<'_>) -> Result<Self, EnvError> {
+    /// [`JujuContext::from_vars`] taking the values by value: those it keeps are moved into the
+    /// context rather than copied.
+    pub fn from_owned_vars<K: AsRef<str>>(
+        vars: impl IntoIterator<Item = (K, String)>,
+    ) -> Result<Self, EnvError> {
+        let mut raw = Raw::default();
+        for (name, value) in vars {
+            raw.see(name.as_ref(), value);
+        }
+        Self::from_raw(raw)
+    }
+
+    fn from_raw<V: Val>(raw: Raw<V>) -> Result<Self, EnvError> {
         let unit_name = raw
             .unit_name
             .ok_or(EnvError::Missing("JUJU_UNIT_NAME"))?
-            .to_string();
+            .into_string();
         let app_name = unit_name.split('/').next().unwrap_or_default().to_string();
-        let version = JujuVersion::parse(raw.version.unwrap_or(DEFAULT_VERSION))?;
-        let relation_id = match raw.relation_id {
+        let version = JujuVersion::parse(
+            raw.version
+                .as_ref()
+                .map(AsRef::as_ref)
+                .unwrap_or(DEFAULT_VERSION),
+        )?;
+        let relation_id = match &raw.relation_id {
             None => None,
-            Some(raw) => Some(
-                raw.rsplit(':')
-                    .next()
-                    .and_then(py_int)
-                    .ok_or_else(|| EnvError::InvalidRelationId(raw.to_string()))?,
-            ),
+            Some(raw) => {
+                let raw = raw.as_ref();
+                Some(
+                    raw.rsplit(':')
+                        .next()
+                        .and_then(py_int)
+                        .ok_or_else(|| EnvError::InvalidRelationId(raw.to_string()))?,
+                )
+            }
         };
         let remote_unit = non_empty(raw.remote_unit);
-        let remote_app = match (non_empty(raw.remote_app), &remote_unit) {
+        let remote_app_var = raw.remote_app.map(Val::into_string);
+        let remote_app = match (non_empty(remote_app_var.clone()), &remote_unit) {
             (Some(app), _) => Some(app),
             (None, Some(unit)) => match unit.split_once('/') {
                 Some((app, _)) => Some(app.to_string()),
@@ -258,16 +338,20 @@ impl JujuContext {
             },
             (None, None) => None,
         };
-        let secret_revision = match raw.secret_revision {
+        let secret_revision = match &raw.secret_revision {
             None => None,
-            Some(raw) => Some(
-                py_int(raw)
-                    .and_then(|r| u64::try_from(r).ok())
-                    .ok_or_else(|| EnvError::InvalidSecretRevision(raw.to_string()))?,
-            ),
+            Some(raw) => {
+                let raw = raw.as_ref();
+                Some(
+                    py_int(raw)
+                        .and_then(|r| u64::try_from(r).ok())
+                        .ok_or_else(|| EnvError::InvalidSecretRevision(raw.to_string()))?,
+                )
+            }
         };
-        let debug_at = match raw.debug_at {
-            Some(raw) if !raw.is_empty() => raw
+        let debug_at = match &raw.debug_at {
+            Some(raw) if !raw.as_ref().is_empty() => raw
+                .as_ref()
                 .split(',')
                 .map(|x| crate::hooktools::pyfmt::py_strip(x).to_string())
                 .collect(),
@@ -276,8 +360,8 @@ impl JujuContext {
         Ok(JujuContext {
             unit_name,
             app_name,
-            model_name: raw.model_name.map(str::to_string),
-            model_uuid: raw.model_uuid.map(str::to_string),
+            model_name: raw.model_name.map(Val::into_string),
+            model_uuid: raw.model_uuid.map(Val::into_string),
             version,
             charm_dir: non_empty(raw.charm_dir).map(PathBuf::from),
             dispatch_path: non_empty(raw.dispatch_path),
@@ -285,7 +369,7 @@ impl JujuContext {
             relation_name: non_empty(raw.relation),
             relation_id,
             remote_app,
-            remote_app_var: raw.remote_app.map(str::to_string),
+            remote_app_var,
             remote_unit,
             departing_unit: non_empty(raw.departing_unit),
             workload_name: non_empty(raw.workload_name),
@@ -302,7 +386,7 @@ impl JujuContext {
             storage_location: non_empty(raw.storage_location).map(PathBuf::from),
             storage_kind: non_empty(raw.storage_kind),
             secret_id: non_empty(raw.secret_id),
-            secret_label: raw.secret_label.map(str::to_string),
+            secret_label: raw.secret_label.map(Val::into_string),
             secret_revision,
             action_name: non_empty(raw.action_name),
             action_uuid: non_empty(raw.action_uuid),

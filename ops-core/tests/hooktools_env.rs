@@ -257,3 +257,38 @@ fn from_process_environment() {
     );
     std::env::remove_var("JUJU_VERSION");
 }
+
+#[test]
+fn owned_borrowed_and_mapped_variables_parse_alike() {
+    let pairs = [
+        ("JUJU_UNIT_NAME", "db/1"),
+        ("JUJU_VERSION", "3.1.6"),
+        ("JUJU_RELATION", "db"),
+        ("JUJU_RELATION_ID", "db:7"),
+        ("JUJU_REMOTE_APP", ""),
+        ("JUJU_REMOTE_UNIT", "pg/0"),
+        ("JUJU_SECRET_LABEL", ""),
+        ("JUJU_SECRET_REVISION", " 3 "),
+        ("JUJU_DEBUG_AT", " hook, all "),
+        ("JUJU_DEBUG", ""),
+        ("OPERATOR_DISPATCH", "1"),
+        ("JUJU_MODEL_NAME", "m"),
+        ("UNRELATED", "x"),
+    ];
+    let mapped = parse(&pairs).expect("valid");
+    let borrowed = JujuContext::from_vars(pairs).expect("valid");
+    let owned =
+        JujuContext::from_owned_vars(pairs.map(|(k, v)| (k, v.to_string()))).expect("valid");
+    assert_eq!(borrowed, mapped);
+    assert_eq!(owned, mapped);
+    assert_eq!(owned.remote_app.as_deref(), Some("pg"));
+    assert_eq!(owned.remote_app_var.as_deref(), Some(""));
+    assert_eq!(owned.secret_revision, Some(3));
+    // In a list, a later value wins, as in a process environment.
+    let later = JujuContext::from_owned_vars([
+        ("JUJU_UNIT_NAME", "a/0".to_string()),
+        ("JUJU_UNIT_NAME", "b/0".to_string()),
+    ])
+    .expect("valid");
+    assert_eq!(later.app_name, "b");
+}

@@ -271,14 +271,22 @@ impl Backend {
         convert(value).map_err(|message| HookToolError::parse(tool, &args, &text, message))
     }
 
-    /// [`Backend::call_json`] deserializing into `T` with serde.
+    /// [`Backend::call_json`] deserializing into `T` with serde, straight from the text (no
+    /// intermediate `Value`); output that is not JSON at all is reported as in `call_json`.
     pub(crate) fn call_json_as<T: serde::de::DeserializeOwned>(
         &self,
         tool: &str,
-        args: Vec<String>,
+        mut args: Vec<String>,
     ) -> Result<T> {
-        self.call_json(tool, args, |v| {
-            serde_json::from_value(v).map_err(|e| e.to_string())
+        args.push("--format=json".to_string());
+        let text = self.call_text(tool, &args, None)?;
+        serde_json::from_str(&text).map_err(|e| {
+            let message = if e.is_syntax() || e.is_eof() {
+                format!("invalid JSON: {e}")
+            } else {
+                e.to_string()
+            };
+            HookToolError::parse(tool, &args, &text, message)
         })
     }
 }

@@ -91,12 +91,10 @@ impl Backend {
         if is_app {
             args.push("--app".to_string());
         }
-        self.call_json("relation-get", args, |v| match v {
-            // A databag Juju knows nothing about comes back as `null` from some versions.
-            Value::Null => Ok(RelationData::new()),
-            other => serde_json::from_value(other).map_err(|e| e.to_string()),
-        })
-        .map_err(|e| relation_not_found(e, Some(id)))
+        // A databag Juju knows nothing about comes back as `null` from some versions.
+        self.call_json_as::<Option<RelationData>>("relation-get", args)
+            .map(Option::unwrap_or_default)
+            .map_err(|e| relation_not_found(e, Some(id)))
     }
 
     /// Writes keys of our unit's (or with `is_app` our application's) databag in relation `id`:

@@ -826,7 +826,7 @@ impl SimJuju {
         event: &SimEvent,
     ) -> Result<Dispatched, SimError> {
         let env = self.begin(event)?;
-        let env = match JujuContext::from_vars(env) {
+        let env = match JujuContext::from_owned_vars(env) {
             Ok(env) => env,
             Err(e) => {
                 self.finish(1);
