@@ -8,6 +8,10 @@
 //! later hook, as Juju's next dispatch would (ops' Harness re-emits them only when a test calls
 //! `framework.reemit()`); [`Harness::deferred`] lists those still waiting.
 //!
+//! Where ops' Harness lets a mistake pass, this one returns a typed [`HarnessError`]: a remote
+//! unit of another application in [`Harness::add_relation_unit`] (ops only warns), and
+//! [`Harness::container_pebble_ready`] before [`Harness::begin`] (ops does nothing).
+//!
 //! See the [crate documentation](crate) for an example.
 
 use crate::error::{check_config, CharmError, ConfigError};
@@ -1482,6 +1486,7 @@ impl<C: Charm> Harness<C> {
         hook: &str,
         id: &str,
         revision: Option<u64>,
+        label: Option<&str>,
     ) -> Result<(), HarnessError> {
         let s = self.secret_record(id)?;
         if !self.owned_by_charm(&s) {
@@ -1491,17 +1496,40 @@ impl<C: Charm> Harness<C> {
         if let Some(r) = revision {
             event = event.revision(r);
         }
+        if let Some(label) = label {
+            event = event.secret_label(label);
+        }
         self.fire(event)
     }
 
     /// Run `secret-rotate` for secret `id`, which the charm owns.
     pub fn trigger_secret_rotation(&mut self, id: &str) -> Result<(), HarnessError> {
-        self.owner_event("secret-rotate", id, None)
+        self.owner_event("secret-rotate", id, None, None)
+    }
+
+    /// [`Harness::trigger_secret_rotation`] giving the charm `label` as the secret's label
+    /// (ops: `trigger_secret_rotation(id, label=…)`).
+    pub fn trigger_secret_rotation_labelled(
+        &mut self,
+        id: &str,
+        label: &str,
+    ) -> Result<(), HarnessError> {
+        self.owner_event("secret-rotate", id, None, Some(label))
     }
 
     /// Run `secret-remove` for `revision` of secret `id`, which the charm owns.
     pub fn trigger_secret_removal(&mut self, id: &str, revision: u64) -> Result<(), HarnessError> {
-        self.owner_event("secret-remove", id, Some(revision))
+        self.owner_event("secret-remove", id, Some(revision), None)
+    }
+
+    /// [`Harness::trigger_secret_removal`] giving the charm `label` as the secret's label.
+    pub fn trigger_secret_removal_labelled(
+        &mut self,
+        id: &str,
+        revision: u64,
+        label: &str,
+    ) -> Result<(), HarnessError> {
+        self.owner_event("secret-remove", id, Some(revision), Some(label))
     }
 
     /// Run `secret-expired` for `revision` of secret `id`, which the charm owns.
@@ -1510,7 +1538,17 @@ impl<C: Charm> Harness<C> {
         id: &str,
         revision: u64,
     ) -> Result<(), HarnessError> {
-        self.owner_event("secret-expired", id, Some(revision))
+        self.owner_event("secret-expired", id, Some(revision), None)
+    }
+
+    /// [`Harness::trigger_secret_expiration`] giving the charm `label` as the secret's label.
+    pub fn trigger_secret_expiration_labelled(
+        &mut self,
+        id: &str,
+        revision: u64,
+        label: &str,
+    ) -> Result<(), HarnessError> {
+        self.owner_event("secret-expired", id, Some(revision), Some(label))
     }
 
     /// The ids of the secrets the charm owns.

@@ -667,14 +667,26 @@ fn secrets_the_charm_owns() -> TestResult {
     ));
     h.trigger_secret_rotation(&id)?;
     assert_eq!(h.get_secret_revisions(&id)?, [1, 2]);
+    let own_label = seen(&h, "rotate-label");
+    // ops' `trigger_secret_rotation(id, label=...)`: the charm is given that label instead.
+    h.trigger_secret_rotation_labelled(&id, "rotated-by-test")?;
+    assert_eq!(seen(&h, "rotate-label"), "rotated-by-test");
+    assert_ne!(own_label, "rotated-by-test");
+    // The same content again: Juju makes no new revision.
+    assert_eq!(h.get_secret_revisions(&id)?, [1, 2]);
     assert_eq!(
         h.get_secret_content(&id)?,
         bag(&[("password", &format!("pw-{rid}")), ("rotated", "yes")])
     );
-    h.trigger_secret_removal(&id, 1)?;
+    h.trigger_secret_removal_labelled(&id, 1, "removed-by-test")?;
     assert_eq!(h.get_secret_revisions(&id)?, [2]);
     h.trigger_secret_expiration(&id, 2)?;
     assert_eq!(seen(&h, "expired"), "2");
+    // The rotate handler read the content with the label it was given: as in Juju,
+    // `secret-get --label` gave the secret that label.
+    assert_eq!(seen(&h, "expired-label"), "rotated-by-test");
+    h.trigger_secret_expiration_labelled(&id, 2, "expired-by-test")?;
+    assert_eq!(seen(&h, "expired-label"), "expired-by-test");
     h.remove_relation(rid)?;
     assert!(
         h.get_secret_grants(&id, rid)?.is_empty(),

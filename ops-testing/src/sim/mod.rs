@@ -154,6 +154,9 @@ pub struct SimEvent {
     pub secret: Option<String>,
     /// `secret-remove` and `secret-expired`: the revision.
     pub revision: Option<u64>,
+    /// Secret hooks: the label given to the charm (`JUJU_SECRET_LABEL`) instead of the secret's
+    /// own (ops' Harness `trigger_secret_*(…, label=…)`).
+    pub secret_label: Option<String>,
     /// `*-pebble-ready`: the container (default: from the hook name).
     pub workload: Option<String>,
 }
@@ -210,6 +213,12 @@ impl SimEvent {
     /// For secret revision `revision`.
     pub fn revision(mut self, revision: u64) -> Self {
         self.revision = Some(revision);
+        self
+    }
+
+    /// Give the charm `label` as the secret's label.
+    pub fn secret_label(mut self, label: impl Into<String>) -> Self {
+        self.secret_label = Some(label.into());
         self
     }
 
@@ -677,6 +686,7 @@ impl SimJuju {
                 } else {
                     sec.consumer_label.clone()
                 };
+                let label = event.secret_label.clone().or(label);
                 ctx.secret = Some((sec.id.clone(), label.unwrap_or_default(), event.revision));
             }
             if let Some(container) = name.strip_suffix("-pebble-ready") {

@@ -417,6 +417,7 @@ impl TestCharm {
         e: &SecretEvent,
     ) -> ops_core::Result<()> {
         self.record("secret_rotate");
+        self.see("rotate-label", e.secret.label().unwrap_or("<none>"));
         let mut content = e.secret.get_content(false)?;
         content.insert("rotated".to_string(), "yes".to_string());
         e.secret.set_content(&content)?;
@@ -444,6 +445,7 @@ impl TestCharm {
     ) -> ops_core::Result<()> {
         self.record("secret_expired");
         self.see("expired", e.revision.unwrap_or(0));
+        self.see("expired-label", e.secret.label().unwrap_or("<none>"));
         Ok(())
     }
 
