@@ -16,43 +16,6 @@ use ops_testing::{
     SimError, State, Storage,
 };
 use serde_json::json;
-use std::collections::BTreeMap;
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-fn harness() -> Harness<TestCharm> {
-    Harness::<TestCharm>::new()
-}
-
-fn events(h: &Harness<TestCharm>) -> Vec<String> {
-    h.charm().expect("the charm decodes").events
-}
-
-fn seen(h: &Harness<TestCharm>, key: &str) -> String {
-    h.charm()
-        .expect("the charm decodes")
-        .seen
-        .get(key)
-        .cloned()
-        .unwrap_or_else(|| format!("<{key} not seen>"))
-}
-
-fn state_seen(state: &State, key: &str) -> String {
-    state
-        .stored_state::<TestCharm>()
-        .expect("the stored state decodes")
-        .seen
-        .get(key)
-        .cloned()
-        .unwrap_or_else(|| format!("<{key} not seen>"))
-}
-
-fn bag(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
 
 // ---- Harness ------------------------------------------------------------------------------
 

@@ -8,32 +8,6 @@ use ops_testing::{ConfigError, Harness, HarnessError, Network, Port, SimError};
 use serde_json::json;
 use std::collections::BTreeMap;
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-fn harness() -> Harness<TestCharm> {
-    Harness::<TestCharm>::new()
-}
-
-fn events(h: &Harness<TestCharm>) -> Vec<String> {
-    h.charm().expect("the charm decodes").events
-}
-
-fn seen(h: &Harness<TestCharm>, key: &str) -> String {
-    h.charm()
-        .expect("the charm decodes")
-        .seen
-        .get(key)
-        .cloned()
-        .unwrap_or_else(|| format!("<{key} not seen>"))
-}
-
-fn bag(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
 #[test]
 fn new_has_ops_defaults() {
     let h = harness();

@@ -17,8 +17,6 @@ use serde_json::{json, Map};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
-
 fn state() -> JujuState {
     let mut s = JujuState::new(TestCharm::meta(), "testcharm/0");
     s.relations.push(SimRelation {

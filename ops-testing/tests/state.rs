@@ -13,8 +13,6 @@ use ops_testing::{
 use serde_json::json;
 use std::collections::BTreeMap;
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
-
 fn ctx() -> Context<TestCharm> {
     Context::<TestCharm>::new()
 }
@@ -23,21 +21,6 @@ fn charm(state: &State) -> TestCharm {
     state
         .stored_state::<TestCharm>()
         .expect("the stored state decodes")
-}
-
-fn seen(state: &State, key: &str) -> String {
-    charm(state)
-        .seen
-        .get(key)
-        .cloned()
-        .unwrap_or_else(|| format!("<{key} not seen>"))
-}
-
-fn bag(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
 }
 
 fn named() -> State {
@@ -93,14 +76,14 @@ fn typed_config() -> TestResult {
     assert_eq!(input.config().get("port"), Some(&json!(9000)));
     let out = ctx().run(Event::config_changed(), &input)?;
     assert_eq!(out.unit_status(), &Status::active("hello alice"));
-    assert_eq!(seen(&out, "port"), "9000");
-    assert_eq!(seen(&out, "ratio"), "0.25");
-    assert_eq!(seen(&out, "token"), "t0k");
+    assert_eq!(state_seen(&out, "port"), "9000");
+    assert_eq!(state_seen(&out, "ratio"), "0.25");
+    assert_eq!(state_seen(&out, "token"), "t0k");
     // Unsetting an option without default.
     let input = input.with_config(|c: &mut Config| c.token = None);
     assert!(!input.config().contains_key("token"));
     let out = ctx().run(Event::config_changed(), &input)?;
-    assert_eq!(seen(&out, "token"), "none");
+    assert_eq!(state_seen(&out, "token"), "none");
     Ok(())
 }
 
@@ -138,7 +121,7 @@ fn deferred_events_in_the_input() -> TestResult {
         ["config_changed", "db_relation_changed", "start"]
     );
     assert!(out.deferred().is_empty());
-    assert_eq!(seen(&out, "db-endpoint"), "pg:1");
+    assert_eq!(state_seen(&out, "db-endpoint"), "pg:1");
     Ok(())
 }
 
@@ -177,12 +160,12 @@ fn relation_events_name_their_units() -> TestResult {
         .remote_units([0, 1]);
     let input = State::default().with_relation(db.clone());
     let out = ctx().run(Event::relation_created(&db), &input)?;
-    assert_eq!(seen(&out, "db-created-app"), "postgresql");
+    assert_eq!(state_seen(&out, "db-created-app"), "postgresql");
     let out = ctx().run(Event::relation_joined(&db).with_remote_unit(1), &input)?;
-    assert_eq!(seen(&out, "db-joined"), "postgresql/1");
+    assert_eq!(state_seen(&out, "db-joined"), "postgresql/1");
     let out = ctx().run(Event::relation_departed(&db, 1), &input)?;
-    assert_eq!(seen(&out, "db-departed"), "postgresql/1");
-    assert_eq!(seen(&out, "db-units"), "1");
+    assert_eq!(state_seen(&out, "db-departed"), "postgresql/1");
+    assert_eq!(state_seen(&out, "db-units"), "1");
     let rel = out.relation(db.relation_id()).expect("the relation");
     assert_eq!(rel.remote_units_data().keys().collect::<Vec<_>>(), [&0]);
     Ok(())
@@ -196,7 +179,7 @@ fn relation_broken_removes_the_relation() -> TestResult {
         State::default().with_relation(db.clone()),
     )?;
     assert!(out.relation(db.relation_id()).is_none());
-    assert_eq!(seen(&out, "db-relations"), "0");
+    assert_eq!(state_seen(&out, "db-relations"), "0");
     assert_eq!(out.unit_status(), &Status::blocked("no db"));
     Ok(())
 }
@@ -208,9 +191,9 @@ fn peer_relations() -> TestResult {
         .local_app_data([("leader", "testcharm/1")]);
     let input = State::default().with_relation(cluster.clone());
     let out = ctx().run(Event::relation_changed(&cluster), &input)?;
-    assert_eq!(seen(&out, "cluster-leader"), "testcharm/1");
-    assert_eq!(seen(&out, "cluster-app"), "testcharm");
-    assert_eq!(seen(&out, "peers"), "1");
+    assert_eq!(state_seen(&out, "cluster-leader"), "testcharm/1");
+    assert_eq!(state_seen(&out, "cluster-app"), "testcharm");
+    assert_eq!(state_seen(&out, "peers"), "1");
     // The leader writes the peers' application databag.
     let ctx = ctx().with_app_name("myapp").with_unit_id(3);
     let out = ctx.run(Event::relation_changed(&cluster), input.with_leader(true))?;
@@ -229,7 +212,7 @@ fn subordinate_relations() -> TestResult {
         Event::relation_joined(&info),
         State::default().with_relation(info.clone()),
     )?;
-    assert_eq!(seen(&out, "principal"), "ubuntu/4");
+    assert_eq!(state_seen(&out, "principal"), "ubuntu/4");
     Ok(())
 }
 
@@ -247,8 +230,8 @@ fn consumed_secrets() -> TestResult {
             .with_relation(db)
             .with_secret(secret.clone()),
     )?;
-    assert_eq!(seen(&out, "secret-content"), "password=new");
-    assert_eq!(seen(&out, "secret-label"), "db-pass");
+    assert_eq!(state_seen(&out, "secret-content"), "password=new");
+    assert_eq!(state_seen(&out, "secret-label"), "db-pass");
     let after = out.secret(secret.id()).expect("the secret");
     assert_eq!(after.tracked_revision(), Some(2), "refreshed to the latest");
     assert_eq!(after.owner(), &Owner::Remote("postgresql".into()));
@@ -309,7 +292,7 @@ fn owner_secret_events() -> TestResult {
         [2]
     );
     let out = ctx().run(Event::secret_expired(&secret, 2), &input)?;
-    assert_eq!(seen(&out, "expired"), "2");
+    assert_eq!(state_seen(&out, "expired"), "2");
     // A unit-owned secret is managed without leadership.
     let unit_secret = Secret::owned_by_unit([("token", "abc")]);
     let out = ctx().run(
@@ -336,7 +319,7 @@ fn storage_attached_writes_into_its_directory() -> TestResult {
         "data/0"
     );
     assert_eq!(
-        seen(&out, "data-location"),
+        state_seen(&out, "data-location"),
         dir.path().display().to_string()
     );
     // Without a location, the context mounts it in a directory of its own (which lives as
@@ -365,7 +348,7 @@ fn storage_detaching_removes_the_storage() -> TestResult {
         Event::storage_detaching(&data),
         State::default().with_storage(data),
     )?;
-    assert_eq!(seen(&out, "detaching"), "data/0");
+    assert_eq!(state_seen(&out, "detaching"), "data/0");
     assert!(out.storages().is_empty());
     Ok(())
 }
@@ -378,7 +361,7 @@ fn storage_requests_are_recorded() -> TestResult {
         Event::storage_attached(&cache),
         State::default().with_storage(cache),
     )?;
-    assert_eq!(seen(&out, "cache"), "cache/1");
+    assert_eq!(state_seen(&out, "cache"), "cache/1");
     assert_eq!(ctx.last_run().requested_storage, [("cache".to_string(), 1)]);
     Ok(())
 }
@@ -400,16 +383,23 @@ fn networks_resources_model_and_planned_units() -> TestResult {
         })
         .with_relation(cluster);
     let out = ctx().run(Event::update_status(), &input)?;
-    assert_eq!(seen(&out, "db-address"), "192.168.1.5");
-    assert_eq!(seen(&out, "admin-address"), "10.0.0.10");
-    assert_eq!(seen(&out, "blob"), "resource bytes");
-    assert_eq!(seen(&out, "model"), "prod");
-    assert_eq!(seen(&out, "uuid"), "11111111-2222-4333-8444-555555555555");
-    assert_eq!(seen(&out, "planned"), "3", "this unit and its two peers");
-    assert_eq!(seen(&out, "app-status"), "blocked: app");
-    assert_eq!(seen(&out, "leader"), "true");
+    assert_eq!(state_seen(&out, "db-address"), "192.168.1.5");
+    assert_eq!(state_seen(&out, "admin-address"), "10.0.0.10");
+    assert_eq!(state_seen(&out, "blob"), "resource bytes");
+    assert_eq!(state_seen(&out, "model"), "prod");
+    assert_eq!(
+        state_seen(&out, "uuid"),
+        "11111111-2222-4333-8444-555555555555"
+    );
+    assert_eq!(
+        state_seen(&out, "planned"),
+        "3",
+        "this unit and its two peers"
+    );
+    assert_eq!(state_seen(&out, "app-status"), "blocked: app");
+    assert_eq!(state_seen(&out, "leader"), "true");
     let out = ctx().run(Event::update_status(), input.with_planned_units(5))?;
-    assert_eq!(seen(&out, "planned"), "5");
+    assert_eq!(state_seen(&out, "planned"), "5");
     assert_eq!(out.planned_units(), Some(5));
     Ok(())
 }
@@ -422,7 +412,7 @@ fn opened_ports_statuses_and_workload_version_carry_over() -> TestResult {
         .with_unit_status(Status::waiting("w"))
         .with_workload_version("0.9");
     let out = ctx().run(Event::update_status(), &input)?;
-    assert_eq!(seen(&out, "ports"), "22/tcp,53/udp");
+    assert_eq!(state_seen(&out, "ports"), "22/tcp,53/udp");
     assert_eq!(out.unit_status(), &Status::waiting("w"));
     assert_eq!(out.workload_version(), "0.9");
     let out = ctx().run(Event::install(), &input)?;

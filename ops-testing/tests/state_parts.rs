@@ -13,8 +13,6 @@ use ops_testing::state::next_relation_id;
 use ops_testing::{Context, Event, Harness, Network, Port, Relation, Secret, State, Storage};
 use serde_json::json;
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
-
 /// What the fixture charm's `db` relation carries.
 #[derive(Debug, PartialEq, RelationData)]
 #[databag(rename_all = "kebab-case")]

@@ -4,6 +4,7 @@
 #![allow(dead_code, unused_imports)]
 
 use ops_core::prelude::*;
+use ops_testing::{Harness, State};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -484,4 +485,50 @@ impl TestCharm {
         e.log("about to fail")?;
         Err("boom".into())
     }
+}
+
+// ---- helpers shared by the tests over `testcharm` -------------------------------------------
+
+/// What a test returns.
+pub type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+/// A databag from pairs.
+pub fn bag(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+impl TestCharm {
+    /// What a handler saw under `key` (a placeholder naming it when none did).
+    pub fn saw(&self, key: &str) -> String {
+        self.seen
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| format!("<{key} not seen>"))
+    }
+}
+
+/// A Harness over the test charm.
+pub fn harness() -> Harness<TestCharm> {
+    Harness::<TestCharm>::new()
+}
+
+/// The events the charm handled, as its last hook committed them.
+pub fn events(h: &Harness<TestCharm>) -> Vec<String> {
+    h.charm().expect("the charm decodes").events
+}
+
+/// What the charm's handlers saw under `key`, as its last hook committed it.
+pub fn seen(h: &Harness<TestCharm>, key: &str) -> String {
+    h.charm().expect("the charm decodes").saw(key)
+}
+
+/// What the charm's handlers saw under `key`, in an output state.
+pub fn state_seen(state: &State, key: &str) -> String {
+    state
+        .stored_state::<TestCharm>()
+        .expect("the stored state decodes")
+        .saw(key)
 }
