@@ -117,6 +117,7 @@ pub struct JujuContext {
 
 /// The raw values of the variables [`JujuContext`] reads: borrowed from the environment, or
 /// owned (and then moved into the context).
+#[derive(Default)]
 struct Raw<V> {
     unit_name: Option<V>,
     model_name: Option<V>,
@@ -151,46 +152,6 @@ struct Raw<V> {
     machine_id: Option<V>,
     operator_dispatch: bool,
     pebble_containers_dir: Option<V>,
-}
-
-impl<V> Default for Raw<V> {
-    fn default() -> Self {
-        Raw {
-            unit_name: None,
-            model_name: None,
-            model_uuid: None,
-            version: None,
-            charm_dir: None,
-            dispatch_path: None,
-            hook_name: None,
-            relation: None,
-            relation_id: None,
-            remote_app: None,
-            remote_unit: None,
-            departing_unit: None,
-            workload_name: None,
-            notice_id: None,
-            notice_type: None,
-            notice_key: None,
-            check_name: None,
-            storage_id: None,
-            storage_location: None,
-            storage_kind: None,
-            secret_id: None,
-            secret_label: None,
-            secret_revision: None,
-            action_name: None,
-            action_uuid: None,
-            debug: false,
-            debug_at: None,
-            availability_zone: None,
-            context_id: None,
-            principal_unit: None,
-            machine_id: None,
-            operator_dispatch: false,
-            pebble_containers_dir: None,
-        }
-    }
 }
 
 /// A variable's value: a borrowed `&str` (copied into the context) or an owned `String` (moved).

@@ -180,7 +180,7 @@ pub fn backup_path(state_path: &Path) -> PathBuf {
 /// Returns the backup path when there is one (set aside now or by an earlier hook).
 pub fn set_aside(state_path: &Path) -> Result<Option<PathBuf>, MigrationError> {
     let backup = backup_path(state_path);
-    if state_path.is_file() && is_python_state(state_path) {
+    if is_python_state(state_path) {
         // The unit's state is private to it (Python ops left the file as its umask made it).
         std::fs::set_permissions(state_path, std::fs::Permissions::from_mode(0o600))
             .and_then(|()| std::fs::rename(state_path, &backup))
@@ -307,7 +307,12 @@ pub fn convert(
         let Some((parent, rest)) = handle.split_once('/') else {
             continue;
         };
-        if parent.contains('/') || !rest.starts_with("StoredStateData[") {
+        if !rest.starts_with("StoredStateData[") {
+            if rest.contains("/StoredStateData[") {
+                warnings.push(format!(
+                    "stored state {handle} is not the charm's: kept in the backup only"
+                ));
+            }
             continue;
         }
         charm_class = Some(parent.to_string());
@@ -322,15 +327,6 @@ pub fn convert(
                     "stored state field {k:?} is set by more than one StoredState of the charm"
                 )));
             }
-        }
-    }
-    for handle in state.snapshots.keys() {
-        let nested_stored = handle.contains("/StoredStateData[")
-            && handle.split_once('/').is_some_and(|(_, r)| r.contains('/'));
-        if nested_stored {
-            warnings.push(format!(
-                "stored state {handle} is not the charm's: kept in the backup only"
-            ));
         }
     }
     if !stored.is_empty() {

@@ -419,3 +419,50 @@ fn controller_entries_are_read_as_python_ops_yaml() {
         Err(MigrationError::Convert(m)) if m.contains("#notices#")
     ));
 }
+
+#[test]
+fn stored_state_the_rust_charm_cannot_decode_fails_the_hook_and_keeps_the_backup() {
+    use ops_core::dispatch::{HookSetup, StoreSource, STATE_FILE};
+    use ops_core::hooktools::FakeRunner;
+    use ops_core::storage::{SledStore, Store};
+    use ops_core::DispatchError;
+    use std::rc::Rc;
+
+    let dir = tempfile::tempdir().unwrap();
+    // `count` is a u32 in the Rust charm: a string there cannot be decoded.
+    make_db(
+        dir.path(),
+        &[("TinyCharm/StoredStateData[_stored]", "{'count': 'three'}")],
+    );
+    let fake = Rc::new(FakeRunner::new());
+    fake.on_ok("juju-log", "");
+    let env: std::collections::HashMap<String, String> = [
+        ("JUJU_UNIT_NAME", "tiny/0"),
+        ("JUJU_VERSION", "3.1.6"),
+        ("JUJU_DISPATCH_PATH", "hooks/install"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let err = ops_core::run::<Tiny>(HookSetup {
+        env: ops_core::env::JujuContext::from_map(&env).unwrap(),
+        runner: fake.clone(),
+        charm_dir: dir.path().to_path_buf(),
+        argv0: dir.path().join("dispatch"),
+        store: Some(StoreSource::Local(dir.path().join(STATE_FILE))),
+        is_process: false,
+    })
+    .expect_err("the stored state does not decode");
+    assert!(matches!(err, DispatchError::State(_)), "{err:?}");
+    assert!(err.to_string().contains(Tiny::KEY), "{err}");
+    // Nothing committed; the Python database is kept for the next hook (or a fixed charm).
+    assert!(dir.path().join(PYTHON_BACKUP).is_file());
+    let state = dir.path().join(STATE_FILE);
+    if SledStore::exists(&state) {
+        assert!(SledStore::open(&state)
+            .unwrap()
+            .load_all()
+            .unwrap()
+            .is_empty());
+    }
+}

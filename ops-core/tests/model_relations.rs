@@ -476,6 +476,34 @@ fn relation_get_failure_and_garbage_are_typed_errors() {
 }
 
 #[test]
+fn remote_data_that_is_json_but_not_a_databag_is_a_typed_error() {
+    // Well-formed JSON that is not a mapping of strings: a parse error naming what came back,
+    // not "invalid JSON".
+    for garbage in [r#"{"a": 1}"#, r#"["a"]"#, r#""a""#, r#"{"a": {"b": "c"}}"#] {
+        let f = fixture();
+        f.fake.on_ok("relation-get", garbage);
+        let err = f
+            .model
+            .relation_by_id("db", 3)
+            .local_unit_data()
+            .get("a")
+            .unwrap_err();
+        match &err {
+            ModelError::HookTool(HookToolError::Parse { message, .. }) => {
+                assert!(message.contains("invalid type"), "{garbage}: {message}");
+                assert!(!message.contains("invalid JSON"), "{garbage}: {message}");
+            }
+            other => panic!("{garbage}: {other:?}"),
+        }
+    }
+    // `null` (a databag Juju knows nothing about) reads as empty.
+    let f = fixture();
+    f.fake.on_ok("relation-get", "null");
+    let bag = f.model.relation_by_id("db", 3).local_unit_data();
+    assert_eq!(bag.get("a").unwrap(), None);
+}
+
+#[test]
 fn application_data_needs_juju_2_7() {
     let f = fixture_with(&[("JUJU_VERSION", "2.6.9")]);
     f.fake.on_ok("is-leader", "true");

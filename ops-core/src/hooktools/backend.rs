@@ -261,34 +261,48 @@ impl Backend {
     pub(crate) fn call_json<T>(
         &self,
         tool: &str,
-        mut args: Vec<String>,
+        args: Vec<String>,
         convert: impl FnOnce(Value) -> std::result::Result<T, String>,
     ) -> Result<T> {
-        args.push("--format=json".to_string());
-        let text = self.call_text(tool, &args, None)?;
-        let value: Value = serde_json::from_str(&text)
-            .map_err(|e| HookToolError::parse(tool, &args, &text, format!("invalid JSON: {e}")))?;
+        let (args, text) = self.json_output(tool, args)?;
+        let value: Value = decode_json(tool, &args, &text)?;
         convert(value).map_err(|message| HookToolError::parse(tool, &args, &text, message))
     }
 
     /// [`Backend::call_json`] deserializing into `T` with serde, straight from the text (no
-    /// intermediate `Value`); output that is not JSON at all is reported as in `call_json`.
+    /// intermediate `Value`).
     pub(crate) fn call_json_as<T: serde::de::DeserializeOwned>(
         &self,
         tool: &str,
-        mut args: Vec<String>,
+        args: Vec<String>,
     ) -> Result<T> {
+        let (args, text) = self.json_output(tool, args)?;
+        decode_json(tool, &args, &text)
+    }
+
+    /// Runs `tool args --format=json`: the argv it ran and its output.
+    fn json_output(&self, tool: &str, mut args: Vec<String>) -> Result<(Vec<String>, String)> {
         args.push("--format=json".to_string());
         let text = self.call_text(tool, &args, None)?;
-        serde_json::from_str(&text).map_err(|e| {
-            let message = if e.is_syntax() || e.is_eof() {
-                format!("invalid JSON: {e}")
-            } else {
-                e.to_string()
-            };
-            HookToolError::parse(tool, &args, &text, message)
-        })
+        Ok((args, text))
     }
+}
+
+/// `text` (what `tool args` printed) decoded as `T`; [`HookToolError::Parse`] otherwise, saying
+/// `invalid JSON` when it is not JSON at all.
+fn decode_json<T: serde::de::DeserializeOwned>(
+    tool: &str,
+    args: &[String],
+    text: &str,
+) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| {
+        let message = if e.is_syntax() || e.is_eof() {
+            format!("invalid JSON: {e}")
+        } else {
+            e.to_string()
+        };
+        HookToolError::parse(tool, args, text, message)
+    })
 }
 
 /// Maps a failure whose stderr contains `relation not found` to
