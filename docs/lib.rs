@@ -20,6 +20,7 @@ macro_rules! pages {
 
 pages! {
     introduction => "src/introduction.md",
+    kubernetes_charm => "src/tutorials/kubernetes-charm.md",
     machine_charm => "src/tutorials/machine-charm.md",
     naming => "src/reference/naming.md",
 }
