@@ -22,6 +22,10 @@ pages! {
     introduction => "src/introduction.md",
     kubernetes_charm => "src/tutorials/kubernetes-charm.md",
     machine_charm => "src/tutorials/machine-charm.md",
+    config => "src/how-to/config.md",
+    actions => "src/how-to/actions.md",
+    relation_data => "src/how-to/relation-data.md",
+    peers => "src/how-to/peers.md",
     naming => "src/reference/naming.md",
 }
 
