@@ -26,6 +26,8 @@ pages! {
     actions => "src/how-to/actions.md",
     relation_data => "src/how-to/relation-data.md",
     peers => "src/how-to/peers.md",
+    secrets => "src/how-to/secrets.md",
+    storage => "src/how-to/storage.md",
     naming => "src/reference/naming.md",
 }
 
