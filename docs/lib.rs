@@ -28,6 +28,11 @@ pages! {
     peers => "src/how-to/peers.md",
     secrets => "src/how-to/secrets.md",
     storage => "src/how-to/storage.md",
+    pebble => "src/how-to/pebble.md",
+    status => "src/how-to/status.md",
+    defer => "src/how-to/defer.md",
+    library => "src/how-to/library.md",
+    logging => "src/how-to/logging.md",
     naming => "src/reference/naming.md",
 }
 
