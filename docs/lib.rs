@@ -33,6 +33,8 @@ pages! {
     defer => "src/how-to/defer.md",
     library => "src/how-to/library.md",
     logging => "src/how-to/logging.md",
+    testing => "src/how-to/testing.md",
+    migrate => "src/how-to/migrate.md",
     naming => "src/reference/naming.md",
 }
 
