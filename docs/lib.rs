@@ -36,6 +36,11 @@ pages! {
     testing => "src/how-to/testing.md",
     migrate => "src/how-to/migrate.md",
     naming => "src/reference/naming.md",
+    events => "src/reference/events.md",
+    macros => "src/reference/macros.md",
+    differences => "src/reference/differences.md",
+    performance => "src/reference/performance.md",
+    security => "src/reference/security.md",
 }
 
 /// The README, with its complete charm (built by `tests/readme_standalone.rs`) left out: see
