@@ -41,6 +41,7 @@ pages! {
     differences => "src/reference/differences.md",
     performance => "src/reference/performance.md",
     security => "src/reference/security.md",
+    from_python_ops => "src/from-python-ops.md",
 }
 
 /// The README, with its complete charm (built by `tests/readme_standalone.rs`) left out: see
