@@ -97,7 +97,7 @@ mod tests {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         // Chapters written with the `cargo-charm` crate: draft chapters until they land.
         let pending = ["packing-and-deploying.md", "cargo-charm-run.md"];
-        for page in PAGES {
+        for page in PAGES.iter().chain(&["../README.md", "../ARCHITECTURE.md"]) {
             let text = std::fs::read_to_string(root.join(page)).expect("a page");
             let dir = root.join(page).parent().expect("in src/").to_path_buf();
             for rest in text.split("](").skip(1) {
