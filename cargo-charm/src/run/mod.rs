@@ -1,18 +1,217 @@
-//! `cargo charm run`: the charm's real binary against a simulated unit. (Skeleton: to be written.)
-use crate::BoxError;
+//! `cargo charm run`: the charm's real binary, one process per hook as Juju runs it, against a
+//! simulated unit.
+//!
+//! The `cargo charm run` process holds a [`SimJuju`](ops_testing::SimJuju) (ops-testing's
+//! simulated Juju: the same hook-tool semantics, output formats and errors as the unit tests
+//! use) and serves hook-tool calls on a Unix socket in a private temporary directory. Each hook
+//! is a fresh `dispatch` process with Juju's environment, whose `PATH` starts with a directory of
+//! links named after every hook tool, all to this executable: started under a tool's name it is
+//! that tool ([`tool_mode`]), forwarding its argv to the socket. After each hook the run prints
+//! what the charm did (see [`report`]). The charm's unit state (`.unit-state.db`) lives in its
+//! private copy of the charm directory and is kept across the hooks of a run.
+//!
+//! What the run does is a scenario file or a list of events ([`scenario`]); by default, the
+//! lifecycle Juju runs for a fresh unit.
+
+mod charm;
+mod report;
+mod scenario;
+mod tools;
+mod unit;
+
+use crate::{BoxError, CrateSelection};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 /// Arguments of `cargo charm run`.
 #[derive(Debug, clap::Args)]
-pub struct RunArgs {}
-
-/// Runs `cargo charm run`.
-pub fn main(_args: RunArgs) -> Result<(), BoxError> {
-    Err("not written yet".into())
+#[command(after_long_help = scenario::FORMAT_HELP)]
+pub struct RunArgs {
+    /// Pack this crate first (see `cargo charm pack`) and run the `.charm` it writes.
+    #[command(flatten)]
+    pub selection: CrateSelection,
+    /// Run this packed charm.
+    #[arg(long, value_name = "FILE.charm", conflicts_with_all = ["package", "manifest_path"])]
+    pub charm: Option<PathBuf>,
+    /// `[DIR] [SCENARIO.yaml | EVENT...]`: the charm directory (an executable `dispatch` and the
+    /// charm's YAML; unless `-p`, `--manifest-path` or `--charm` is given), then a scenario file
+    /// or events to run. Without either, the lifecycle of a fresh unit: install, leader-elected,
+    /// config-changed, start, <container>-pebble-ready, update-status.
+    #[arg(value_name = "ARGS")]
+    pub args: Vec<String>,
+    /// The unit's name [default: <charm>/0].
+    #[arg(long, value_name = "APP/N")]
+    pub unit: Option<String>,
+    /// Kill a hook still running after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub timeout: u64,
+    /// Also print every hook-tool call, every log line, and the hooks' output.
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
-/// When this executable was started under a hook tool's name, acts as that tool and returns its
-/// exit code; `None` otherwise.
+/// Why a run cannot go on, or did not go as expected.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RunError {
+    /// Bad command-line arguments.
+    #[error("{0}")]
+    Usage(String),
+    /// A file-system operation failed.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// Why it failed.
+        source: std::io::Error,
+    },
+    /// The charm is not one Juju could run.
+    #[error("{}: {message}", path.display())]
+    Charm {
+        /// The charm given.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The charm's YAML is invalid.
+    #[error("invalid charm metadata in {}:\n{message}", path.display())]
+    Metadata {
+        /// The charm given.
+        path: PathBuf,
+        /// Every problem, with its `file:line:column`.
+        message: String,
+    },
+    /// A `.charm` that cannot be unpacked.
+    #[error("cannot unpack {}: {message}", path.display())]
+    Archive {
+        /// The archive.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+    /// Packing the crate failed.
+    #[error("cannot pack the charm: {0}")]
+    Pack(String),
+    /// The scenario or events are invalid.
+    #[error(transparent)]
+    Scenario(#[from] scenario::ScenarioError),
+    /// A step that does not fit the unit's state when it comes (e.g. a relation not joined).
+    #[error("{origin}: {message}")]
+    Step {
+        /// Where the step is written.
+        origin: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The charm's `dispatch` could not be started.
+    #[error("cannot start the charm's dispatch: {0}")]
+    Spawn(std::io::Error),
+    /// Hooks failed that were not expected to (or expected failures did not happen).
+    #[error("{} unexpected: {}", plural(.0.len()), .0.join("; "))]
+    Unexpected(Vec<String>),
+}
+
+fn plural(n: usize) -> String {
+    if n == 1 {
+        "1 hook outcome was".into()
+    } else {
+        format!("{n} hook outcomes were")
+    }
+}
+
+/// Where the charm comes from and what to run, from the command line.
+fn plan(args: &RunArgs) -> Result<(charm::Source, Vec<String>), RunError> {
+    let mut rest = args.args.clone();
+    if let Some(file) = &args.charm {
+        return Ok((charm::Source::Archive(file.clone()), rest));
+    }
+    let sel = &args.selection;
+    let explicit_crate = sel.package.is_some() || sel.manifest_path.is_some();
+    if !explicit_crate {
+        if let Some(first) = rest.first() {
+            if Path::new(first).is_dir() {
+                let dir = PathBuf::from(rest.remove(0));
+                return Ok((charm::Source::Dir(dir), rest));
+            }
+        }
+    }
+    // The pack options beyond the crate selection keep their defaults.
+    #[allow(clippy::needless_update)]
+    let packed = crate::pack::main(crate::pack::PackArgs {
+        selection: sel.clone(),
+        ..Default::default()
+    })
+    .map_err(|e| {
+        let hint = if explicit_crate {
+            String::new()
+        } else {
+            " (no charm directory given: give DIR, --charm FILE.charm or -p PKG)".to_string()
+        };
+        RunError::Pack(format!("{e}{hint}"))
+    })?;
+    let file = packed
+        .into_iter()
+        .next()
+        .ok_or_else(|| RunError::Pack("it wrote no .charm".into()))?;
+    Ok((charm::Source::Archive(file), rest))
+}
+
+/// Whether the arguments after the charm name a scenario file (rather than events).
+fn is_scenario(rest: &[String]) -> bool {
+    match rest {
+        [one] => one.ends_with(".yaml") || one.ends_with(".yml") || Path::new(one).is_file(),
+        _ => false,
+    }
+}
+
+/// Runs `cargo charm run`.
+pub fn main(args: RunArgs) -> Result<(), BoxError> {
+    run(args).map_err(Into::into)
+}
+
+fn run(args: RunArgs) -> Result<(), RunError> {
+    let (source, rest) = plan(&args)?;
+    let mut unit = unit::Unit::new(
+        &source,
+        unit::Options {
+            unit: args.unit.clone(),
+            timeout: Duration::from_secs(args.timeout),
+            verbose: args.verbose,
+        },
+    )?;
+    let meta = unit.meta();
+    let steps = if is_scenario(&rest) {
+        scenario::load(Path::new(&rest[0]), meta)?
+    } else if rest.is_empty() {
+        scenario::from_events(&["lifecycle".to_string()], meta)?
+    } else {
+        scenario::from_events(&rest, meta)?
+    };
+    println!(
+        "charm {} from {} (unit dir {})",
+        meta.name,
+        source.path().display(),
+        unit.charm_dir().display()
+    );
+    for step in &steps {
+        unit.step(step)?;
+    }
+    if unit.unexpected.is_empty() {
+        Ok(())
+    } else {
+        Err(RunError::Unexpected(std::mem::take(&mut unit.unexpected)))
+    }
+}
+
+/// When this executable was started under a hook tool's name with the socket of a `cargo charm
+/// run` in its environment, acts as that tool and returns its exit code; `None` otherwise.
 pub fn tool_mode() -> Option<ExitCode> {
-    None
+    let socket = std::env::var_os(tools::SOCKET_ENV)?;
+    let argv0 = std::env::args_os().next()?;
+    let name = Path::new(&argv0).file_name()?.to_str()?.to_string();
+    if !ops_testing::sim::tool_names().any(|t| t == name) {
+        return None;
+    }
+    Some(tools::client(&name, Path::new(&socket)))
 }

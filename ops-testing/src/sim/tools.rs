@@ -2119,6 +2119,12 @@ pub fn writes(tool: &str) -> Option<&'static str> {
     }
 }
 
+/// The name of every hook tool the simulator implements (`action-fail` ... `storage-list`), in
+/// the order of its tool table.
+pub fn tool_names() -> impl Iterator<Item = &'static str> {
+    TOOLS.iter().map(|t| t.name)
+}
+
 /// The tool called `name`, if simulated.
 pub(crate) fn find(name: &str) -> Option<&'static Tool> {
     TOOLS.iter().find(|t| t.name == name)
