@@ -130,9 +130,17 @@ fn plan(args: &RunArgs) -> Result<(charm::Source, Vec<String>), RunError> {
     let explicit_crate = sel.package.is_some() || sel.manifest_path.is_some();
     if !explicit_crate {
         if let Some(first) = rest.first() {
-            if Path::new(first).is_dir() {
+            let path = Path::new(first);
+            if path.is_dir() {
                 let dir = PathBuf::from(rest.remove(0));
                 return Ok((charm::Source::Dir(dir), rest));
+            }
+            // A path (events have no `/`) that is neither a directory nor a scenario file.
+            if first.contains('/') && !path.exists() {
+                return Err(RunError::Charm {
+                    path: path.to_path_buf(),
+                    message: "no such charm directory".into(),
+                });
             }
         }
     }

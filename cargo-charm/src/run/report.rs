@@ -189,7 +189,7 @@ pub fn print_hook(
     let state = sim.state();
     println!("    unit status: {}", status_text(&state.unit_status));
     println!("    app status:  {}", status_text(&state.app_status));
-    if before.state.leader != state.leader {
+    if before.state.leader != state.leader || state.leader {
         println!("    leader: {}", if state.leader { "yes" } else { "no" });
     }
     if !state.opened_ports.is_empty() || !before.state.opened_ports.is_empty() {
