@@ -40,7 +40,8 @@ Any step may add `expect-failure: true` (as a second key of its map): the run th
 of the step's hooks fails. Relation data values are strings (numbers and booleans are written as
 strings, as Juju would hold them).
 EVENT arguments on the command line are the steps without arguments: `install`, `lifecycle`,
-`update-status`, `web-pebble-ready`, ...";
+`update-status`, `web-pebble-ready`, ...
+The format and the output are described in docs/cargo-charm-run.md.";
 
 /// The hooks a scenario may name without arguments (besides `<container>-pebble-ready`).
 const PLAIN_HOOKS: &[&str] = &[
