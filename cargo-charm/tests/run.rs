@@ -493,3 +493,110 @@ fn bad_input_is_a_clear_error_before_any_hook() {
     assert!(!out.status.success());
     assert!(stderr.contains("error: cannot unpack"), "{stderr}");
 }
+
+/// A charm whose `dispatch` is a shell script: the environment a hook gets, hook tools run by
+/// name from `PATH` (one with its input on stdin), Juju's commit rule, and the hook timeout.
+#[test]
+fn a_script_charm_sees_juju_environment_and_tools() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "metadata.yaml",
+        "name: shcharm\nsummary: s\ndescription: d\nrequires:\n  db:\n    interface: pg\n",
+    );
+    let dispatch = write(
+        dir.path(),
+        "dispatch",
+        "#!/bin/sh\n\
+         case \"$JUJU_DISPATCH_PATH\" in\n\
+         hooks/install) status-set maintenance 'from sh' ;;\n\
+         hooks/db-relation-joined) printf 'who: %s\\n' \"$JUJU_REMOTE_UNIT\" | relation-set --file - ;;\n\
+         hooks/update-status) env | sort >&2; open-port 80; status-set blocked broken; exit 3 ;;\n\
+         hooks/stop) sleep 5 ;;\n\
+         esac\n",
+    );
+    std::fs::set_permissions(&dispatch, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let scenario = write(
+        dir.path(),
+        "s.yaml",
+        "- install\n- relation-joined: {endpoint: db, app: pg}\n\
+         - update-status:\n  expect-failure: true\n",
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_cargo-charm"))
+        .args(["run".as_ref(), dir.path().as_os_str(), scenario.as_os_str()])
+        .env("FROM_THE_CALLER", "must not reach the hook")
+        .output()
+        .expect("runs");
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let b = blocks(&stdout);
+    assert!(
+        b[0].1.contains("unit status: maintenance 'from sh'"),
+        "{stdout}"
+    );
+    assert!(
+        b[3].1
+            .contains(r#"relation db:1 (pg, units ["pg/0"]): local unit {"who":"pg/0"}"#),
+        "{stdout}"
+    );
+    let failed = &b[4];
+    assert!(
+        failed.0.starts_with("[5] update-status  FAILED exit 3"),
+        "{stdout}"
+    );
+    // status-set is kept although the hook failed; open-port is not (Juju's commit rule).
+    assert!(
+        failed.1.contains("unit status: blocked 'broken'"),
+        "{stdout}"
+    );
+    assert!(!failed.1.contains("opened ports"), "{stdout}");
+    let env: Vec<&str> = failed
+        .1
+        .lines()
+        .filter_map(|l| l.strip_prefix("      | "))
+        .collect();
+    let var = |k: &str| {
+        env.iter()
+            .find_map(|l| l.strip_prefix(&format!("{k}=")))
+            .unwrap_or_else(|| panic!("{k} not set: {env:?}"))
+    };
+    assert_eq!(var("JUJU_DISPATCH_PATH"), "hooks/update-status");
+    assert_eq!(var("JUJU_HOOK_NAME"), "update-status");
+    assert_eq!(var("JUJU_UNIT_NAME"), "shcharm/0");
+    assert_eq!(var("JUJU_MODEL_NAME"), "sim-model");
+    assert!(!var("JUJU_VERSION").is_empty());
+    let charm_dir = Path::new(var("JUJU_CHARM_DIR"));
+    assert!(
+        charm_dir.ends_with("charm") && charm_dir != dir.path(),
+        "{charm_dir:?}"
+    );
+    assert_eq!(var("CHARM_DIR"), var("JUJU_CHARM_DIR"));
+    let path = var("PATH");
+    let tools = Path::new(path.split(':').next().unwrap_or_default());
+    // The tool links sit beside the unit's charm dir, in the run's private dir (gone now).
+    assert_eq!(tools.parent(), charm_dir.parent(), "{path}");
+    assert!(
+        !charm_dir.exists(),
+        "the run's private directory is removed"
+    );
+    assert!(
+        !env.iter().any(|l| l.starts_with("FROM_THE_CALLER=")),
+        "{env:?}"
+    );
+
+    // A hook past --timeout is killed, and the run says so.
+    let out = Command::new(env!("CARGO_BIN_EXE_cargo-charm"))
+        .args([
+            "run".as_ref(),
+            "--timeout".as_ref(),
+            "1".as_ref(),
+            dir.path().as_os_str(),
+            "stop".as_ref(),
+        ])
+        .output()
+        .expect("runs");
+    let (stdout, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(stdout.contains("[1] stop  KILLED after 1s"), "{stdout}");
+    assert!(stderr.contains("unexpected: [1] stop"), "{stderr}");
+}

@@ -36,8 +36,8 @@ SCENARIO FILE (YAML): a list of steps, run in order against one simulated unit.
   - pebble-ready: web                the container's <container>-pebble-ready
   - storage-attached: data           a new instance of the storage, then its hook
   - storage-detaching: data          the last instance's storage-detaching, then it is gone
-Any step may add `expect-failure: true` (as a second key of its map): the run then fails if none
-of the step's hooks fails. Relation data values are strings (numbers and booleans are written as
+Any step may add `expect-failure: true` (as a second key of its map; `- update-status:` with a
+colon for a step without arguments): the run then fails if none of the step's hooks fails. Relation data values are strings (numbers and booleans are written as
 strings, as Juju would hold them).
 EVENT arguments on the command line are the steps without arguments: `install`, `lifecycle`,
 `update-status`, `web-pebble-ready`, ...
