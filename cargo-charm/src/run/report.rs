@@ -20,6 +20,8 @@ pub struct HookRecord {
     pub label: String,
     /// Its exit code.
     pub code: i32,
+    /// Whether its step is expected to fail.
+    pub failure_expected: bool,
     /// Set when it was killed after this long.
     pub timed_out: Option<Duration>,
     /// How long it ran.
@@ -153,6 +155,11 @@ pub fn print_hook(
         (_, Some(t)) => format!("KILLED after {}s", t.as_secs()),
         (0, None) => "exit 0".to_string(),
         (c, None) => format!("FAILED exit {c}"),
+    };
+    let outcome = if record.failure_expected && record.code != 0 {
+        format!("{outcome} (expected)")
+    } else {
+        outcome
     };
     println!(
         "\n[{}] {}  {outcome}  ({} tool calls, {} ms)",

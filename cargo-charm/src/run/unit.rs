@@ -38,6 +38,8 @@ pub struct Unit {
     server: ToolServer,
     options: Options,
     hooks: usize,
+    /// Whether the current step is expected to fail.
+    expecting_failure: bool,
     next_relation: i64,
     /// Hooks that failed (or steps that did not) against expectations: `[n] hook (origin)`.
     pub unexpected: Vec<String>,
@@ -98,6 +100,7 @@ impl Unit {
             server,
             options,
             hooks: 0,
+            expecting_failure: false,
             next_relation: 1,
             unexpected: Vec::new(),
         })
@@ -117,7 +120,10 @@ impl Unit {
     pub fn step(&mut self, step: &ScenarioStep) -> Result<(), RunError> {
         let before = self.unexpected.len();
         let origin = step.origin.as_str();
-        let outcomes = self.step_hooks(&step.step, origin)?;
+        self.expecting_failure = step.expect_failure;
+        let outcomes = self.step_hooks(&step.step, origin);
+        self.expecting_failure = false;
+        let outcomes = outcomes?;
         let failed = outcomes.iter().any(|ok| !ok);
         if step.expect_failure {
             // The failures were expected: they do not count.
@@ -594,6 +600,7 @@ impl Unit {
             number,
             label: label(&event),
             code,
+            failure_expected: self.expecting_failure,
             timed_out: timed_out.then_some(self.options.timeout),
             elapsed,
             calls: self.sim.take_trace(),
