@@ -2293,4 +2293,25 @@ mod tests {
         assert!(parse_flat_yaml("a: [1]").is_err());
         assert!(parse_flat_yaml("- a").is_err());
     }
+
+    #[test]
+    fn tool_names_lists_every_simulated_tool_once() {
+        let names: Vec<&str> = tool_names().collect();
+        let unique: std::collections::BTreeSet<&str> = names.iter().copied().collect();
+        assert_eq!(unique.len(), names.len(), "{names:?}");
+        for name in &names {
+            assert!(find(name).is_some(), "{name}");
+        }
+        // Every tool that writes is listed (a charm's PATH gets one entry per name).
+        for tool in [
+            "status-set",
+            "relation-set",
+            "open-port",
+            "secret-add",
+            "state-set",
+        ] {
+            assert!(writes(tool).is_some() && names.contains(&tool), "{tool}");
+        }
+        assert!(names.contains(&"juju-log") && names.contains(&"relation-get"));
+    }
 }
