@@ -238,23 +238,30 @@ fn zip_charm(dir: &Path) -> PathBuf {
     path
 }
 
-/// db-consumer (the requires side of juju-sim's db pair): a provider joins with app data; the
-/// charm's relation writes are those of the reference recording `db-consumer-flow`.
+/// db-consumer (the requires side of juju-sim's db pair): a provider joins, grants a secret and
+/// publishes its app data, then rotates the secret. The statuses and relation writes are those
+/// recorded from the Python reference charm in juju-sim's `db-consumer-flow`.
 #[test]
-fn a_relation_join_with_remote_data() {
+fn a_relation_join_with_remote_data_and_a_secret() {
     let charm = charm_dir("db-consumer");
     let scenario = write(
         charm.path(),
         "db.yaml",
         "- install\n- leader: true\n- config-changed\n- start\n\
-         - relation-joined:\n    endpoint: database\n    app: db-provider\n    units: 1\n\
-         \x20   app-data: {database: app-db, endpoints: '10.0.0.10:5432'}\n\
+         - relation-joined: {endpoint: database, app: db-provider, units: 1}\n\
+         - secret:\n    id: secret:cp0remote0secret0001\n    owner: db-provider\n\
+         \x20   grant: database\n    content: {username: app-db-user-3, password: 7f1e0c2a9b3d4e5f}\n\
+         - relation-changed:\n    endpoint: database\n\
+         \x20   app-data: {database: app-db, endpoints: '10.0.0.10:5432', secret-id: 'secret:cp0remote0secret0001'}\n\
+         - secret-changed: {id: 'secret:cp0remote0secret0001', content: {username: app-db-user-3, password: 0a1b2c3d4e5f6071}}\n\
          - config-changed: {database-name: analytics}\n\
          - relation-departed: database\n- relation-broken: database\n",
     );
     let out = run([charm.path(), &scenario]);
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stdout}\n{stderr}");
+    // No secret content is ever printed.
+    assert!(!stdout.contains("7f1e0c2a9b3d4e5f") && !stdout.contains("0a1b2c3d4e5f6071"));
     let b = blocks(&stdout);
     let heads: Vec<&str> = b
         .iter()
@@ -270,14 +277,24 @@ fn a_relation_join_with_remote_data() {
             "[5] database-relation-created",
             "[6] database-relation-joined (db-provider/0)",
             "[7] database-relation-changed (db-provider/0)",
-            "[8] config-changed",
-            "[9] database-relation-departed (db-provider/0)",
-            "[10] database-relation-broken",
+            "[8] database-relation-changed",
+            "[9] secret-changed",
+            "[10] config-changed",
+            "[11] database-relation-departed (db-provider/0)",
+            "[12] database-relation-broken",
         ]
     );
-    assert!(b[3]
-        .1
-        .contains("unit status: blocked 'needs a database relation'"));
+    assert!(b.iter().all(|(h, _)| h.contains("exit 0")), "{stdout}");
+    let status = |i: usize, s: &str| {
+        assert!(
+            b[i].1.contains(&format!("unit status: {s}\n")),
+            "{}: {}",
+            b[i].0,
+            b[i].1
+        )
+    };
+    status(3, "blocked 'needs a database relation'");
+    status(4, "waiting 'waiting for credentials'");
     assert!(
         b[4].1.contains("relation-set -r 1 --app --file -"),
         "{}",
@@ -292,18 +309,45 @@ fn a_relation_join_with_remote_data() {
     assert!(b[5].1.contains(
         r#"relation database:1 (db-provider, units ["db-provider/0"]): local unit {"client":"db-consumer/0"} local app {"database":"app-db"}"#
     ), "{}", b[5].1);
+    status(6, "waiting 'waiting for credentials'");
     assert!(b[6]
         .1
-        .contains("unit status: waiting 'waiting for credentials'"));
+        .contains("-- secret secret:cp0remote0secret0001 of db-provider granted on database:1"));
+    status(
+        7,
+        "active 'connected to 10.0.0.10:5432 as app-db-user-3 (db app-db)'",
+    );
     assert!(
-        b[7].1.contains(r#"local app {"database":"analytics"}"#),
+        b[7].1
+            .contains(r#"local unit {"client":"db-consumer/0","connected-as":"app-db-user-3"}"#),
         "{}",
         b[7].1
     );
-    assert!(b[9]
-        .1
-        .contains("unit status: blocked 'database relation removed'"));
-    assert!(!b[9].1.contains("relation database:1"), "{}", b[9].1);
+    status(
+        8,
+        "active 'credentials rotated; app-db-user-3 at 10.0.0.10:5432'",
+    );
+    assert!(
+        b[9].1.contains(r#"local app {"database":"analytics"}"#),
+        "{}",
+        b[9].1
+    );
+    assert!(!b[11].1.contains("relation database:1"), "{}", b[11].1);
+
+    // A step that does not fit the unit's state when it comes stops the run, naming its line.
+    let early = write(
+        charm.path(),
+        "early.yaml",
+        "- install\n- relation-changed: {endpoint: database, app-data: {a: b}}\n",
+    );
+    let out = run([charm.path(), &early]);
+    let (stdout, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(stdout.contains("[1] install  exit 0"), "{stdout}");
+    assert!(
+        stderr.contains("early.yaml:2: no `database` relation: join one first (relation-joined)"),
+        "{stderr}"
+    );
 }
 
 /// Actions with params (defaults added), nested results, logs, an expected failure, storage.

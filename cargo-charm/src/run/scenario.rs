@@ -33,6 +33,11 @@ SCENARIO FILE (YAML): a list of steps, run in order against one simulated unit.
   - relation-departed: {endpoint: db, unit: postgresql/0}      (default: the last unit)
   - relation-broken: db              every remote unit departs, then relation-broken
   - action: {name: greet, params: {who: bob}}                  or `action: report`
+  - secret: {id: secret:cp0remote0secret0001, owner: postgresql, grant: db,
+        content: {username: u, password: p}}
+                                     a remote app's secret granted on a relation (no hook)
+  - secret-changed: {id: secret:cp0remote0secret0001, content: {password: q}}
+                                     a new revision of it, then secret-changed
   - pebble-ready: web                the container's <container>-pebble-ready
   - storage-attached: data           a new instance of the storage, then its hook
   - storage-detaching: data          the last instance's storage-detaching, then it is gone
@@ -115,6 +120,25 @@ pub enum Step {
         name: String,
         /// Its params, defaults added and checked against the schema.
         params: Map<String, Json>,
+    },
+    /// A remote application's secret, granted to this application on a relation (Juju runs no
+    /// hook: the charm learns its id from relation data).
+    Secret {
+        /// The id (`secret:` and 20 characters of `[0-9a-v]`).
+        id: String,
+        /// The owning application.
+        owner: String,
+        /// The first revision's content.
+        content: BTreeMap<String, String>,
+        /// The relation endpoint it is granted on.
+        grant: String,
+    },
+    /// The owner of a secret this charm consumes publishes a new revision: `secret-changed`.
+    SecretChanged {
+        /// The secret's id.
+        id: String,
+        /// The new revision's content.
+        content: BTreeMap<String, String>,
     },
     /// A new storage instance is attached.
     StorageAttached(String),
@@ -717,6 +741,53 @@ fn parse_named(
                 params,
             })
         }
+        "secret" | "secret-changed" => {
+            let keys: &[&str] = if name == "secret" {
+                &["id", "owner", "content", "grant"]
+            } else {
+                &["id", "content"]
+            };
+            let args = Args::new(o, name, value, keys)?;
+            let id = args.string("id")?.ok_or_else(|| {
+                step_error(o, format!("`{name}` needs `id: secret:<20 characters>`"))
+            })?;
+            if !id.starts_with("secret:")
+                || !ops_testing::sim::is_valid_secret_id(ops_testing::sim::bare_secret_id(&id))
+            {
+                return Err(step_error(
+                    o,
+                    format!("`{id}` is not a secret id (`secret:` and 20 characters of 0-9, a-v)"),
+                ));
+            }
+            let mut content = BTreeMap::new();
+            for (k, v) in args.data("content")? {
+                let v = v.ok_or_else(|| step_error(o, format!("secret content `{k}` is null")))?;
+                content.insert(k, v);
+            }
+            if content.is_empty() {
+                return Err(step_error(
+                    o,
+                    format!("`{name}` needs `content: {{key: value, ...}}`"),
+                ));
+            }
+            if name == "secret-changed" {
+                return Ok(Step::SecretChanged { id, content });
+            }
+            let owner = args
+                .string("owner")?
+                .filter(|a| ops_testing::sim::is_valid_app_name(a))
+                .ok_or_else(|| step_error(o, "`secret` needs `owner: <remote application>`"))?;
+            let grant = args
+                .string("grant")?
+                .ok_or_else(|| step_error(o, "`secret` needs `grant: <relation endpoint>`"))?;
+            check_endpoint(o, &grant, meta)?;
+            Ok(Step::Secret {
+                id,
+                owner,
+                content,
+                grant,
+            })
+        }
         "pebble-ready" => {
             let c = value
                 .as_str()
@@ -756,6 +827,8 @@ fn parse_named(
                     "relation-departed",
                     "relation-broken",
                     "action",
+                    "secret",
+                    "secret-changed",
                     "pebble-ready",
                     "storage-attached",
                     "storage-detaching",
@@ -846,8 +919,8 @@ mod tests {
             "s.yaml:2: unknown event `bogus` (known: install, start, stop, remove, config-changed, \
              update-status, upgrade-charm, leader-elected, leader-settings-changed, collect-metrics, \
              pre-series-upgrade, post-series-upgrade, web-pebble-ready, lifecycle, leader, \
-             relation-joined, relation-changed, relation-departed, relation-broken, action, \
-             pebble-ready, storage-attached, storage-detaching)"
+             relation-joined, relation-changed, relation-departed, relation-broken, action, secret, \
+             secret-changed, pebble-ready, storage-attached, storage-detaching)"
         );
         assert_eq!(
             err("- install\n- relation-joined: {endpoint: nope, app: x}\n"),
@@ -890,8 +963,20 @@ mod tests {
             "s.yaml:1: unknown event `install start` (known: install, start, stop, remove, \
              config-changed, update-status, upgrade-charm, leader-elected, leader-settings-changed, \
              collect-metrics, pre-series-upgrade, post-series-upgrade, web-pebble-ready, lifecycle, \
-             leader, relation-joined, relation-changed, relation-departed, relation-broken, action, \
-             pebble-ready, storage-attached, storage-detaching)"
+             leader, relation-joined, relation-changed, relation-departed, relation-broken, action, secret, \
+             secret-changed, pebble-ready, storage-attached, storage-detaching)"
+        );
+        assert_eq!(
+            err("- secret: {id: secret:abc, owner: pg, grant: db, content: {a: b}}"),
+            "s.yaml:1: `secret:abc` is not a secret id (`secret:` and 20 characters of 0-9, a-v)"
+        );
+        assert_eq!(
+            err("- secret: {id: secret:cp0remote0secret0001, owner: pg, grant: nope, content: {a: b}}"),
+            "s.yaml:1: the charm has no relation endpoint `nope` (its endpoints: db, cluster)"
+        );
+        assert_eq!(
+            err("- secret-changed: {id: secret:cp0remote0secret0001}"),
+            "s.yaml:1: `secret-changed` needs `content: {key: value, ...}`"
         );
         assert!(err("install: {}").contains("a scenario is a YAML list"));
         assert!(err("- [unclosed").starts_with("s.yaml:"));

@@ -6,7 +6,7 @@ use super::scenario::{DataChange, ScenarioStep, Step, Units};
 use super::tools::{self, Reply, ToolServer, Wake};
 use super::RunError;
 use ops_metadata::{CharmMeta, RelationRole};
-use ops_testing::sim::{Databag, JujuState, SimRelation, SimStorage};
+use ops_testing::sim::{Databag, JujuState, SecretRevision, SimRelation, SimSecret, SimStorage};
 use ops_testing::{SimEvent, SimJuju};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -341,6 +341,72 @@ impl Unit {
             }
             Step::Action { name, params } => {
                 out.push(self.run_hook(SimEvent::action(name.clone(), params.clone()), origin)?);
+            }
+            Step::Secret {
+                id,
+                owner,
+                content,
+                grant,
+            } => {
+                let rid = self.existing_relation(grant, origin)?;
+                let mut state = self.sim.state_mut();
+                if state.secret(id).is_some() {
+                    return Err(Self::step_error(
+                        origin,
+                        format!("secret `{id}` already exists"),
+                    ));
+                }
+                if owner == state.app() {
+                    return Err(Self::step_error(
+                        origin,
+                        "`secret` adds a remote application's secret: the owner is not this application",
+                    ));
+                }
+                let grantee = state.app().to_string();
+                state.secrets.push(SimSecret {
+                    id: id.clone(),
+                    owner: owner.clone(),
+                    label: None,
+                    description: None,
+                    expire: None,
+                    rotate: None,
+                    revisions: vec![SecretRevision {
+                        revision: 1,
+                        content: content.clone(),
+                    }],
+                    grants: [(rid, vec![grantee])].into_iter().collect(),
+                    consumer_label: None,
+                    consumer_revision: None,
+                });
+                drop(state);
+                report::note(&format!(
+                    "secret {id} of {owner} granted on {grant}:{rid} (Juju runs no hook)"
+                ));
+            }
+            Step::SecretChanged { id, content } => {
+                {
+                    let mut state = self.sim.state_mut();
+                    let app = state.app().to_string();
+                    let Some(secret) = state.secret_mut(id) else {
+                        return Err(Self::step_error(
+                            origin,
+                            format!("no secret `{id}`: add it first (secret)"),
+                        ));
+                    };
+                    if secret.owner == app {
+                        return Err(Self::step_error(
+                            origin,
+                            "Juju sends secret-changed to the secret's consumers, not its owner",
+                        ));
+                    }
+                    let revision = secret.latest_revision() + 1;
+                    secret.revisions.push(SecretRevision {
+                        revision,
+                        content: content.clone(),
+                    });
+                }
+                let ev = SimEvent::hook("secret-changed").secret(id.clone());
+                out.push(self.run_hook(ev, origin)?);
             }
             Step::StorageAttached(name) => out.push(self.attach_storage(name, origin)?),
             Step::StorageDetaching(name) => {
