@@ -624,15 +624,26 @@ impl Unit {
             read_pipe(pipe, Arc::clone(&stderr), self.server.sender(), number);
         }
         let mut timed_out = false;
+        let mut closed_at: Option<Instant> = None;
         let status = loop {
             let left = self.options.timeout.saturating_sub(started.elapsed());
-            match self.server.next(left.min(Duration::from_millis(200))) {
+            // Once both pipes are closed the process is exiting (or closed them and runs on:
+            // it may still call tools, so keep serving): look for its exit often.
+            let tick = match closed_at {
+                Some(at) if at.elapsed() < Duration::from_millis(100) => Duration::from_millis(1),
+                Some(_) => Duration::from_millis(20),
+                None => Duration::from_millis(200),
+            };
+            match self.server.next(left.min(tick)) {
                 Some(Wake::Tool(stream)) => self.answer(stream),
                 Some(Wake::PipeClosed(n)) => {
                     if n == number {
                         open -= 1;
                         if open == 0 {
-                            break child.wait();
+                            closed_at = Some(Instant::now());
+                            if let Ok(Some(status)) = child.try_wait() {
+                                break Ok(status);
+                            }
                         }
                     }
                 }
