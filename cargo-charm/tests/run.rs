@@ -557,6 +557,7 @@ fn a_script_charm_sees_juju_environment_and_tools() {
          hooks/db-relation-joined) printf 'who: %s\\n' \"$JUJU_REMOTE_UNIT\" | relation-set --file - ;;\n\
          hooks/update-status) env | sort >&2; open-port 80; status-set blocked broken; exit 3 ;;\n\
          hooks/stop) sleep 5 ;;\n\
+         hooks/start) exec >&- 2>&-; sleep 0.2; status-set active 'pipes closed' ;;\n\
          esac\n",
     );
     std::fs::set_permissions(&dispatch, std::fs::Permissions::from_mode(0o755)).expect("chmod");
@@ -564,7 +565,7 @@ fn a_script_charm_sees_juju_environment_and_tools() {
         dir.path(),
         "s.yaml",
         "- install\n- relation-joined: {endpoint: db, app: pg}\n\
-         - update-status:\n  expect-failure: true\n",
+         - update-status:\n  expect-failure: true\n- start\n",
     );
     let out = Command::new(env!("CARGO_BIN_EXE_cargo-charm"))
         .args(["run".as_ref(), dir.path().as_os_str(), scenario.as_os_str()])
@@ -626,6 +627,12 @@ fn a_script_charm_sees_juju_environment_and_tools() {
     assert!(
         !env.iter().any(|l| l.starts_with("FROM_THE_CALLER=")),
         "{env:?}"
+    );
+    // A hook that closes its output and runs on is still served until it exits.
+    assert!(b[5].0.starts_with("[6] start  exit 0"), "{stdout}");
+    assert!(
+        b[5].1.contains("unit status: active 'pipes closed'"),
+        "{stdout}"
     );
 
     // A hook past --timeout is killed, and the run says so.
