@@ -202,6 +202,9 @@ fn run(args: RunArgs) -> Result<(), RunError> {
         source.path().display(),
         unit.charm_dir().display()
     );
+    if steps.is_empty() {
+        println!("the scenario has no steps: nothing to run");
+    }
     for step in &steps {
         unit.step(step)?;
     }

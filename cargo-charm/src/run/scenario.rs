@@ -25,8 +25,8 @@ SCENARIO FILE (YAML): a list of steps, run in order against one simulated unit.
   - relation-joined: {endpoint: db, app: postgresql, units: 1,
         app-data: {host: 10.1.1.1}, unit-data: {ready: 'yes'}}
                                      relation-created (first time), then per remote unit
-                                     relation-joined + relation-changed; `units` is a count or a
-                                     list of unit names; a new relation with no unit gets one
+                                     relation-joined + relation-changed; `units` is a count
+                                     (default 1) or a list of unit names; a new relation with no unit gets one
                                      relation-changed for the app data
   - relation-changed: {endpoint: db, app-data: {...}}          new remote app data
   - relation-changed: {endpoint: db, unit: postgresql/0, unit-data: {...}}
