@@ -26,8 +26,8 @@ SCENARIO FILE (YAML): a list of steps, run in order against one simulated unit.
         app-data: {host: 10.1.1.1}, unit-data: {ready: 'yes'}}
                                      relation-created (first time), then per remote unit
                                      relation-joined + relation-changed; `units` is a count
-                                     (default 1) or a list of unit names; a new relation with no unit gets one
-                                     relation-changed for the app data
+                                     (default 1) or a list of unit names; a new relation with
+                                     no unit gets one relation-changed for the app data
   - relation-changed: {endpoint: db, app-data: {...}}          new remote app data
   - relation-changed: {endpoint: db, unit: postgresql/0, unit-data: {...}}
   - relation-departed: {endpoint: db, unit: postgresql/0}      (default: the last unit)
