@@ -472,6 +472,45 @@ fn a_kubernetes_charm_with_pebble() {
         b[2].1
     );
     assert!(b[2].1.contains("service changes: "), "{}", b[2].1);
+
+    // juju-sim's webserver-not-ready: config-changed while Pebble is unreachable waits and
+    // defers (kept in controller storage by this charm); the deferred event runs again before
+    // web-pebble-ready once Pebble is up. Statuses as recorded from the reference charm.
+    let scenario = write(
+        charm.path(),
+        "down.yaml",
+        "- install\n- container-down: web\n- config-changed\n- update-status\n\
+         - pebble-ready: web\n- update-status\n",
+    );
+    let out = run([charm.path(), &scenario]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let b = blocks(&stdout);
+    assert_eq!(b.len(), 5, "{stdout}");
+    for (i, status) in [
+        "maintenance 'installing'",
+        "waiting 'waiting for Pebble'",
+        "waiting 'waiting for Pebble'",
+        "active 'serving on 8080'",
+        "active 'serving on 8080'",
+    ]
+    .iter()
+    .enumerate()
+    {
+        assert!(
+            b[i].1.contains(&format!("unit status: {status}\n")),
+            "{}: {}",
+            b[i].0,
+            b[i].1
+        );
+    }
+    let deferred = "deferred: Webserver/on/config_changed[2] (handler on_config_changed)";
+    assert!(
+        b[1].1.contains(deferred) && b[2].1.contains(deferred),
+        "{stdout}"
+    );
+    assert!(!b[3].1.contains("deferred:"), "{stdout}");
+    assert!(b[3].1.contains("service changes: start web"), "{stdout}");
 }
 
 #[test]

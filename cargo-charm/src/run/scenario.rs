@@ -38,7 +38,8 @@ SCENARIO FILE (YAML): a list of steps, run in order against one simulated unit.
                                      a remote app's secret granted on a relation (no hook)
   - secret-changed: {id: secret:cp0remote0secret0001, content: {password: q}}
                                      a new revision of it, then secret-changed
-  - pebble-ready: web                the container's <container>-pebble-ready
+  - pebble-ready: web                the container's <container>-pebble-ready (its Pebble is up)
+  - container-down: web              its Pebble cannot be reached any more (no hook)
   - storage-attached: data           a new instance of the storage, then its hook
   - storage-detaching: data          the last instance's storage-detaching, then it is gone
 Any step may add `expect-failure: true` (as a second key of its map; `- update-status:` with a
@@ -140,6 +141,8 @@ pub enum Step {
         /// The new revision's content.
         content: BTreeMap<String, String>,
     },
+    /// A container's Pebble becomes unreachable (no hook; `pebble-ready` brings it back).
+    ContainerDown(String),
     /// A new storage instance is attached.
     StorageAttached(String),
     /// The last instance of a storage is detached.
@@ -795,6 +798,13 @@ fn parse_named(
             check_container(o, c, meta)?;
             Ok(Step::Hook(format!("{c}-pebble-ready")))
         }
+        "container-down" => {
+            let c = value
+                .as_str()
+                .ok_or_else(|| step_error(o, "`container-down` names a container"))?;
+            check_container(o, c, meta)?;
+            Ok(Step::ContainerDown(c.to_string()))
+        }
         "storage-attached" | "storage-detaching" => {
             let s = value
                 .as_str()
@@ -830,6 +840,7 @@ fn parse_named(
                     "secret",
                     "secret-changed",
                     "pebble-ready",
+                    "container-down",
                     "storage-attached",
                     "storage-detaching",
                 ]
@@ -920,7 +931,7 @@ mod tests {
              update-status, upgrade-charm, leader-elected, leader-settings-changed, collect-metrics, \
              pre-series-upgrade, post-series-upgrade, web-pebble-ready, lifecycle, leader, \
              relation-joined, relation-changed, relation-departed, relation-broken, action, secret, \
-             secret-changed, pebble-ready, storage-attached, storage-detaching)"
+             secret-changed, pebble-ready, container-down, storage-attached, storage-detaching)"
         );
         assert_eq!(
             err("- install\n- relation-joined: {endpoint: nope, app: x}\n"),
@@ -964,7 +975,7 @@ mod tests {
              config-changed, update-status, upgrade-charm, leader-elected, leader-settings-changed, \
              collect-metrics, pre-series-upgrade, post-series-upgrade, web-pebble-ready, lifecycle, \
              leader, relation-joined, relation-changed, relation-departed, relation-broken, action, secret, \
-             secret-changed, pebble-ready, storage-attached, storage-detaching)"
+             secret-changed, pebble-ready, container-down, storage-attached, storage-detaching)"
         );
         assert_eq!(
             err("- secret: {id: secret:abc, owner: pg, grant: db, content: {a: b}}"),

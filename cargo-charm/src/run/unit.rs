@@ -185,9 +185,17 @@ impl Unit {
             Step::Hook(name) => {
                 let mut ev = SimEvent::hook(name.clone());
                 if let Some(c) = name.strip_suffix("-pebble-ready") {
+                    // Juju says so when the container's Pebble is up.
+                    self.set_can_connect(c, true);
                     ev = ev.workload(c);
                 }
                 out.push(self.run_hook(ev, origin)?);
+            }
+            Step::ContainerDown(name) => {
+                self.set_can_connect(name, false);
+                report::note(&format!(
+                    "container {name}: Pebble unreachable (Juju runs no hook)"
+                ));
             }
             Step::Config(values) => {
                 {
@@ -426,6 +434,12 @@ impl Unit {
             }
         }
         Ok(out)
+    }
+
+    fn set_can_connect(&self, container: &str, up: bool) {
+        if let Some(c) = self.sim.state_mut().containers.get_mut(container) {
+            c.can_connect = up;
+        }
     }
 
     fn relation_id(&self, endpoint: &str) -> Option<i64> {
