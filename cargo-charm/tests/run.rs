@@ -152,8 +152,8 @@ fn a_counter_scenario_matches_the_reference_recording() {
     let scenario = write(
         charm.path(),
         "lifecycle.yaml",
-        "# counter-lifecycle, with the target set at the first config-changed\n\
-         - install\n- leader-elected\n- config-changed: {target: sheep}\n- start\n\
+        "# counter-lifecycle: deployed with a target\nconfig: {target: sheep}\nsteps:\n\
+         - install\n- leader-elected\n- config-changed\n- start\n\
          - update-status\n- upgrade-charm\n\
          - config-changed: {port: 9090, greeting: howdy, debug: true}\n- update-status\n",
     );

@@ -38,8 +38,12 @@ pub struct RunArgs {
     /// charm's YAML; unless `-p`, `--manifest-path` or `--charm` is given), then a scenario file
     /// or events to run. Without either, the lifecycle of a fresh unit: install, leader-elected,
     /// config-changed, start, <container>-pebble-ready, update-status.
-    #[arg(value_name = "ARGS")]
+    #[arg(value_name = "DIR | SCENARIO.yaml | EVENT")]
     pub args: Vec<String>,
+    /// Deploy with config option KEY set to VALUE (as `juju deploy --config`; repeatable;
+    /// over a scenario's `config`).
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub config: Vec<String>,
     /// The unit's name [default: <charm>/0].
     #[arg(long, value_name = "APP/N")]
     pub unit: Option<String>,
@@ -189,13 +193,24 @@ fn run(args: RunArgs) -> Result<(), RunError> {
         },
     )?;
     let meta = unit.meta();
-    let steps = if is_scenario(&rest) {
+    let mut scenario = if is_scenario(&rest) {
         scenario::load(Path::new(&rest[0]), meta)?
-    } else if rest.is_empty() {
-        scenario::from_events(&["lifecycle".to_string()], meta)?
     } else {
-        scenario::from_events(&rest, meta)?
+        let events = if rest.is_empty() {
+            vec!["lifecycle".to_string()]
+        } else {
+            rest
+        };
+        scenario::Scenario {
+            config: Default::default(),
+            steps: scenario::from_events(&events, meta)?,
+        }
     };
+    scenario
+        .config
+        .extend(scenario::config_args(&args.config, meta)?);
+    let steps = scenario.steps;
+    unit.deploy_config(scenario.config);
     println!(
         "charm {} from {} (unit dir {})",
         meta.name,

@@ -14,7 +14,8 @@ use std::path::Path;
 
 /// The scenario format, as `cargo charm run --help` shows it.
 pub const FORMAT_HELP: &str = "\
-SCENARIO FILE (YAML): a list of steps, run in order against one simulated unit.
+SCENARIO FILE (YAML): a list of steps, run in order against one simulated unit; or a map of
+`config` (options set at deployment, as `--config`) and `steps` (that list).
   - install                          any hook without arguments: install, start, stop, remove,
                                      config-changed, update-status, upgrade-charm, leader-elected,
                                      leader-settings-changed, collect-metrics, pre-series-upgrade,
@@ -198,8 +199,17 @@ pub enum ScenarioError {
     },
 }
 
+/// A scenario: the unit's config at deployment, and the steps.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Scenario {
+    /// Config options set before the first hook (as `juju deploy --config`).
+    pub config: BTreeMap<String, Json>,
+    /// The steps, in order.
+    pub steps: Vec<ScenarioStep>,
+}
+
 /// Reads and checks the scenario file at `path` against `meta`.
-pub fn load(path: &Path, meta: &CharmMeta) -> Result<Vec<ScenarioStep>, ScenarioError> {
+pub fn load(path: &Path, meta: &CharmMeta) -> Result<Scenario, ScenarioError> {
     let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
         path: path.display().to_string(),
         source,
@@ -207,8 +217,9 @@ pub fn load(path: &Path, meta: &CharmMeta) -> Result<Vec<ScenarioStep>, Scenario
     parse(&path.display().to_string(), &text, meta)
 }
 
-/// Parses and checks scenario `text` (named `name` in messages) against `meta`.
-pub fn parse(name: &str, text: &str, meta: &CharmMeta) -> Result<Vec<ScenarioStep>, ScenarioError> {
+/// Parses and checks scenario `text` (named `name` in messages) against `meta`: a list of
+/// steps, or a map with `config` (the config at deployment) and `steps`.
+pub fn parse(name: &str, text: &str, meta: &CharmMeta) -> Result<Scenario, ScenarioError> {
     let doc: Value = serde_yaml::from_str(text).map_err(|e| {
         let origin = match e.location() {
             Some(loc) => format!("{name}:{}:{}", loc.line(), loc.column()),
@@ -222,19 +233,43 @@ pub fn parse(name: &str, text: &str, meta: &CharmMeta) -> Result<Vec<ScenarioSte
         };
         ScenarioError::Syntax { origin, message }
     })?;
-    let items =
-        match doc {
-            Value::Sequence(items) => items,
-            Value::Null => Vec::new(),
-            _ => return Err(ScenarioError::Syntax {
-                origin: name.to_string(),
-                message:
-                    "a scenario is a YAML list of steps (`- install`, `- config-changed: {...}`)"
-                        .into(),
-            }),
-        };
+    let not_a_scenario = || ScenarioError::Syntax {
+        origin: name.to_string(),
+        message: "a scenario is a YAML list of steps (`- install`, `- config-changed: {...}`), \
+                  or a map of `config` (the config at deployment) and `steps`"
+            .into(),
+    };
+    let mut config = BTreeMap::new();
+    let items = match doc {
+        Value::Sequence(items) => items,
+        Value::Null => Vec::new(),
+        Value::Mapping(map) => {
+            let mut items = Vec::new();
+            for (k, v) in map {
+                match (k.as_str(), v) {
+                    (Some("steps"), Value::Sequence(steps)) => items = steps,
+                    (Some("steps"), Value::Null) => {}
+                    (Some("config"), Value::Mapping(values)) => {
+                        let origin = format!("{name}: config");
+                        for (k, v) in &values {
+                            let k = k.as_str().ok_or_else(|| {
+                                step_error(&origin, "config option names are strings")
+                            })?;
+                            if let Some(v) = config_value(&origin, meta, k, v)? {
+                                config.insert(k.to_string(), v);
+                            }
+                        }
+                    }
+                    (Some("config"), Value::Null) => {}
+                    _ => return Err(not_a_scenario()),
+                }
+            }
+            items
+        }
+        _ => return Err(not_a_scenario()),
+    };
     let lines = item_lines(text);
-    items
+    let steps = items
         .iter()
         .enumerate()
         .map(|(i, item)| {
@@ -244,7 +279,31 @@ pub fn parse(name: &str, text: &str, meta: &CharmMeta) -> Result<Vec<ScenarioSte
             };
             parse_step(item, origin, meta)
         })
-        .collect()
+        .collect::<Result<_, _>>()?;
+    Ok(Scenario { config, steps })
+}
+
+/// Config options given as `KEY=VALUE` on the command line, typed by the charm's config
+/// schema (a string option takes VALUE as it is; others read it as a YAML scalar).
+pub fn config_args(
+    pairs: &[String],
+    meta: &CharmMeta,
+) -> Result<BTreeMap<String, Json>, ScenarioError> {
+    let mut out = BTreeMap::new();
+    for pair in pairs {
+        let origin = format!("--config {pair}");
+        let (key, text) = pair
+            .split_once('=')
+            .ok_or_else(|| step_error(&origin, "expected KEY=VALUE"))?;
+        let value = match meta.config_option(key).map(|o| o.kind) {
+            Some(ConfigType::String | ConfigType::Secret) => Value::String(text.to_string()),
+            _ => serde_yaml::from_str(text).unwrap_or_else(|_| Value::String(text.to_string())),
+        };
+        if let Some(v) = config_value(&origin, meta, key, &value)? {
+            out.insert(key.to_string(), v);
+        }
+    }
+    Ok(out)
 }
 
 /// The steps of command-line `events`, checked against `meta`.
@@ -265,30 +324,59 @@ pub fn from_events(
         .collect()
 }
 
-/// The 1-based line of each item of the top-level list of `text` (empty when it is not one).
+/// The 1-based line of each step of scenario `text`: the items of its top-level list, or of
+/// the list under its top-level `steps` key (empty when there is neither).
 fn item_lines(text: &str) -> Vec<usize> {
     use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
     use yaml_rust2::scanner::Marker;
+    /// An open collection; for a mapping, whether its next node is a key.
+    enum Frame {
+        Seq,
+        Map { key_next: bool },
+    }
     #[derive(Default)]
     struct Lines {
-        depth: usize,
+        stack: Vec<Frame>,
+        /// The depth of the list of steps, once found.
+        steps_depth: Option<usize>,
+        /// The last top-level key was `steps`.
+        after_steps_key: bool,
         lines: Vec<usize>,
     }
     impl MarkedEventReceiver for Lines {
         fn on_event(&mut self, ev: Event, mark: Marker) {
-            let starts_item = matches!(
+            let starts_node = matches!(
                 ev,
                 Event::Scalar(..)
                     | Event::MappingStart(..)
                     | Event::SequenceStart(..)
                     | Event::Alias(..)
             );
-            if starts_item && self.depth == 1 {
-                self.lines.push(mark.line().max(1));
+            if starts_node {
+                let depth = self.stack.len();
+                let is_key = matches!(self.stack.last(), Some(Frame::Map { key_next: true }));
+                if matches!(self.stack.last(), Some(Frame::Seq)) && self.steps_depth == Some(depth)
+                {
+                    self.lines.push(mark.line().max(1));
+                }
+                match (&ev, depth, is_key) {
+                    (Event::SequenceStart(..), 0, _) => self.steps_depth = Some(1),
+                    (Event::Scalar(v, ..), 1, true) => self.after_steps_key = v == "steps",
+                    (Event::SequenceStart(..), 1, false) if self.after_steps_key => {
+                        self.steps_depth = Some(2)
+                    }
+                    _ => {}
+                }
+                if let Some(Frame::Map { key_next }) = self.stack.last_mut() {
+                    *key_next = !*key_next;
+                }
             }
             match ev {
-                Event::MappingStart(..) | Event::SequenceStart(..) => self.depth += 1,
-                Event::MappingEnd | Event::SequenceEnd => self.depth = self.depth.saturating_sub(1),
+                Event::MappingStart(..) => self.stack.push(Frame::Map { key_next: true }),
+                Event::SequenceStart(..) => self.stack.push(Frame::Seq),
+                Event::MappingEnd | Event::SequenceEnd => {
+                    self.stack.pop();
+                }
                 _ => {}
             }
         }
@@ -897,7 +985,8 @@ mod tests {
              - pebble-ready: web\n- web-pebble-ready\n- storage-attached: data\n- storage-detaching: data\n",
             &meta(),
         )
-        .expect("valid");
+        .expect("valid")
+        .steps;
         assert_eq!(steps.len(), 14);
         assert_eq!(steps[0].step, Step::Hook("install".into()));
         assert_eq!(steps[2].origin, "s.yaml:3");
@@ -992,6 +1081,51 @@ mod tests {
         assert!(err("install: {}").contains("a scenario is a YAML list"));
         assert!(err("- [unclosed").starts_with("s.yaml:"));
         assert!(err("- {install: , start: }").contains("one step per list item"));
+    }
+
+    #[test]
+    fn a_scenario_map_gives_the_config_at_deployment() {
+        let scenario = parse(
+            "s.yaml",
+            "# deployed with a port\nconfig:\n  port: 81\n  name: null\nsteps:\n  - install\n\n  - config-changed:\n      name: x\n  - bogus\n",
+            &meta(),
+        );
+        assert_eq!(
+            scenario.expect_err("bogus").to_string(),
+            "s.yaml:10: unknown event `bogus` (known: install, start, stop, remove, config-changed, \
+             update-status, upgrade-charm, leader-elected, leader-settings-changed, collect-metrics, \
+             pre-series-upgrade, post-series-upgrade, web-pebble-ready, lifecycle, leader, \
+             relation-joined, relation-changed, relation-departed, relation-broken, action, secret, \
+             secret-changed, pebble-ready, container-down, storage-attached, storage-detaching)"
+        );
+        let scenario = parse(
+            "s.yaml",
+            "config: {port: 81}\nsteps: [install, start]\n",
+            &meta(),
+        )
+        .expect("valid");
+        assert_eq!(scenario.config["port"], Json::from(81));
+        assert_eq!(scenario.steps.len(), 2);
+        assert_eq!(scenario.steps[1].origin, "s.yaml:2");
+        assert_eq!(
+            err("config: {port: x}\nsteps: []\n"),
+            "s.yaml: config: config option `port` is of type int, not x"
+        );
+        assert!(err("steps: [install]\nextra: 1\n").contains("or a map of `config`"));
+    }
+
+    #[test]
+    fn command_line_config_is_typed_by_the_schema() {
+        let config = config_args(&["port=9090".into(), "name=0012".into()], &meta()).expect("ok");
+        assert_eq!(config["port"], Json::from(9090));
+        assert_eq!(config["name"], Json::from("0012"));
+        let e = config_args(&["port=high".into()], &meta()).expect_err("not an int");
+        assert_eq!(
+            e.to_string(),
+            "--config port=high: config option `port` is of type int, not high"
+        );
+        let e = config_args(&["port".into()], &meta()).expect_err("no value");
+        assert_eq!(e.to_string(), "--config port: expected KEY=VALUE");
     }
 
     #[test]

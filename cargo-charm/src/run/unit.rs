@@ -106,6 +106,11 @@ impl Unit {
         })
     }
 
+    /// Sets config options before the first hook, as `juju deploy --config` does.
+    pub fn deploy_config(&self, config: std::collections::BTreeMap<String, serde_json::Value>) {
+        self.sim.state_mut().config.extend(config);
+    }
+
     /// The charm's metadata.
     pub fn meta(&self) -> &'static CharmMeta {
         self.meta
