@@ -959,7 +959,8 @@ mod tests {
         .expect("config")
         .into();
         meta.actions = ops_metadata::parse_actions_str(
-            "greet:\n  params:\n    who:\n      type: string\n  required: [who]\n  additionalProperties: false\n",
+            "greet:\n  params:\n    who:\n      type: string\n  required: [who]\n  additionalProperties: false\n\
+             explode: {}\n",
         )
         .expect("actions")
         .into();
@@ -1036,7 +1037,7 @@ mod tests {
         );
         assert_eq!(
             err("- action: wave"),
-            "s.yaml:1: the charm has no action `wave` (its actions: greet)"
+            "s.yaml:1: the charm has no action `wave` (its actions: greet, explode)"
         );
         assert_eq!(
             err("- config-changed: {port: high}"),
@@ -1081,6 +1082,31 @@ mod tests {
         assert!(err("install: {}").contains("a scenario is a YAML list"));
         assert!(err("- [unclosed").starts_with("s.yaml:"));
         assert!(err("- {install: , start: }").contains("one step per list item"));
+    }
+
+    #[test]
+    fn the_documented_examples_are_valid_scenarios() {
+        let doc = include_str!("../../../docs/cargo-charm-run.md");
+        let blocks: Vec<&str> = doc
+            .split("```yaml\n")
+            .skip(1)
+            .filter_map(|b| b.split("```").next())
+            .collect();
+        assert_eq!(blocks.len(), 2, "the docs' YAML examples");
+        let steps = parse("docs", blocks[0], &meta())
+            .expect("the docs' list of steps")
+            .steps;
+        assert_eq!(steps.len(), 17);
+        assert!(steps[6].expect_failure && !steps[5].expect_failure);
+        let mut meta = meta();
+        meta.config = ops_metadata::parse_config_str(
+            "options:\n  target:\n    type: string\n  port:\n    type: int\n",
+        )
+        .expect("config")
+        .into();
+        let map = parse("docs", blocks[1], &meta).expect("the docs' map");
+        assert_eq!(map.config["target"], Json::from("sheep"));
+        assert_eq!(map.steps.len(), 2);
     }
 
     #[test]
