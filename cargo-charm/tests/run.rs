@@ -648,6 +648,12 @@ fn a_script_charm_sees_juju_environment_and_tools() {
     assert_eq!(var("JUJU_HOOK_NAME"), "update-status");
     assert_eq!(var("JUJU_UNIT_NAME"), "shcharm/0");
     assert_eq!(var("JUJU_MODEL_NAME"), "sim-model");
+    assert_eq!(var("JUJU_SLA"), "unsupported");
+    assert_eq!(
+        var("JUJU_AGENT_SOCKET_ADDRESS"),
+        "@/var/lib/juju/agents/unit-shcharm-0/agent.socket"
+    );
+    assert_eq!(var("LANG"), "C.UTF-8");
     assert!(!var("JUJU_VERSION").is_empty());
     let charm_dir = Path::new(var("JUJU_CHARM_DIR"));
     assert!(

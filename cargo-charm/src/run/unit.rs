@@ -17,6 +17,23 @@ use std::time::{Duration, Instant};
 /// The `PATH` after the tool dir, as Juju gives hooks.
 const SYSTEM_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/snap/bin";
 
+/// What the unit agent sets for every hook besides the hook's own context (which
+/// `SimJuju::begin` gives): the shell environment of a Juju machine, the agent's API address
+/// and socket, and the model's (empty) proxy settings.
+const AGENT_ENV: &[(&str, &str)] = &[
+    ("LANG", "C.UTF-8"),
+    ("DEBIAN_FRONTEND", "noninteractive"),
+    ("APT_LISTCHANGES_FRONTEND", "none"),
+    ("JUJU_SLA", "unsupported"),
+    ("JUJU_API_ADDRESSES", "10.0.0.1:17070"),
+    ("JUJU_AGENT_SOCKET_NETWORK", "unix"),
+    ("CLOUD_API_VERSION", ""),
+    ("JUJU_CHARM_HTTP_PROXY", ""),
+    ("JUJU_CHARM_HTTPS_PROXY", ""),
+    ("JUJU_CHARM_FTP_PROXY", ""),
+    ("JUJU_CHARM_NO_PROXY", ""),
+];
+
 /// How a run is set up.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -615,7 +632,14 @@ impl Unit {
                 "PATH",
                 format!("{}:{SYSTEM_PATH}", self.bin_dir.to_string_lossy()),
             )
-            .env("LANG", "C.UTF-8")
+            .envs(AGENT_ENV.iter().copied())
+            .env(
+                "JUJU_AGENT_SOCKET_ADDRESS",
+                format!(
+                    "@/var/lib/juju/agents/unit-{}/agent.socket",
+                    self.sim.state().unit.replace('/', "-")
+                ),
+            )
             .env(tools::SOCKET_ENV, self.server.socket())
             .current_dir(&self.charm_dir)
             .stdin(Stdio::null())
