@@ -172,7 +172,9 @@ impl Unit {
         match step {
             Step::Lifecycle => {
                 for s in self.meta.storages.iter() {
-                    let count = s.multiple.map(|(min, _)| min.max(1)).unwrap_or(1);
+                    // Juju provisions the minimum count at deployment (one for a storage
+                    // without `multiple`; none for a range starting at 0).
+                    let count = s.multiple.map(|(min, _)| min).unwrap_or(1);
                     for _ in 0..count {
                         out.push(self.attach_storage(&s.name, origin)?);
                     }
