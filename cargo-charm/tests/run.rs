@@ -570,6 +570,17 @@ fn bad_input_is_a_clear_error_before_any_hook() {
     );
     assert!(!stdout.contains("[1]"));
 
+    let out = run([
+        charm.path().as_os_str(),
+        OsStr::new("--juju-version"),
+        OsStr::new("3.x"),
+    ]);
+    let (_, stderr) = text(&out);
+    assert_eq!(
+        stderr,
+        "error: --juju-version 3.x: \"3.x\" is not a valid Juju version string\n"
+    );
+
     let junk = write(charm.path(), "junk.charm", "not a zip");
     let out = run([OsStr::new("--charm"), junk.as_os_str()]);
     let (_, stderr) = text(&out);
@@ -607,7 +618,14 @@ fn a_script_charm_sees_juju_environment_and_tools() {
          - update-status:\n  expect-failure: true\n- start\n",
     );
     let out = Command::new(env!("CARGO_BIN_EXE_cargo-charm"))
-        .args(["run".as_ref(), dir.path().as_os_str(), scenario.as_os_str()])
+        .args([
+            "run".as_ref(),
+            "--juju-version".as_ref(),
+            "2.9.44".as_ref(),
+            "--debug".as_ref(),
+            dir.path().as_os_str(),
+            scenario.as_os_str(),
+        ])
         .env("FROM_THE_CALLER", "must not reach the hook")
         .output()
         .expect("runs");
@@ -654,7 +672,8 @@ fn a_script_charm_sees_juju_environment_and_tools() {
         "@/var/lib/juju/agents/unit-shcharm-0/agent.socket"
     );
     assert_eq!(var("LANG"), "C.UTF-8");
-    assert!(!var("JUJU_VERSION").is_empty());
+    assert_eq!(var("JUJU_VERSION"), "2.9.44");
+    assert_eq!(var("JUJU_DEBUG"), "1");
     let charm_dir = Path::new(var("JUJU_CHARM_DIR"));
     assert!(
         charm_dir.ends_with("charm") && charm_dir != dir.path(),

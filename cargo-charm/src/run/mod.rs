@@ -47,6 +47,13 @@ pub struct RunArgs {
     /// The unit's name [default: <charm>/0].
     #[arg(long, value_name = "APP/N")]
     pub unit: Option<String>,
+    /// The Juju version hooks see (`JUJU_VERSION`; ops-core gates features on it).
+    #[arg(long, value_name = "VERSION", default_value = ops_testing::sim::DEFAULT_JUJU_VERSION)]
+    pub juju_version: String,
+    /// Set `JUJU_DEBUG` in hooks (ops-core then also logs its debug records, and to stderr);
+    /// implies `-v`.
+    #[arg(long)]
+    pub debug: bool,
     /// Kill a hook still running after this many seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     pub timeout: u64,
@@ -183,6 +190,12 @@ pub fn main(args: RunArgs) -> Result<(), BoxError> {
 }
 
 fn run(args: RunArgs) -> Result<(), RunError> {
+    if let Err(e) = ops_core::version::JujuVersion::parse(&args.juju_version) {
+        return Err(RunError::Usage(format!(
+            "--juju-version {}: {e}",
+            args.juju_version
+        )));
+    }
     let (source, rest) = plan(&args)?;
     let mut unit = unit::Unit::new(
         &source,
@@ -190,6 +203,8 @@ fn run(args: RunArgs) -> Result<(), RunError> {
             unit: args.unit.clone(),
             timeout: Duration::from_secs(args.timeout),
             verbose: args.verbose,
+            debug: args.debug,
+            juju_version: args.juju_version.clone(),
         },
     )?;
     let meta = unit.meta();

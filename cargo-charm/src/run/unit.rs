@@ -43,6 +43,10 @@ pub struct Options {
     pub timeout: Duration,
     /// Print every tool call and log line.
     pub verbose: bool,
+    /// Set `JUJU_DEBUG` in hooks (and print as `verbose` does).
+    pub debug: bool,
+    /// `JUJU_VERSION`.
+    pub juju_version: String,
 }
 
 /// One simulated unit and the hooks run on it.
@@ -106,7 +110,9 @@ impl Unit {
                 meta.name, meta.name
             )));
         }
-        let mut sim = SimJuju::new(meta, JujuState::new(meta, unit));
+        let mut state = JujuState::new(meta, unit);
+        state.juju_version = options.juju_version.clone();
+        let mut sim = SimJuju::new(meta, state);
         sim.set_charm_dir(&charm_dir);
         Ok(Unit {
             sim,
@@ -647,6 +653,9 @@ impl Unit {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        if self.options.debug {
+            cmd.env("JUJU_DEBUG", "1");
+        }
         if let Some(v) = std::env::var_os("RUST_BACKTRACE") {
             cmd.env("RUST_BACKTRACE", v);
         }
@@ -736,7 +745,7 @@ impl Unit {
             &before,
             &self.sim,
             &self.charm_dir,
-            self.options.verbose,
+            self.options.verbose || self.options.debug,
         );
         if !ok {
             self.unexpected
