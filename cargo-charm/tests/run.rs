@@ -244,19 +244,8 @@ fn zip_charm(dir: &Path) -> PathBuf {
 #[test]
 fn a_relation_join_with_remote_data_and_a_secret() {
     let charm = charm_dir("db-consumer");
-    let scenario = write(
-        charm.path(),
-        "db.yaml",
-        "- install\n- leader: true\n- config-changed\n- start\n\
-         - relation-joined: {endpoint: database, app: db-provider, units: 1}\n\
-         - secret:\n    id: secret:cp0remote0secret0001\n    owner: db-provider\n\
-         \x20   grant: database\n    content: {username: app-db-user-3, password: 7f1e0c2a9b3d4e5f}\n\
-         - relation-changed:\n    endpoint: database\n\
-         \x20   app-data: {database: app-db, endpoints: '10.0.0.10:5432', secret-id: 'secret:cp0remote0secret0001'}\n\
-         - secret-changed: {id: 'secret:cp0remote0secret0001', content: {username: app-db-user-3, password: 0a1b2c3d4e5f6071}}\n\
-         - config-changed: {database-name: analytics}\n\
-         - relation-departed: database\n- relation-broken: database\n",
-    );
+    // The example scenario shipped with the charm.
+    let scenario = workspace().join("examples/db-consumer/scenario.yaml");
     let out = run([charm.path(), &scenario]);
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stdout}\n{stderr}");
