@@ -169,11 +169,28 @@ fn plan(args: &RunArgs) -> Result<(charm::Source, Vec<String>), RunError> {
         };
         RunError::Pack(format!("{e}{hint}"))
     })?;
-    let file = packed
-        .into_iter()
-        .next()
-        .ok_or_else(|| RunError::Pack("it wrote no .charm".into()))?;
+    let file = host_charm(packed).ok_or_else(|| RunError::Pack("it wrote no .charm".into()))?;
     Ok((charm::Source::Archive(file), rest))
+}
+
+/// Of the `.charm` files `pack` wrote (one per base), the one for this machine's architecture
+/// (charmcraft names them `<name>_<base>-<arch>.charm`), else the first.
+fn host_charm(paths: Vec<PathBuf>) -> Option<PathBuf> {
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "powerpc64" => "ppc64el",
+        other => other,
+    };
+    let matches = |p: &PathBuf| {
+        p.file_stem()
+            .and_then(|s| s.to_str())
+            .is_some_and(|s| s.ends_with(&format!("-{arch}")) || s.ends_with(&format!("_{arch}")))
+    };
+    match paths.iter().position(matches) {
+        Some(i) => paths.into_iter().nth(i),
+        None => paths.into_iter().next(),
+    }
 }
 
 /// Whether the arguments after the charm name a scenario file (rather than events).
@@ -255,4 +272,29 @@ pub fn tool_mode() -> Option<ExitCode> {
         return None;
     }
     Some(tools::client(&name, Path::new(&socket)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_packed_charm_for_this_machine_is_run() {
+        let arch = match std::env::consts::ARCH {
+            "x86_64" => "amd64",
+            "aarch64" => "arm64",
+            other => other,
+        };
+        let other = if arch == "amd64" { "arm64" } else { "amd64" };
+        let paths = vec![
+            PathBuf::from(format!("c_ubuntu-22.04-{other}.charm")),
+            PathBuf::from(format!("c_ubuntu-22.04-{arch}.charm")),
+        ];
+        assert_eq!(host_charm(paths.clone()), Some(paths[1].clone()));
+        assert_eq!(
+            host_charm(vec![PathBuf::from("c.charm"), PathBuf::from("d.charm")]),
+            Some(PathBuf::from("c.charm"))
+        );
+        assert_eq!(host_charm(Vec::new()), None);
+    }
 }
