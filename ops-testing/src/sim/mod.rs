@@ -25,7 +25,7 @@ mod workloads;
 pub use state::*;
 pub use tools::{
     default_network, is_valid_app_name, is_valid_secret_id, is_valid_unit_name, known_bindings,
-    make_secret_id, parse_port_range, port_sort_key, writes,
+    make_secret_id, parse_port_range, port_sort_key, tool_names, writes,
 };
 pub use workloads::Workloads;
 

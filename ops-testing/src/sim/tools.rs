@@ -2119,6 +2119,12 @@ pub fn writes(tool: &str) -> Option<&'static str> {
     }
 }
 
+/// The name of every hook tool the simulator implements (`action-fail` ... `storage-list`), in
+/// the order of its tool table.
+pub fn tool_names() -> impl Iterator<Item = &'static str> {
+    TOOLS.iter().map(|t| t.name)
+}
+
 /// The tool called `name`, if simulated.
 pub(crate) fn find(name: &str) -> Option<&'static Tool> {
     TOOLS.iter().find(|t| t.name == name)
@@ -2286,5 +2292,26 @@ mod tests {
         assert_eq!(m.get("d e"), Some(&Some("q".to_string())));
         assert!(parse_flat_yaml("a: [1]").is_err());
         assert!(parse_flat_yaml("- a").is_err());
+    }
+
+    #[test]
+    fn tool_names_lists_every_simulated_tool_once() {
+        let names: Vec<&str> = tool_names().collect();
+        let unique: std::collections::BTreeSet<&str> = names.iter().copied().collect();
+        assert_eq!(unique.len(), names.len(), "{names:?}");
+        for name in &names {
+            assert!(find(name).is_some(), "{name}");
+        }
+        // Every tool that writes is listed (a charm's PATH gets one entry per name).
+        for tool in [
+            "status-set",
+            "relation-set",
+            "open-port",
+            "secret-add",
+            "state-set",
+        ] {
+            assert!(writes(tool).is_some() && names.contains(&tool), "{tool}");
+        }
+        assert!(names.contains(&"juju-log") && names.contains(&"relation-get"));
     }
 }
