@@ -34,8 +34,9 @@ impl Pos {
 /// What kind of node sits at a path, which decides where its value is best pointed at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Shape {
-    /// A scalar; `empty` when nothing was written (an implicit null).
-    Scalar { empty: bool },
+    /// A scalar; `empty` when nothing was written (an implicit null), `plain` when unquoted and
+    /// not a block scalar (only plain scalars are resolved to booleans and numbers).
+    Scalar { empty: bool, plain: bool },
     /// A `{...}` or `[...]` collection: its event mark is the opening bracket.
     Flow,
     /// A block collection. Its event mark is its first `-` for a sequence indented under its key,
@@ -118,11 +119,20 @@ impl PosIndex {
     pub fn value_pos(&self, path: &[String]) -> Pos {
         match self.entries.get(path) {
             Some(entry) => match (entry.shape, entry.key) {
-                (Shape::Scalar { empty: true } | Shape::Block { .. }, Some(key)) => key,
+                (Shape::Scalar { empty: true, .. } | Shape::Block { .. }, Some(key)) => key,
                 _ => Self::value_of(entry),
             },
             None => self.ancestor_pos(path),
         }
+    }
+
+    /// Whether the value of `path` is a plain (unquoted, non-block) scalar. Unindexed paths (inside
+    /// an alias) are not.
+    pub fn is_plain_scalar(&self, path: &[String]) -> bool {
+        matches!(
+            self.entries.get(path).map(|e| e.shape),
+            Some(Shape::Scalar { plain: true, .. })
+        )
     }
 
     fn value_of(entry: &Entry) -> Pos {
@@ -198,7 +208,9 @@ impl<'t> Receiver<'t> {
     fn node(&mut self, mark: Marker, node: NodeStart<'_>) {
         let pos = Pos::from_marker(mark);
         let (shape, scalar_text, is_collection) = match node {
-            NodeStart::Scalar { text, empty } => (Shape::Scalar { empty }, Some(text), false),
+            NodeStart::Scalar { text, empty, plain } => {
+                (Shape::Scalar { empty, plain }, Some(text), false)
+            }
             NodeStart::Alias => (Shape::Alias, None, false),
             NodeStart::Mapping { flow } => {
                 let shape = if flow {
@@ -302,10 +314,19 @@ impl<'t> Receiver<'t> {
 /// The start of a node, as the receiver sees it.
 #[derive(Clone, Copy)]
 enum NodeStart<'a> {
-    Scalar { text: &'a str, empty: bool },
+    Scalar {
+        text: &'a str,
+        empty: bool,
+        plain: bool,
+    },
     Alias,
-    Mapping { flow: bool },
-    Sequence { flow: bool, dash: bool },
+    Mapping {
+        flow: bool,
+    },
+    Sequence {
+        flow: bool,
+        dash: bool,
+    },
 }
 
 impl MarkedEventReceiver for Receiver<'_> {
@@ -324,8 +345,16 @@ impl MarkedEventReceiver for Receiver<'_> {
                 }
             }
             Event::Scalar(text, style, _, _) => {
-                let empty = text.is_empty() && style == TScalarStyle::Plain;
-                self.node(mark, NodeStart::Scalar { text: &text, empty });
+                let plain = style == TScalarStyle::Plain;
+                let empty = text.is_empty() && plain;
+                self.node(
+                    mark,
+                    NodeStart::Scalar {
+                        text: &text,
+                        empty,
+                        plain,
+                    },
+                );
             }
             Event::Alias(_) => self.node(mark, NodeStart::Alias),
             Event::MappingStart(..) => {
