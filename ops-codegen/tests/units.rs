@@ -782,7 +782,7 @@ nix-ish = "1"
 "#,
     )
     .expect("write Cargo.toml");
-    let crates = extern_crates(dir.path());
+    let crates = extern_crates(dir.path(), Some("some_test"));
     for name in [
         "std",
         "core",
@@ -801,10 +801,19 @@ nix-ish = "1"
     assert_eq!(module("std"), "std_charm");
     assert_eq!(module("core"), "core_charm");
     assert_eq!(module("ops-core"), "ops_core_charm");
-    assert_eq!(module("my-charm"), "my_charm_charm");
+    // The package's library, seen by its binaries and tests, not by itself; a package without
+    // a library has none.
+    assert_eq!(module("my-charm"), "my_charm");
+    std::fs::create_dir(dir.path().join("src")).expect("create src");
+    std::fs::write(dir.path().join("src/lib.rs"), "").expect("write src/lib.rs");
+    let crates = extern_crates(dir.path(), Some("some_test"));
+    assert_eq!(module_ident("my-charm", &crates), "my_charm_charm");
+    let in_the_lib = extern_crates(dir.path(), Some("my_charm"));
+    assert_eq!(module_ident("my-charm", &in_the_lib), "my_charm");
     assert_eq!(module("web-shop"), "web_shop");
     // Without a manifest, only the crates every charm has are known.
     let empty = tempfile::tempdir().expect("a temporary directory");
-    assert_eq!(module_ident("log", &extern_crates(empty.path())), "log");
-    assert_eq!(module_ident("serde", &extern_crates(empty.path())), "serde");
+    let none = extern_crates(empty.path(), None);
+    assert_eq!(module_ident("log", &none), "log");
+    assert_eq!(module_ident("serde", &none), "serde");
 }

@@ -85,7 +85,7 @@
 //! | action `do-backup` | types `actions::DoBackup`, `actions::DoBackupParams` | CamelCase, plus `Params` for the params |
 //! | relation `db-admin` | event `db_admin_relation_changed` | Python ops' event names: `-` → `_` |
 //! | charm `naming-demo` | module `naming_demo` | the charm name as a field name |
-//! | charm `log` (a crate the charm uses) | module `log_charm` | `_charm` is appended when a crate the charm can name has the module's name: `std`, `core`, `alloc`, `proc_macro`, `test`, `ops_core`, its `Cargo.toml` dependencies of every kind and target (by the name the code uses, renames included) and its own library |
+//! | charm `log` (a crate the charm uses) | module `log_charm` | `_charm` is appended when a crate the charm can name has the module's name: `std`, `core`, `alloc`, `proc_macro`, `test`, `ops_core`, its `Cargo.toml` dependencies of every kind and target (by the name the code uses, renames included) and, in its binaries, tests and examples, its own library |
 //!
 //! Two metadata names that would become the same Rust name (options `log-level` and `log_level`,
 //! relations `db-admin` and `db_admin`) are a compile error naming both. The hidden helpers that

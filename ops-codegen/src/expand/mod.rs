@@ -89,7 +89,9 @@ pub fn charm_with(
     bindings.retain(|b| b.handler.signature_ok);
     let module = args.module.clone().unwrap_or_else(|| {
         let manifest_dir = dir.map_or_else(files::manifest_dir, std::path::Path::to_path_buf);
-        names::module_ident(&loaded.meta.name, &names::extern_crates(&manifest_dir))
+        let compiling = std::env::var("CARGO_CRATE_NAME").ok();
+        let crates = names::extern_crates(&manifest_dir, compiling.as_deref());
+        names::module_ident(&loaded.meta.name, &crates)
     });
     let storage = match args.storage.as_ref().map(|(s, _)| s.as_str()) {
         Some("local") => quote!(#krate::StorageChoice::Local),

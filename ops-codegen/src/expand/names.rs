@@ -67,8 +67,9 @@ pub fn doc(text: &str, fallback: &str) -> String {
 
 /// The crates a charm's code may name by their bare name (its extern prelude): the sysroot
 /// crates, the dependencies in its `Cargo.toml` (any kind or target, renamed ones by their new
-/// name), and its own library (which its binaries, tests and examples see).
-pub fn extern_crates(manifest_dir: &Path) -> BTreeSet<String> {
+/// name), and its own library, which its binaries, tests and examples see but the library itself
+/// does not (`compiling` is the crate being compiled, Cargo's `CARGO_CRATE_NAME`).
+pub fn extern_crates(manifest_dir: &Path, compiling: Option<&str>) -> BTreeSet<String> {
     let mut names: BTreeSet<String> = ["std", "core", "alloc", "proc_macro", "test", "ops_core"]
         .into_iter()
         .map(String::from)
@@ -94,6 +95,8 @@ pub fn extern_crates(manifest_dir: &Path) -> BTreeSet<String> {
             add_deps(target);
         }
     }
+    // Only a package with a library has one (a `[lib]` table or Cargo's default `src/lib.rs`).
+    let has_lib = manifest.contains_key("lib") || manifest_dir.join("src/lib.rs").is_file();
     let lib_name = manifest
         .get("lib")
         .and_then(|lib| lib.get("name"))
@@ -104,7 +107,12 @@ pub fn extern_crates(manifest_dir: &Path) -> BTreeSet<String> {
                 .and_then(|p| p.get("name"))
                 .and_then(toml::Value::as_str)
         });
-    names.extend(lib_name.map(crate_name));
+    names.extend(
+        lib_name
+            .filter(|_| has_lib)
+            .map(crate_name)
+            .filter(|lib| Some(lib.as_str()) != compiling),
+    );
     names
 }
 
