@@ -637,3 +637,23 @@ fn an_unreadable_file_is_an_error() {
         (missing.as_path(), 1, 1)
     );
 }
+
+#[test]
+fn a_project_without_metadata_is_an_error() {
+    let sources = ops_metadata::ProjectSources {
+        config: Some(ops_metadata::SourceFile::new(
+            "config.yaml",
+            "options: {}\n",
+        )),
+        ..ops_metadata::ProjectSources::default()
+    };
+    let errors = errors_of(ops_metadata::parse_project(&sources));
+    assert_errors(
+        &errors,
+        &[(
+            "no charm metadata: neither a `metadata.yaml` nor a `charmcraft.yaml` was given",
+            1,
+            1,
+        )],
+    );
+}

@@ -327,7 +327,17 @@ pub fn parse_project(sources: &ProjectSources) -> Result<Parsed, MetaErrors> {
         (None, Some(cc)) if sources.metadata.is_none() => {
             Some(metadata::parse_metadata(cc, Layout::Unified, &mut diags))
         }
-        _ => None,
+        _ => {
+            if sources.metadata.is_none() && sources.charmcraft.is_none() {
+                diags.push(MetaError::new(
+                    "metadata.yaml",
+                    1,
+                    1,
+                    "no charm metadata: neither a `metadata.yaml` nor a `charmcraft.yaml` was given",
+                ));
+            }
+            None
+        }
     };
     let cc = charmcraft_root.as_ref();
     let options = section(
