@@ -13,8 +13,11 @@
 //! * floats: underscores dropped, then `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`
 //!   (so `09`, not valid octal, is the float 9.0, as for Juju).
 //!
-//! PyYAML (charmcraft) agrees except on `y`/`n` (strings for PyYAML) and exponents without a dot
-//! (`1e3`, a string for PyYAML); Juju, which reads the packed files, decides.
+//! PyYAML (charmcraft) agrees except on `y`/`n` and exponents without a dot (`1e3`), strings for
+//! PyYAML. It does not matter: charmcraft writes such a string back unquoted (its own resolver
+//! sees no ambiguity) into the packed `config.yaml`/`actions.yaml`, and Juju reads that file with
+//! go-yaml v2. (PyYAML's sexagesimal integers, `1:30`, are not resolved here: go-yaml v2 reads a
+//! string, and so does charmcraft's dump, quoted.)
 
 use std::collections::HashMap;
 
