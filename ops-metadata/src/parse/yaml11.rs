@@ -16,8 +16,9 @@
 //! PyYAML (charmcraft) agrees except on `y`/`n` and exponents without a dot (`1e3`), strings for
 //! PyYAML. It does not matter: charmcraft writes such a string back unquoted (its own resolver
 //! sees no ambiguity) into the packed `config.yaml`/`actions.yaml`, and Juju reads that file with
-//! go-yaml v2. (PyYAML's sexagesimal integers, `1:30`, are not resolved here: go-yaml v2 reads a
-//! string, and so does charmcraft's dump, quoted.)
+//! go-yaml v2. One known difference is left: PyYAML's sexagesimal integers (`1:30` is 90). In a
+//! `config.yaml` Juju reads the string `1:30`, as here; in a unified `charmcraft.yaml` charmcraft
+//! would pack `90`, where this parser keeps the string.
 
 use std::collections::HashMap;
 
