@@ -1334,3 +1334,39 @@ containers:
         ]
     );
 }
+
+// YAML 1.1 resolution looks through aliases and merge keys: a plain `yes` reached through `*rel`
+// or `<<: *rel` is the boolean its anchor is, a quoted one stays a string.
+#[test]
+fn yaml_1_1_scalars_resolve_through_aliases_and_merge_keys() {
+    let yaml = "\
+name: x
+requires:
+  db: &rel
+    interface: pg
+    optional: yes
+  cache: *rel
+  queue:
+    <<: *rel
+    interface: amqp
+";
+    let meta = metadata_ok(yaml);
+    let optional: Vec<bool> = meta.relations.iter().map(|r| r.optional).collect();
+    assert_eq!(optional, [true, true, true]);
+    let yaml = "name: x\nrequires:\n  db: {interface: pg, optional: &q 'yes'}\n  cache: {interface: c, optional: *q}\n";
+    assert_errors(
+        &metadata_errors(yaml),
+        &[
+            (
+                "`requires.db.optional` must be a boolean (`true` or `false`), found a string",
+                3,
+                36,
+            ),
+            (
+                "`requires.cache.optional` must be a boolean (`true` or `false`), found a string",
+                4,
+                35,
+            ),
+        ],
+    );
+}
