@@ -12,6 +12,7 @@
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -168,8 +169,10 @@ fn every_real_charm_compiles() {
     );
     let real_dirs = charm_dirs(&real);
     if real_dirs.is_empty() {
-        println!(
-            "notice: {} is absent: only this crate's real-world fixtures are compiled (set \
+        // Straight to stderr: the test harness captures `println!` of passing tests.
+        let _ = writeln!(
+            std::io::stderr(),
+            "notice: {} is absent or empty: only this crate's real-world fixtures are compiled (set \
              OPS_REAL_CHARMS to a directory of charm directories to check more)",
             real.display()
         );
