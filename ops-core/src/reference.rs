@@ -153,7 +153,7 @@
 //!
 //! * Keys Juju ignores (`format: 2`, a relation's `schema:`, a resource's `upstream:`...) are
 //!   accepted, each with a warning (a deprecation warning, the one kind of warning a macro can
-//!   give on stable Rust: `#[allow(deprecated)]` silences it).
+//!   give on stable Rust: `#![allow(deprecated)]` in the module holding the charm silences it).
 //! * Scalars are YAML 1.1, as Juju's go-yaml v2 reads them: plain `yes`/`no`/`on`/`off`/`y`/`n`
 //!   (lower, Capitalised or UPPER case) are booleans, `0644` is octal, `1_000` is 1000. A `string`
 //!   option with `default: no` is Juju's error `option "x" expected string, got false`; quote it.

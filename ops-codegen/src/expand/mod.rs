@@ -251,7 +251,8 @@ fn generate(
     });
     // Juju ignores unknown keys, so they are accepted; each is reported as a warning, the one
     // kind a proc macro can raise on stable Rust: the use of a deprecated item whose note is the
-    // message (`#[allow(deprecated)]` silences it; `#![deny(deprecated)]` makes it an error).
+    // message (`#![allow(deprecated)]` in the enclosing module silences it; `#![deny(deprecated)]`
+    // makes it an error).
     let warnings = loaded.warnings.iter().map(|w| {
         let note = w.to_string();
         quote_spanned! {loaded.span=>
