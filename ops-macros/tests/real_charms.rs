@@ -250,8 +250,9 @@ fn every_real_charm_compiles() {
         .output()
         .expect("run `cargo check` on the generated crate");
     let stderr = String::from_utf8_lossy(&output.stderr);
+    let yaml_warnings = stderr.matches("charm_yaml_warning").count();
     println!(
-        "checked {} charms ({}) in {:.1?}",
+        "checked {} charms ({}) in {:.1?}; {yaml_warnings} warnings about keys Juju ignores",
         names.len(),
         names.join(", "),
         started.elapsed()
