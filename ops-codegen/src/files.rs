@@ -2,7 +2,7 @@
 
 use crate::attrs::{CharmArgs, PathArg};
 use crate::errors::Errors;
-use ops_metadata::parse::{parse_separate, parse_unified, CharmFiles, SourceFile};
+use ops_metadata::parse::{parse_project, CharmFiles, Parsed, ProjectSources, SourceFile};
 use ops_metadata::{CharmMeta, MetaError};
 use proc_macro2::Span;
 use std::path::{Path, PathBuf};
@@ -15,6 +15,8 @@ pub struct Loaded {
     pub files: Vec<PathBuf>,
     /// Where errors about the files' content are reported (the path literal, else the attribute).
     pub span: Span,
+    /// What Juju accepts but is probably a mistake (unknown keys), each with its `file:line:col`.
+    pub warnings: Vec<MetaError>,
 }
 
 /// Where errors about the files are reported: the path literal if one was given, else the attribute.
@@ -107,40 +109,23 @@ pub fn load_from(
         let path = resolve(base, cc, errors)?;
         let src = read(&path, base, cc.lit.span(), errors)?;
         files.push(path);
-        (parse_unified(&src), cc.lit.span())
+        let sources = ProjectSources {
+            charmcraft: Some(src),
+            ..ProjectSources::default()
+        };
+        (parse_project(&sources), cc.lit.span())
     } else {
         let explicit = args.metadata.is_some() || args.config.is_some() || args.actions.is_some();
         if !explicit {
-            // The same discovery as the runtime and the harness use.
+            // The same discovery (and charmcraft's precedence between the files) as the harness.
             match CharmFiles::discover(&dir) {
-                Ok(CharmFiles::Unified { charmcraft }) => {
-                    let src = read(&charmcraft, base, dir_span, errors)?;
-                    files.push(charmcraft);
-                    (parse_unified(&src), dir_span)
-                }
-                Ok(CharmFiles::Separate {
-                    metadata,
-                    config,
-                    actions,
-                }) => {
-                    let md = read(&metadata, base, dir_span, errors)?;
-                    files.push(metadata);
-                    let mut optional = |p: Option<PathBuf>| -> Option<Option<SourceFile>> {
-                        match p {
-                            None => Some(None),
-                            Some(p) => {
-                                let src = read(&p, base, dir_span, errors)?;
-                                files.push(p);
-                                Some(Some(src))
-                            }
-                        }
+                Ok(found) => {
+                    let sources = found.read_with(|p| read(p, base, dir_span, errors).ok_or(()));
+                    let Ok(sources) = sources else {
+                        return None;
                     };
-                    let config = optional(config)?;
-                    let actions = optional(actions)?;
-                    (
-                        parse_separate(&md, config.as_ref(), actions.as_ref()),
-                        dir_span,
-                    )
+                    files.extend(found.paths());
+                    (parse_project(&sources), dir_span)
                 }
                 Err(errs) => {
                     for e in errs.0 {
@@ -171,14 +156,22 @@ pub fn load_from(
                 };
             let config = optional(&args.config, "config.yaml")?;
             let actions = optional(&args.actions, "actions.yaml")?;
-            (
-                parse_separate(&md, config.as_ref(), actions.as_ref()),
-                span_of(&args.metadata, dir_span),
-            )
+            let sources = ProjectSources {
+                metadata: Some(md),
+                config,
+                actions,
+                charmcraft: None,
+            };
+            (parse_project(&sources), span_of(&args.metadata, dir_span))
         }
     };
     match result {
-        (Ok(meta), span) => Some(Loaded { meta, files, span }),
+        (Ok(Parsed { meta, warnings }), span) => Some(Loaded {
+            meta,
+            files,
+            span,
+            warnings,
+        }),
         (Err(errs), span) => {
             for e in errs.0 {
                 errors.error(span, e.to_string());

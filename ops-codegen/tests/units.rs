@@ -760,3 +760,60 @@ mod files {
         );
     }
 }
+
+// The generated module must not shadow a crate the charm uses (`log::info!` in a charm named
+// `log`): its crates are read from its Cargo.toml.
+#[test]
+fn the_module_is_renamed_when_a_crate_has_its_name() {
+    use ops_codegen::expand::names::{extern_crates, module_ident};
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        r#"
+[package]
+name = "my-charm"
+[dependencies]
+log = "0.4"
+json = { package = "serde_json", version = "1" }
+[dev-dependencies]
+ops-testing = { path = "x" }
+[target.'cfg(unix)'.dependencies]
+nix-ish = "1"
+"#,
+    )
+    .expect("write Cargo.toml");
+    let crates = extern_crates(dir.path(), Some("some_test"));
+    for name in [
+        "std",
+        "core",
+        "alloc",
+        "ops_core",
+        "log",
+        "json",
+        "ops_testing",
+        "nix_ish",
+    ] {
+        assert!(crates.contains(name), "{name} in {crates:?}");
+    }
+    assert!(!crates.contains("serde_json"), "renamed: {crates:?}");
+    let module = |charm: &str| module_ident(charm, &crates).to_string();
+    assert_eq!(module("log"), "log_charm");
+    assert_eq!(module("std"), "std_charm");
+    assert_eq!(module("core"), "core_charm");
+    assert_eq!(module("ops-core"), "ops_core_charm");
+    // The package's library, seen by its binaries and tests, not by itself; a package without
+    // a library has none.
+    assert_eq!(module("my-charm"), "my_charm");
+    std::fs::create_dir(dir.path().join("src")).expect("create src");
+    std::fs::write(dir.path().join("src/lib.rs"), "").expect("write src/lib.rs");
+    let crates = extern_crates(dir.path(), Some("some_test"));
+    assert_eq!(module_ident("my-charm", &crates), "my_charm_charm");
+    let in_the_lib = extern_crates(dir.path(), Some("my_charm"));
+    assert_eq!(module_ident("my-charm", &in_the_lib), "my_charm");
+    assert_eq!(module("web-shop"), "web_shop");
+    // Without a manifest, only the crates every charm has are known.
+    let empty = tempfile::tempdir().expect("a temporary directory");
+    let none = extern_crates(empty.path(), None);
+    assert_eq!(module_ident("log", &none), "log");
+    assert_eq!(module_ident("serde", &none), "serde");
+}

@@ -16,7 +16,7 @@
 //! * `metadata = "..."`, `config = "..."`, `actions = "..."`: explicit files;
 //! * `charmcraft = "..."`: an explicit unified file;
 //! * `module = name`: the name of the generated module (default: the charm's name in snake case,
-//!   `db-provider` → `db_provider`);
+//!   `db-provider` → `db_provider`; see [naming](#naming) for a charm named like a crate);
 //! * `storage = "auto" | "local" | "controller"`: where stored state lives (ops'
 //!   `use_juju_for_storage`); `auto` (the default) is ops' heuristic;
 //! * `crate = "::path"`: where `ops_core` is, if renamed.
@@ -68,6 +68,103 @@
 //! #[charm(dir = "tests/fixtures/no-such-dir")]
 //! impl Tiny {}
 //! ```
+//!
+//! ### Naming
+//!
+//! Metadata names become Rust names by fixed rules, shown here on the fixture charm
+//! `ops-core/tests/fixtures/naming`:
+//!
+//! | metadata name | becomes | rule |
+//! |---|---|---|
+//! | option `log-level`, param `tls-key` | field `log_level`, `tls_key` | every character other than an ASCII letter or digit → `_` |
+//! | param `clientID` | field `clientid` | field names are lowercased |
+//! | option or param `type` | field `r#type` | Rust keywords become raw identifiers |
+//! | option `self` | field `self_` | `self`, `super`, `crate` and `_` cannot be raw: `_` is appended |
+//! | option `2fa` | field `_2fa` | a leading digit gets a `_` before it |
+//! | relation `db-admin`, container `web-ui` | types `relations::DbAdmin`, `containers::WebUi` | types are CamelCase: split at non-alphanumerics, each part capitalised, the rest lowercased (a leading digit gets `T`; `Self` → `Self_`) |
+//! | action `do-backup` | types `actions::DoBackup`, `actions::DoBackupParams` | CamelCase, plus `Params` for the params |
+//! | relation `db-admin` | event `db_admin_relation_changed` | Python ops' event names: `-` → `_` |
+//! | charm `naming-demo` | module `naming_demo` | the charm name as a field name |
+//! | charm `log` (a crate the charm uses) | module `log_charm` | `_charm` is appended when a crate the charm can name has the module's name: `std`, `core`, `alloc`, `proc_macro`, `test`, `ops_core`, its `Cargo.toml` dependencies of every kind and target (by the name the code uses, renames included) and, in its binaries, tests and examples, its own library |
+//!
+//! Two metadata names that would become the same Rust name (options `log-level` and `log_level`,
+//! relations `db-admin` and `db_admin`) are a compile error naming both. The hidden helpers that
+//! hold the params' schema defaults are associated functions of each params type, so actions
+//! `set-tls` (param `key`) and `set` (param `tls-key`) do not collide.
+//!
+//! ```
+//! # use ops_core::prelude::*;
+//! #[derive(Default, StoredState)]
+//! struct Demo;
+//!
+//! #[charm(dir = "tests/fixtures/naming")]
+//! impl Demo {
+//!     #[on(db_admin_relation_changed)]
+//!     fn db(&mut self, _ctx: &mut Context<Self>, _event: &RelationEvent) {}
+//!
+//!     #[on(do_backup_action)]
+//!     fn backup(
+//!         &mut self,
+//!         _ctx: &mut Context<Self>,
+//!         event: &ActionEvent<naming_demo::actions::DoBackupParams>,
+//!     ) {
+//!         let client: &Option<String> = &event.params.clientid;
+//!         let key: &String = &event.params.tls_key;
+//!         // `type: [string, "null"]`: may be null, so always an `Option`.
+//!         let kind: &Option<String> = &event.params.r#type;
+//!         let _ = (client, key, kind);
+//!     }
+//! }
+//!
+//! use ops_core::endpoints::{ContainerEndpoint, RelationEndpoint};
+//! let config = naming_demo::Config::default();
+//! assert_eq!(config.log_level, "info");
+//! assert_eq!(config.r#type, "plain");
+//! assert!(!config.self_); // `default: off`: YAML 1.1, as Juju reads it
+//! assert!(!config._2fa);
+//! assert_eq!(naming_demo::relations::DbAdmin::NAME, "db-admin");
+//! assert_eq!(naming_demo::containers::WebUi::NAME, "web-ui");
+//! let set_tls = naming_demo::actions::SetTlsParams { key: String::new() };
+//! let set = naming_demo::actions::SetParams { tls_key: String::new() };
+//! let _ = (set_tls, set);
+//! ```
+//!
+//! A charm named `log` keeps `log::info!` usable (this crate depends on `log`):
+//!
+//! ```
+//! # use ops_core::prelude::*;
+//! #[derive(Default, StoredState)]
+//! struct LogCharm;
+//!
+//! #[charm(dir = "tests/fixtures/named-log")]
+//! impl LogCharm {
+//!     #[on(install)]
+//!     fn install(&mut self, _ctx: &mut Context<Self>, _event: &HookEvent) {
+//!         log::info!("installing");
+//!     }
+//! }
+//!
+//! assert_eq!(log_charm::META.name, "log");
+//! ```
+//!
+//! ### What the files may hold
+//!
+//! The files are read as Juju and charmcraft read them:
+//!
+//! * Keys Juju ignores (`format: 2`, a relation's `schema:`, a resource's `upstream:`...) are
+//!   accepted, each with a warning (a deprecation warning, the one kind of warning a macro can
+//!   give on stable Rust: `#![allow(deprecated)]` in the module holding the charm silences it).
+//! * Scalars are YAML 1.1, as Juju's go-yaml v2 reads them: plain `yes`/`no`/`on`/`off`/`y`/`n`
+//!   (lower, Capitalised or UPPER case) are booleans, `0644` is octal, `1_000` is 1000. A `string`
+//!   option with `default: no` is Juju's error `option "x" expected string, got false`; quote it.
+//! * An action's params may be under `params:` or the JSON-schema `properties:`; `title:` is
+//!   [`crate::meta::ActionMeta::title`]; a param's `type` may be a list (`[string, "null"]`: an
+//!   `Option` always; several types: a `serde_json::Value`).
+//! * charmcraft's precedence: a `charmcraft.yaml` without `name` beside a `metadata.yaml` may hold
+//!   the charm's `config` and `actions`; a unified `charmcraft.yaml` may leave them to
+//!   `config.yaml` / `actions.yaml`; the same section in both places is an error, as for
+//!   charmcraft.
+//! * A container `uid`/`gid` in 1000-9999 is an error, as for Juju (the range is reserved).
 //!
 //! ## `#[on(event, ...)]`
 //!

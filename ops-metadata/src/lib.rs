@@ -19,5 +19,5 @@ pub use model::*;
 #[cfg(feature = "parse")]
 pub use parse::{
     load_dir, parse_actions_str, parse_charmcraft_str, parse_config_str, parse_metadata_str,
-    parse_separate, parse_unified, CharmFiles, SourceFile,
+    parse_project, parse_separate, parse_unified, CharmFiles, Parsed, ProjectSources, SourceFile,
 };

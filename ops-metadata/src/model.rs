@@ -539,6 +539,8 @@ pub struct ActionParam {
     pub default: Option<Str>,
     /// Whether it is listed in the action's `required`.
     pub required: bool,
+    /// Whether JSON `null` is a valid value (`type: [string, "null"]`).
+    pub nullable: bool,
 }
 
 /// An action.
@@ -548,7 +550,9 @@ pub struct ActionMeta {
     pub name: Str,
     /// `description`.
     pub description: Str,
-    /// `params`.
+    /// `title`, if any (ops 2.1.1's `ActionMeta.title`).
+    pub title: Option<Str>,
+    /// `params` (or the JSON-schema `properties`, which Juju reads the same way).
     pub params: List<ActionParam>,
     /// `additionalProperties` (default true).
     pub additional_properties: bool,
@@ -594,6 +598,7 @@ mod event_lookup_tests {
         m.actions = Cow::Owned(vec![ActionMeta {
             name: Cow::Borrowed("do-backup"),
             description: Cow::Borrowed(""),
+            title: None,
             params: Cow::Borrowed(&[]),
             additional_properties: true,
         }]);

@@ -3,10 +3,10 @@
 
 mod common;
 
-use common::{actions_errors, assert_actions_error, assert_errors};
+use common::{actions_errors, assert_actions_error, assert_errors, warnings_of};
 use ops_metadata::{parse_actions_str, ActionMeta, ParamType};
 
-const PARAM_TYPES: &str = "string, integer, number, boolean, array, object";
+const PARAM_TYPES: &str = "string, integer, number, boolean, array, object, or a list of them";
 
 #[track_caller]
 fn actions_ok(yaml: &str) -> Vec<ActionMeta> {
@@ -177,13 +177,15 @@ fn juju_prefixed_action_names_are_reserved() {
 }
 
 #[test]
-fn unknown_action_keys_are_errors() {
-    let errors = actions_errors("backup:\n  description: x\n  param: {}\n");
+fn unknown_action_keys_are_warnings() {
+    // Juju passes them into the action's JSON schema, where unknown keywords mean nothing.
+    let errors = warnings_of("actions.yaml", "backup:\n  description: x\n  param: {}\n");
     assert_errors(
         &errors,
         &[(
-            "unknown key `param` in `backup` (expected one of: description, params, required, \
-             additionalProperties, execution-group, parallel)",
+            "unknown key `param` in `backup` is ignored, as Juju ignores it (known keys: \
+             description, title, params, properties, required, additionalProperties, \
+             execution-group, parallel)",
             3,
             3,
         )],
@@ -365,12 +367,93 @@ ok:
                 15,
             ),
             ("action `ok` requires undeclared param `q`", 5, 14),
-            (
-                "unknown key `extra` in `ok` (expected one of: description, params, required, \
-                 additionalProperties, execution-group, parallel)",
-                6,
-                3,
-            ),
         ],
+    );
+}
+
+// synapse's actions.yaml declares params as the JSON-schema `properties` (Juju builds the schema
+// from either); `required` names them.
+#[test]
+fn params_may_be_declared_as_properties() {
+    let yaml = "\
+register-user:
+  description: Registers a user.
+  properties:
+    username: {type: string}
+    admin: {type: boolean, default: false}
+  required: [username]
+";
+    let actions = match parse_actions_str(yaml) {
+        Ok(actions) => actions,
+        Err(e) => panic!("{e}"),
+    };
+    let params = &actions[0].params;
+    assert_eq!(params.len(), 2);
+    assert_eq!(
+        (params[0].name.as_ref(), params[0].required),
+        ("username", true)
+    );
+    assert_eq!(params[1].default.as_deref(), Some("false"));
+}
+
+#[test]
+fn params_and_properties_together_are_an_error() {
+    assert_actions_error(
+        "run:\n  params: {a: {}}\n  properties: {b: {}}\n",
+        "action `run` declares its params under both `params` and `properties`: Juju keeps only \
+         one of them (at random); use one",
+        3,
+        3,
+    );
+}
+
+// ops 2.1.1 exposes `ActionMeta.title`; Juju requires it to be a string.
+#[test]
+fn an_action_may_have_a_title() {
+    let actions = parse_actions_str("backup:\n  title: Back up\n  description: d\n");
+    assert_eq!(
+        actions.map(|a| a[0].title.clone()),
+        Ok(Some("Back up".into()))
+    );
+    assert_actions_error(
+        "backup:\n  title: [x]\n",
+        "`backup.title` must be a string, found a list",
+        2,
+        10,
+    );
+}
+
+// JSON schema allows a list of types; `null` among them makes the param nullable.
+#[test]
+fn a_param_type_may_be_a_list() {
+    let yaml = "\
+run:
+  params:
+    name: {type: [string, \"null\"], default: null}
+    value: {type: [string, integer]}
+    nothing: {type: \"null\"}
+";
+    let actions = match parse_actions_str(yaml) {
+        Ok(actions) => actions,
+        Err(e) => panic!("{e}"),
+    };
+    let p = &actions[0].params;
+    assert_eq!((p[0].kind, p[0].nullable), (ParamType::String, true));
+    assert_eq!(p[0].default.as_deref(), Some("null"));
+    assert_eq!((p[1].kind, p[1].nullable), (ParamType::Any, false));
+    assert_eq!((p[2].kind, p[2].nullable), (ParamType::Any, true));
+    assert_actions_error(
+        "run:\n  params:\n    a: {type: [string, int]}\n",
+        &format!(
+            "param `a` of action `run` has unknown type `int` (expected one of: {PARAM_TYPES})"
+        ),
+        3,
+        24,
+    );
+    assert_actions_error(
+        "run:\n  params:\n    a: {type: [string], default: 1}\n",
+        "the default of param `a` of action `run` must be a string, found an integer",
+        3,
+        34,
     );
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{assert_config_error, assert_errors, config_errors};
+use common::{assert_config_error, assert_errors, config_errors, warnings_of};
 use ops_metadata::{parse_config_str, ConfigType, ConfigValue};
 
 const TYPES: &str = "string, int, float, boolean, secret";
@@ -91,12 +91,15 @@ fn an_empty_file_or_section_has_no_options() {
 }
 
 #[test]
-fn only_options_is_allowed_at_the_top_level() {
-    assert_config_error(
-        "options: {}\nport: {type: int}\n",
-        "unknown key `port` in the top level of `config.yaml` (expected one of: options)",
-        2,
-        1,
+fn only_options_is_known_at_the_top_level() {
+    assert_errors(
+        &warnings_of("config.yaml", "options: {}\nport: {type: int}\n"),
+        &[(
+            "unknown key `port` in the top level of `config.yaml` is ignored, as Juju ignores it \
+             (known keys: options)",
+            2,
+            1,
+        )],
     );
     assert_config_error(
         "- options\n",
@@ -167,7 +170,7 @@ options:
     default: fast
   d:
     type: boolean
-    default: yes
+    default: \"yes\"
   e:
     type: string
     default: 5
@@ -211,13 +214,16 @@ options:
 }
 
 #[test]
-fn unknown_option_keys_are_errors() {
-    let errors = config_errors("options:\n  port:\n    type: int\n    defualt: 1\n");
+fn unknown_option_keys_are_warnings() {
+    let errors = warnings_of(
+        "config.yaml",
+        "options:\n  port:\n    type: int\n    defualt: 1\n",
+    );
     assert_errors(
         &errors,
         &[(
-            "unknown key `defualt` in `options.port` (expected one of: type, default, \
-             description)",
+            "unknown key `defualt` in `options.port` is ignored, as Juju ignores it (known keys: \
+             type, default, description)",
             4,
             5,
         )],
@@ -225,23 +231,28 @@ fn unknown_option_keys_are_errors() {
     assert_eq!(errors.errors()[0].key_path, ["options", "port", "defualt"]);
 }
 
+// Neither Juju (juju/charm config.go) nor charmcraft (models/config.py: `dict[str, ...]`) rules
+// option names; only an empty one is refused (it cannot be set). The generated field names are
+// sanitized (`Port` -> `port`, `log level` -> `log_level`, `2fa` -> `_2fa`).
 #[test]
-fn option_names_are_lowercase_identifiers() {
-    let invalid = |name: &str| {
-        format!(
-            "invalid config option name `{name}`: use lowercase letters, digits, `-` and `_`, \
-             starting with a letter"
-        )
-    };
+fn option_names_are_free_but_not_empty() {
     let yaml = "\
 options:
   Port: {type: int}
   log level: {type: string}
+  2fa: {type: boolean}
   ok-name_2: {type: string}
 ";
-    assert_errors(
-        &config_errors(yaml),
-        &[(&invalid("Port"), 2, 3), (&invalid("log level"), 3, 3)],
+    let names: Vec<String> = match parse_config_str(yaml) {
+        Ok(options) => options.iter().map(|o| o.name.to_string()).collect(),
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(names, ["Port", "log level", "2fa", "ok-name_2"]);
+    assert_config_error(
+        "options:\n  '': {type: int}\n",
+        "a config option has an empty name",
+        2,
+        3,
     );
 }
 
@@ -282,11 +293,64 @@ options:
                 4,
                 13,
             ),
-            (
-                "unknown key `extra` in `options.d` (expected one of: type, default, description)",
-                5,
-                21,
-            ),
         ],
+    );
+}
+
+// Juju reads config.yaml with go-yaml v2 (YAML 1.1): plain `off`, `Yes`, `n` are booleans and
+// `0644` is octal (hello-kubecon-style `default: off` for a boolean is valid).
+#[test]
+fn scalars_resolve_as_yaml_1_1() {
+    let yaml = "\
+options:
+  debug: {type: boolean, default: off}
+  enabled: {type: boolean, default: Yes}
+  strict: {type: boolean, default: n}
+  mode: {type: int, default: 0644}
+  big: {type: int, default: 1_000}
+  ratio: {type: float, default: 09}
+  word: {type: string, default: \"no\"}
+  block: {type: string, default: 'on'}
+";
+    let options = match parse_config_str(yaml) {
+        Ok(options) => options,
+        Err(e) => panic!("{e}"),
+    };
+    let defaults: Vec<_> = options.iter().map(|o| o.default.clone()).collect();
+    assert_eq!(
+        defaults,
+        [
+            Some(ConfigValue::Boolean(false)),
+            Some(ConfigValue::Boolean(true)),
+            Some(ConfigValue::Boolean(false)),
+            Some(ConfigValue::Int(0o644)),
+            Some(ConfigValue::Int(1000)),
+            Some(ConfigValue::Float(9.0)),
+            Some(ConfigValue::String("no".into())),
+            Some(ConfigValue::String("on".into())),
+        ]
+    );
+}
+
+// juju/charm config.go: `invalid config default: option "x" expected string, got false`.
+#[test]
+fn a_string_option_defaulting_to_a_yaml_1_1_boolean_is_the_error_juju_gives() {
+    assert_config_error(
+        "options:\n  answer: {type: string, default: no}\n",
+        "the default of config option `answer` (type `string`) must be a string, found a \
+         boolean (`no` is a boolean in YAML 1.1, as Juju reads it: Juju refuses it with \
+         \"invalid config default: option \\\"answer\\\" expected string, got false\"; write \
+         `\"no\"` for the string)",
+        2,
+        35,
+    );
+    assert_config_error(
+        "options:\n  mode: {type: string, default: 0644}\n",
+        "the default of config option `mode` (type `string`) must be a string, found an \
+         integer (`0644` is an integer in YAML 1.1, as Juju reads it: Juju refuses it with \
+         \"invalid config default: option \\\"mode\\\" expected string, got 420\"; write \
+         `\"0644\"` for the string)",
+        2,
+        33,
     );
 }

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::{assert_errors, charmcraft_errors, errors_of, fixtures};
+use common::{assert_errors, charmcraft_errors, errors_of, fixtures, warnings_of};
 use ops_metadata::{
     load_dir, parse_separate, ActionMeta, ActionParam, CharmFiles, CharmMeta, ConfigOption,
     ConfigType, ConfigValue, ContainerMeta, MetaError, MountMeta, ParamType, RelationMeta,
@@ -62,6 +62,7 @@ fn param(
         description: description.into(),
         default: default.map(Cow::Borrowed),
         required,
+        nullable: false,
     }
 }
 
@@ -203,6 +204,7 @@ fn full_charm() -> CharmMeta {
             ActionMeta {
                 name: "backup".into(),
                 description: "Back the database up.".into(),
+                title: None,
                 params: Cow::Owned(vec![
                     param("target", ParamType::String, None, true, "Where to."),
                     param("retries", ParamType::Integer, Some("3"), false, ""),
@@ -229,12 +231,14 @@ fn full_charm() -> CharmMeta {
             ActionMeta {
                 name: "restart".into(),
                 description: "".into(),
+                title: None,
                 params: Cow::Owned(vec![]),
                 additional_properties: true,
             },
             ActionMeta {
                 name: "get-status".into(),
                 description: "".into(),
+                title: None,
                 params: Cow::Owned(vec![]),
                 additional_properties: true,
             },
@@ -331,21 +335,24 @@ storage:
 
 #[test]
 fn unified_config_has_only_options() {
-    let errors = charmcraft_errors("name: x\nconfig:\n  port: {type: int}\n");
+    let warnings = warnings_of("charmcraft.yaml", "name: x\nconfig:\n  port: {type: int}\n");
     assert_errors(
-        &errors,
+        &warnings,
         &[(
-            "unknown key `port` in `config` (expected one of: options)",
+            "unknown key `port` in `config` is ignored, as Juju ignores it (known keys: options)",
             3,
             3,
         )],
     );
-    let errors = charmcraft_errors("name: x\noptions:\n  port: {type: int}\n");
+    let warnings = warnings_of(
+        "charmcraft.yaml",
+        "name: x\noptions:\n  port: {type: int}\n",
+    );
     assert_errors(
-        &errors,
+        &warnings,
         &[(
-            "unknown top-level key `options` in `charmcraft.yaml` (config options belong under \
-             `config: options:`)",
+            "unknown top-level key `options` in `charmcraft.yaml` is ignored, as Juju ignores it \
+             (config options belong under `config: options:`)",
             2,
             1,
         )],
@@ -426,7 +433,9 @@ fn a_charmcraft_yaml_with_a_name_is_unified() {
     assert_eq!(
         files,
         CharmFiles::Unified {
-            charmcraft: charmcraft.clone()
+            charmcraft: charmcraft.clone(),
+            config: None,
+            actions: None,
         }
     );
     assert_eq!(files.paths(), [charmcraft]);
@@ -436,7 +445,7 @@ fn a_charmcraft_yaml_with_a_name_is_unified() {
 #[test]
 fn a_charmcraft_yaml_without_metadata_uses_metadata_yaml() {
     let dir = temp_dir();
-    write(dir.path(), "charmcraft.yaml", "type: charm\nbases: []\n");
+    let charmcraft = write(dir.path(), "charmcraft.yaml", "type: charm\nbases: []\n");
     let metadata = write(dir.path(), "metadata.yaml", "name: x\n");
     let config = write(dir.path(), "config.yaml", "options: {}\n");
     let files = discovered(dir.path());
@@ -445,10 +454,11 @@ fn a_charmcraft_yaml_without_metadata_uses_metadata_yaml() {
         CharmFiles::Separate {
             metadata: metadata.clone(),
             config: Some(config.clone()),
-            actions: None
+            actions: None,
+            charmcraft: Some(charmcraft.clone()),
         }
     );
-    assert_eq!(files.paths(), [metadata, config]);
+    assert_eq!(files.paths(), [metadata, charmcraft, config]);
 }
 
 #[test]
@@ -480,28 +490,102 @@ fn a_directory_without_metadata_is_an_error() {
 }
 
 #[test]
-fn files_beside_a_unified_charmcraft_yaml_are_errors() {
+fn a_metadata_yaml_beside_a_unified_charmcraft_yaml_is_an_error() {
     let dir = temp_dir();
     let charmcraft = write(dir.path(), "charmcraft.yaml", "name: x\n");
     let metadata = write(dir.path(), "metadata.yaml", "name: x\n");
-    let actions = write(dir.path(), "actions.yaml", "run:\n");
     let errors = errors_of(load_dir(dir.path()));
     let found: Vec<(&Path, usize, usize, &str)> = errors
         .iter()
         .map(|e| (e.file.as_path(), e.line, e.column, e.message.as_str()))
         .collect();
-    let message = |file: &str| {
-        format!(
-            "`{file}` would be ignored: `{}` declares the charm's metadata (it has a `name`); \
-             move this file's content into charmcraft.yaml",
-            charmcraft.display()
-        )
-    };
+    let message = format!(
+        "`metadata.yaml` would be ignored: `{}` declares the charm's metadata (it has a `name`); \
+         move this file's content into charmcraft.yaml",
+        charmcraft.display()
+    );
+    assert_eq!(found, [(metadata.as_path(), 1, 1, message.as_str())]);
+}
+
+// charmcraft (preprocess.py `add_config` / `add_actions`) packs `config.yaml` and `actions.yaml`
+// beside a unified charmcraft.yaml that has no `config` / `actions` of its own.
+#[test]
+fn config_and_actions_files_beside_a_unified_charmcraft_yaml_are_used() {
+    let dir = temp_dir();
+    let charmcraft = write(dir.path(), "charmcraft.yaml", "name: x\n");
+    let actions = write(dir.path(), "actions.yaml", "run:\n");
+    let config = write(
+        dir.path(),
+        "config.yaml",
+        "options:\n  port: {type: int, default: 80}\n",
+    );
+    let files = discovered(dir.path());
+    assert_eq!(files.paths(), [charmcraft, config, actions]);
+    let meta = loaded(dir.path());
+    assert_eq!(meta.actions[0].name, "run");
+    assert_eq!(meta.config[0].default, Some(ConfigValue::Int(80)));
+}
+
+// charmcraft packs the `actions` and `config` of a build-settings charmcraft.yaml (no `name`)
+// beside a metadata.yaml.
+#[test]
+fn config_and_actions_of_a_build_settings_charmcraft_yaml_are_the_charms() {
+    let dir = temp_dir();
+    write(
+        dir.path(),
+        "charmcraft.yaml",
+        "type: charm\nbases: []\nactions:\n  run: {}\nconfig:\n  options:\n    debug: {type: boolean, default: off}\n",
+    );
+    write(dir.path(), "metadata.yaml", "name: x\n");
+    let meta = loaded(dir.path());
+    assert_eq!(meta.name, "x");
+    assert_eq!(meta.actions[0].name, "run");
+    assert_eq!(meta.config[0].default, Some(ConfigValue::Boolean(false)));
+}
+
+// charmcraft: "Cannot specify 'actions' section in 'charmcraft.yaml' when 'actions.yaml' exists",
+// and likewise for `config`; and `name`/`summary`/`description` may not be in both charmcraft.yaml
+// and metadata.yaml.
+#[test]
+fn both_charmcraft_yaml_and_the_files_defining_the_same_section_are_errors() {
+    let dir = temp_dir();
+    let charmcraft = write(
+        dir.path(),
+        "charmcraft.yaml",
+        "type: charm\nsummary: s\nactions:\n  run: {}\nconfig:\n  options: {}\n",
+    );
+    write(dir.path(), "metadata.yaml", "name: x\nsummary: s\n");
+    write(dir.path(), "actions.yaml", "stop:\n");
+    write(dir.path(), "config.yaml", "options: {}\n");
+    let errors = errors_of(load_dir(dir.path()));
+    let found: Vec<(&Path, usize, usize, &str)> = errors
+        .iter()
+        .map(|e| (e.file.as_path(), e.line, e.column, e.message.as_str()))
+        .collect();
     assert_eq!(
         found,
         [
-            (metadata.as_path(), 1, 1, message("metadata.yaml").as_str()),
-            (actions.as_path(), 1, 1, message("actions.yaml").as_str()),
+            (
+                charmcraft.as_path(),
+                2,
+                1,
+                "`summary` is in both charmcraft.yaml and `metadata.yaml`: charmcraft refuses \
+                 duplicated fields; keep one"
+            ),
+            (
+                charmcraft.as_path(),
+                3,
+                1,
+                "`actions` is defined both here and in `actions.yaml`: charmcraft refuses this \
+                 (move the content of `actions.yaml` into charmcraft.yaml's `actions`)"
+            ),
+            (
+                charmcraft.as_path(),
+                5,
+                1,
+                "`config` is defined both here and in `config.yaml`: charmcraft refuses this \
+                 (move the content of `config.yaml` into charmcraft.yaml's `config`)"
+            ),
         ]
     );
 }
@@ -551,5 +635,25 @@ fn an_unreadable_file_is_an_error() {
     assert_eq!(
         (e.file.as_path(), e.line, e.column),
         (missing.as_path(), 1, 1)
+    );
+}
+
+#[test]
+fn a_project_without_metadata_is_an_error() {
+    let sources = ops_metadata::ProjectSources {
+        config: Some(ops_metadata::SourceFile::new(
+            "config.yaml",
+            "options: {}\n",
+        )),
+        ..ops_metadata::ProjectSources::default()
+    };
+    let errors = errors_of(ops_metadata::parse_project(&sources));
+    assert_errors(
+        &errors,
+        &[(
+            "no charm metadata: neither a `metadata.yaml` nor a `charmcraft.yaml` was given",
+            1,
+            1,
+        )],
     );
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{assert_errors, assert_metadata_error, metadata_errors, metadata_ok};
+use common::{assert_errors, assert_metadata_error, metadata_errors, metadata_ok, warnings_of};
 use ops_metadata::{RelationRole, RelationScope, StorageType};
 
 // ---------------------------------------------------------------- YAML and the top level
@@ -116,13 +116,24 @@ fn name_must_be_a_valid_charm_name() {
 }
 
 #[test]
-fn unknown_top_level_keys_are_errors() {
-    let errors = metadata_errors("name: x\nrequirse:\n  db: {interface: y}\n");
-    assert_errors(
-        &errors,
-        &[("unknown top-level key `requirse` in `metadata.yaml`", 2, 1)],
+fn unknown_top_level_keys_are_warnings() {
+    // Juju ignores unknown keys (nrpe's metadata.yaml has `format: 2`), so they are accepted.
+    let warnings = warnings_of(
+        "metadata.yaml",
+        "name: x\nformat: 2\nrevision: 3\nrequirse:\n  db: {interface: y}\n",
     );
-    assert_eq!(errors.errors()[0].key_path, ["requirse"]);
+    let ignored = |key: &str| {
+        format!("unknown top-level key `{key}` in `metadata.yaml` is ignored, as Juju ignores it")
+    };
+    assert_errors(
+        &warnings,
+        &[
+            (&ignored("format"), 2, 1),
+            (&ignored("revision"), 3, 1),
+            (&ignored("requirse"), 4, 1),
+        ],
+    );
+    assert_eq!(warnings.errors()[2].key_path, ["requirse"]);
 }
 
 #[test]
@@ -135,23 +146,23 @@ actions: {}
 options: {}
 ";
     assert_errors(
-        &metadata_errors(yaml),
+        &warnings_of("metadata.yaml", yaml),
         &[
             (
-                "unknown top-level key `config` in `metadata.yaml` (config options belong in \
-                 config.yaml)",
+                "unknown top-level key `config` in `metadata.yaml` is ignored, as Juju ignores \
+                 it (config options belong in config.yaml)",
                 2,
                 1,
             ),
             (
-                "unknown top-level key `actions` in `metadata.yaml` (actions belong in \
-                 actions.yaml)",
+                "unknown top-level key `actions` in `metadata.yaml` is ignored, as Juju ignores \
+                 it (actions belong in actions.yaml)",
                 4,
                 1,
             ),
             (
-                "unknown top-level key `options` in `metadata.yaml` (config options belong in \
-                 config.yaml)",
+                "unknown top-level key `options` in `metadata.yaml` is ignored, as Juju ignores \
+                 it (config options belong in config.yaml)",
                 5,
                 1,
             ),
@@ -303,18 +314,41 @@ fn a_relation_interface_must_be_a_non_empty_string() {
 }
 
 #[test]
-fn unknown_relation_keys_are_errors() {
-    let errors = metadata_errors("name: x\npeers:\n  cluster:\n    interface: c\n    limits: 2\n");
+fn unknown_relation_keys_are_warnings() {
+    // kfp-api's relations carry `schema:`, `versions:` and `__schema_source:` (serialized-data
+    // interfaces); Juju ignores them.
+    let yaml = "\
+name: x
+requires:
+  object-storage:
+    interface: object-storage
+    schema: {v1: {provides: {type: object}}}
+    versions: [v1]
+peers:
+  cluster:
+    interface: c
+    limits: 2
+";
+    let warnings = warnings_of("metadata.yaml", yaml);
+    let ignored = |key: &str, path: &str| {
+        format!(
+            "unknown key `{key}` in `{path}` is ignored, as Juju ignores it (known keys: \
+             interface, limit, scope, optional, description)"
+        )
+    };
     assert_errors(
-        &errors,
-        &[(
-            "unknown key `limits` in `peers.cluster` (expected one of: interface, limit, scope, \
-             optional, description)",
-            5,
-            5,
-        )],
+        &warnings,
+        &[
+            (&ignored("schema", "requires.object-storage"), 5, 5),
+            (&ignored("versions", "requires.object-storage"), 6, 5),
+            (&ignored("limits", "peers.cluster"), 10, 5),
+        ],
     );
-    assert_eq!(errors.errors()[0].key_path, ["peers", "cluster", "limits"]);
+    assert_eq!(
+        warnings.errors()[2].key_path,
+        ["peers", "cluster", "limits"]
+    );
+    assert_eq!(metadata_ok(yaml).relations.len(), 2);
 }
 
 #[test]
@@ -659,13 +693,18 @@ storage:
 }
 
 #[test]
-fn unknown_storage_keys_are_errors() {
-    assert_metadata_error(
-        "name: x\nstorage:\n  data:\n    type: block\n    size: 1G\n",
-        "unknown key `size` in `storage.data` (expected one of: type, description, shared, \
-         read-only, minimum-size, location, multiple, properties)",
-        5,
-        5,
+fn unknown_storage_keys_are_warnings() {
+    assert_errors(
+        &warnings_of(
+            "metadata.yaml",
+            "name: x\nstorage:\n  data:\n    type: block\n    size: 1G\n",
+        ),
+        &[(
+            "unknown key `size` in `storage.data` is ignored, as Juju ignores it (known keys: \
+             type, description, shared, read-only, minimum-size, location, multiple, properties)",
+            5,
+            5,
+        )],
     );
 }
 
@@ -886,12 +925,6 @@ containers:
                 19,
             ),
             (
-                "unknown key `mode` in `containers.web.mounts.3` (expected one of: storage, \
-                 location)",
-                13,
-                9,
-            ),
-            (
                 "`containers.web.mounts.4` must be a mapping, found a string",
                 14,
                 9,
@@ -946,12 +979,6 @@ containers:
     assert_errors(
         &metadata_errors(yaml),
         &[
-            (
-                "unknown key `image` in `containers.web` (expected one of: resource, mounts, \
-                 bases, uid, gid)",
-                4,
-                5,
-            ),
             (
                 "`containers.web.uid` must be a non-negative integer, found a string",
                 5,
@@ -1012,19 +1039,11 @@ resources:
 ";
     assert_errors(
         &metadata_errors(yaml),
-        &[
-            (
-                "unknown key `upstream` in `resources.image` (expected one of: type, filename, \
-                 description, upstream-source)",
-                5,
-                5,
-            ),
-            (
-                "`resources.image.filename` must be a string, found an integer",
-                6,
-                15,
-            ),
-        ],
+        &[(
+            "`resources.image.filename` must be a string, found an integer",
+            6,
+            15,
+        )],
     );
 }
 
@@ -1044,7 +1063,7 @@ extra-bindings:
         &[
             (
                 "`extra-bindings.internal` must have no value (extra bindings are names only), \
-                 found a string",
+                 found a boolean",
                 4,
                 13,
             ),
@@ -1197,7 +1216,6 @@ unknown: 1
                 13,
                 18,
             ),
-            ("unknown top-level key `unknown` in `metadata.yaml`", 15, 1),
         ],
     );
 }
@@ -1257,9 +1275,98 @@ requires:
 #[test]
 fn crlf_line_endings_and_a_byte_order_mark_keep_positions() {
     assert_metadata_error(
-        "\u{feff}name: x\r\nsummary: s\r\nfoo: 1\r\n",
-        "unknown top-level key `foo` in `metadata.yaml`",
+        "\u{feff}name: x\r\nsummary: s\r\nsubordinate: 1\r\n",
+        "`subordinate` must be a boolean (`true` or `false`), found an integer",
         3,
-        1,
+        14,
+    );
+}
+
+// juju/charm meta.go: "container %q has invalid uid %d: uid cannot be in reserved range 1000-9999".
+#[test]
+fn container_ids_in_jujus_reserved_range_are_errors() {
+    let yaml = "name: x\ncontainers:\n  web:\n    uid: 1000\n    gid: 9999\n  db:\n    uid: 999\n    gid: 10000\n";
+    assert_errors(
+        &metadata_errors(yaml),
+        &[
+            (
+                "container `web` has invalid uid 1000: uid cannot be in reserved range 1000-9999",
+                4,
+                10,
+            ),
+            (
+                "container `web` has invalid gid 9999: gid cannot be in reserved range 1000-9999",
+                5,
+                10,
+            ),
+        ],
+    );
+}
+
+// Unknown keys Juju ignores in containers (grafana-agent-style `image:`), mounts and resources
+// (`upstream:`, as older charms wrote `upstream-source`) are warnings.
+#[test]
+fn unknown_container_mount_and_resource_keys_are_warnings() {
+    let yaml = "\
+name: x
+storage:
+  data: {type: filesystem}
+resources:
+  image: {type: oci-image, upstream: nginx}
+containers:
+  web:
+    resource: image
+    image: nginx
+    mounts:
+      - {storage: data, location: /d, mode: rw}
+";
+    let warnings = warnings_of("metadata.yaml", yaml);
+    let found: Vec<&str> = warnings.iter().map(|w| w.message.as_str()).collect();
+    assert_eq!(
+        found,
+        [
+            "unknown key `upstream` in `resources.image` is ignored, as Juju ignores it (known \
+             keys: type, filename, description, upstream-source)",
+            "unknown key `image` in `containers.web` is ignored, as Juju ignores it (known keys: \
+             resource, mounts, bases, uid, gid)",
+            "unknown key `mode` in `containers.web.mounts.0` is ignored, as Juju ignores it \
+             (known keys: storage, location)",
+        ]
+    );
+}
+
+// YAML 1.1 resolution looks through aliases and merge keys: a plain `yes` reached through `*rel`
+// or `<<: *rel` is the boolean its anchor is, a quoted one stays a string.
+#[test]
+fn yaml_1_1_scalars_resolve_through_aliases_and_merge_keys() {
+    let yaml = "\
+name: x
+requires:
+  db: &rel
+    interface: pg
+    optional: yes
+  cache: *rel
+  queue:
+    <<: *rel
+    interface: amqp
+";
+    let meta = metadata_ok(yaml);
+    let optional: Vec<bool> = meta.relations.iter().map(|r| r.optional).collect();
+    assert_eq!(optional, [true, true, true]);
+    let yaml = "name: x\nrequires:\n  db: {interface: pg, optional: &q 'yes'}\n  cache: {interface: c, optional: *q}\n";
+    assert_errors(
+        &metadata_errors(yaml),
+        &[
+            (
+                "`requires.db.optional` must be a boolean (`true` or `false`), found a string",
+                3,
+                36,
+            ),
+            (
+                "`requires.cache.optional` must be a boolean (`true` or `false`), found a string",
+                4,
+                35,
+            ),
+        ],
     );
 }

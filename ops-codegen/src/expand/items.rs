@@ -5,6 +5,7 @@ use super::names::{doc, field_ident, type_ident};
 use ops_metadata::*;
 use proc_macro2::TokenStream;
 use quote::quote;
+use syn::ext::IdentExt;
 
 fn config_type(kind: ConfigType) -> TokenStream {
     match kind {
@@ -216,19 +217,6 @@ fn param_type(kind: ParamType, krate: &TokenStream) -> TokenStream {
     }
 }
 
-/// `do-backup` → `do_backup` (for generated helper names).
-fn ident_base(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
 /// The name of the params type of `action`.
 pub fn params_ident(action: &ActionMeta) -> proc_macro2::Ident {
     type_ident(&action.name, "Params")
@@ -239,8 +227,10 @@ pub fn actions(meta: &CharmMeta, krate: &TokenStream) -> TokenStream {
     let serde_path = quote!(#krate::__private::serde)
         .to_string()
         .replace(' ', "");
-    let mut defaults: Vec<TokenStream> = Vec::new();
     let items: Vec<TokenStream> = meta.actions.iter().map(|a| {
+        // The schema defaults, as associated functions of the params type: named after the field
+        // alone, so they cannot collide across actions (`set-tls`'s `key` and `set`'s `tls-key`).
+        let mut defaults: Vec<TokenStream> = Vec::new();
         let ty = type_ident(&a.name, "");
         let params_ty = params_ident(a);
         let name: &str = &a.name;
@@ -250,7 +240,8 @@ pub fn actions(meta: &CharmMeta, krate: &TokenStream) -> TokenStream {
             let ident = field_ident(&p.name);
             let pname: &str = &p.name;
             let ty = param_type(p.kind, krate);
-            let has_value = p.required || p.default.is_some();
+            // A nullable param (`type: [string, "null"]`) may be `null` even when required.
+            let has_value = (p.required || p.default.is_some()) && !p.nullable;
             let field_ty = if has_value {
                 ty.clone()
             } else {
@@ -267,15 +258,15 @@ pub fn actions(meta: &CharmMeta, krate: &TokenStream) -> TokenStream {
             // type at compile time, so it decodes.
             let serde_default = match (&p.default, p.required) {
                 (Some(json), false) => {
-                    let f = quote::format_ident!("__default_{}_{}", ident_base(&a.name), ident_base(&p.name));
+                    let f = quote::format_ident!("__default_{}", ident.unraw());
                     let json: &str = json;
                     defaults.push(quote! {
                         #[doc(hidden)]
-                        fn #f() -> #ty {
+                        fn #f() -> #field_ty {
                             #krate::__private::serde_json::from_str(#json).unwrap_or_default()
                         }
                     });
-                    let path = f.to_string();
+                    let path = format!("{params_ty}::{f}");
                     quote!(#[serde(default = #path)])
                 }
                 _ if has_value => quote!(),
@@ -314,13 +305,15 @@ pub fn actions(meta: &CharmMeta, krate: &TokenStream) -> TokenStream {
             pub struct #params_ty {
                 #(#fields,)*
             }
+            impl #params_ty {
+                #(#defaults)*
+            }
         }
     }).collect();
     quote! {
         /// The charm's actions and their typed params.
         pub mod actions {
             #(#items)*
-            #(#defaults)*
         }
     }
 }

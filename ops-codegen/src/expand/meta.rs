@@ -170,14 +170,16 @@ pub fn meta_tokens(meta: &CharmMeta, m: &TokenStream) -> TokenStream {
                             let description = s(&p.description);
                             let default = opt_s(&p.default);
                             let required = p.required;
+                            let nullable = p.nullable;
                             quote!(#m::ActionParam { name: #name, kind: #kind, description: #description,
-                                default: #default, required: #required })
+                                default: #default, required: #required, nullable: #nullable })
                         })
                         .collect(),
                 );
                 let ap = a.additional_properties;
-                quote!(#m::ActionMeta { name: #name, description: #description, params: #params,
-                    additional_properties: #ap })
+                let title = opt_s(&a.title);
+                quote!(#m::ActionMeta { name: #name, description: #description, title: #title,
+                    params: #params, additional_properties: #ap })
             })
             .collect(),
     );

@@ -182,6 +182,7 @@ pub mod web_shop {
                 ::ops_core::meta::ActionMeta {
                     name: ::std::borrow::Cow::Borrowed("restock"),
                     description: ::std::borrow::Cow::Borrowed("Restock an item."),
+                    title: ::core::option::Option::None,
                     params: ::std::borrow::Cow::Borrowed(
                         &[
                             ::ops_core::meta::ActionParam {
@@ -192,6 +193,7 @@ pub mod web_shop {
                                 ),
                                 default: ::core::option::Option::None,
                                 required: true,
+                                nullable: false,
                             },
                             ::ops_core::meta::ActionParam {
                                 name: ::std::borrow::Cow::Borrowed("quantity"),
@@ -201,6 +203,7 @@ pub mod web_shop {
                                     ::std::borrow::Cow::Borrowed("1"),
                                 ),
                                 required: false,
+                                nullable: false,
                             },
                             ::ops_core::meta::ActionParam {
                                 name: ::std::borrow::Cow::Borrowed("price"),
@@ -208,6 +211,7 @@ pub mod web_shop {
                                 description: ::std::borrow::Cow::Borrowed(""),
                                 default: ::core::option::Option::None,
                                 required: false,
+                                nullable: false,
                             },
                             ::ops_core::meta::ActionParam {
                                 name: ::std::borrow::Cow::Borrowed("express"),
@@ -215,6 +219,7 @@ pub mod web_shop {
                                 description: ::std::borrow::Cow::Borrowed(""),
                                 default: ::core::option::Option::None,
                                 required: false,
+                                nullable: false,
                             },
                             ::ops_core::meta::ActionParam {
                                 name: ::std::borrow::Cow::Borrowed("tags"),
@@ -222,6 +227,7 @@ pub mod web_shop {
                                 description: ::std::borrow::Cow::Borrowed(""),
                                 default: ::core::option::Option::None,
                                 required: false,
+                                nullable: false,
                             },
                             ::ops_core::meta::ActionParam {
                                 name: ::std::borrow::Cow::Borrowed("options"),
@@ -229,6 +235,7 @@ pub mod web_shop {
                                 description: ::std::borrow::Cow::Borrowed(""),
                                 default: ::core::option::Option::None,
                                 required: false,
+                                nullable: false,
                             },
                         ],
                     ),
@@ -425,7 +432,7 @@ pub mod web_shop {
             ///
             /// Default: `1`.
             #[serde(rename = "quantity")]
-            #[serde(default = "__default_restock_quantity")]
+            #[serde(default = "RestockParams::__default_quantity")]
             pub quantity: i64,
             ///(no description)
             ///
@@ -459,9 +466,11 @@ pub mod web_shop {
                 >,
             >,
         }
-        #[doc(hidden)]
-        fn __default_restock_quantity() -> i64 {
-            ::ops_core::__private::serde_json::from_str("1").unwrap_or_default()
+        impl RestockParams {
+            #[doc(hidden)]
+            fn __default_quantity() -> i64 {
+                ::ops_core::__private::serde_json::from_str("1").unwrap_or_default()
+            }
         }
     }
 }

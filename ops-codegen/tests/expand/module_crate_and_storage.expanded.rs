@@ -155,6 +155,7 @@ pub mod shop_meta {
                 ::my_ops::meta::ActionMeta {
                     name: ::std::borrow::Cow::Borrowed("restock"),
                     description: ::std::borrow::Cow::Borrowed("Restock an item."),
+                    title: ::core::option::Option::None,
                     params: ::std::borrow::Cow::Borrowed(
                         &[
                             ::my_ops::meta::ActionParam {
@@ -165,6 +166,7 @@ pub mod shop_meta {
                                 ),
                                 default: ::core::option::Option::None,
                                 required: true,
+                                nullable: false,
                             },
                             ::my_ops::meta::ActionParam {
                                 name: ::std::borrow::Cow::Borrowed("quantity"),
@@ -174,6 +176,7 @@ pub mod shop_meta {
                                     ::std::borrow::Cow::Borrowed("1"),
                                 ),
                                 required: false,
+                                nullable: false,
                             },
                             ::my_ops::meta::ActionParam {
                                 name: ::std::borrow::Cow::Borrowed("price"),
@@ -181,6 +184,7 @@ pub mod shop_meta {
                                 description: ::std::borrow::Cow::Borrowed(""),
                                 default: ::core::option::Option::None,
                                 required: false,
+                                nullable: false,
                             },
                             ::my_ops::meta::ActionParam {
                                 name: ::std::borrow::Cow::Borrowed("express"),
@@ -188,6 +192,7 @@ pub mod shop_meta {
                                 description: ::std::borrow::Cow::Borrowed(""),
                                 default: ::core::option::Option::None,
                                 required: false,
+                                nullable: false,
                             },
                             ::my_ops::meta::ActionParam {
                                 name: ::std::borrow::Cow::Borrowed("tags"),
@@ -195,6 +200,7 @@ pub mod shop_meta {
                                 description: ::std::borrow::Cow::Borrowed(""),
                                 default: ::core::option::Option::None,
                                 required: false,
+                                nullable: false,
                             },
                             ::my_ops::meta::ActionParam {
                                 name: ::std::borrow::Cow::Borrowed("options"),
@@ -202,6 +208,7 @@ pub mod shop_meta {
                                 description: ::std::borrow::Cow::Borrowed(""),
                                 default: ::core::option::Option::None,
                                 required: false,
+                                nullable: false,
                             },
                         ],
                     ),
@@ -398,7 +405,7 @@ pub mod shop_meta {
             ///
             /// Default: `1`.
             #[serde(rename = "quantity")]
-            #[serde(default = "__default_restock_quantity")]
+            #[serde(default = "RestockParams::__default_quantity")]
             pub quantity: i64,
             ///(no description)
             ///
@@ -432,9 +439,11 @@ pub mod shop_meta {
                 >,
             >,
         }
-        #[doc(hidden)]
-        fn __default_restock_quantity() -> i64 {
-            ::my_ops::__private::serde_json::from_str("1").unwrap_or_default()
+        impl RestockParams {
+            #[doc(hidden)]
+            fn __default_quantity() -> i64 {
+                ::my_ops::__private::serde_json::from_str("1").unwrap_or_default()
+            }
         }
     }
 }

@@ -159,6 +159,7 @@ pub mod web_shop {
                 ::ops_core::meta::ActionMeta {
                     name: ::std::borrow::Cow::Borrowed("restock"),
                     description: ::std::borrow::Cow::Borrowed("Restock an item."),
+                    title: ::core::option::Option::None,
                     params: ::std::borrow::Cow::Borrowed(
                         &[
                             ::ops_core::meta::ActionParam {
@@ -169,6 +170,7 @@ pub mod web_shop {
                                 ),
                                 default: ::core::option::Option::None,
                                 required: true,
+                                nullable: false,
                             },
                             ::ops_core::meta::ActionParam {
                                 name: ::std::borrow::Cow::Borrowed("quantity"),
@@ -178,6 +180,7 @@ pub mod web_shop {
                                     ::std::borrow::Cow::Borrowed("1"),
                                 ),
                                 required: false,
+                                nullable: false,
                             },
                             ::ops_core::meta::ActionParam {
                                 name: ::std::borrow::Cow::Borrowed("price"),
@@ -185,6 +188,7 @@ pub mod web_shop {
                                 description: ::std::borrow::Cow::Borrowed(""),
                                 default: ::core::option::Option::None,
                                 required: false,
+                                nullable: false,
                             },
                             ::ops_core::meta::ActionParam {
                                 name: ::std::borrow::Cow::Borrowed("express"),
@@ -192,6 +196,7 @@ pub mod web_shop {
                                 description: ::std::borrow::Cow::Borrowed(""),
                                 default: ::core::option::Option::None,
                                 required: false,
+                                nullable: false,
                             },
                             ::ops_core::meta::ActionParam {
                                 name: ::std::borrow::Cow::Borrowed("tags"),
@@ -199,6 +204,7 @@ pub mod web_shop {
                                 description: ::std::borrow::Cow::Borrowed(""),
                                 default: ::core::option::Option::None,
                                 required: false,
+                                nullable: false,
                             },
                             ::ops_core::meta::ActionParam {
                                 name: ::std::borrow::Cow::Borrowed("options"),
@@ -206,6 +212,7 @@ pub mod web_shop {
                                 description: ::std::borrow::Cow::Borrowed(""),
                                 default: ::core::option::Option::None,
                                 required: false,
+                                nullable: false,
                             },
                         ],
                     ),
@@ -402,7 +409,7 @@ pub mod web_shop {
             ///
             /// Default: `1`.
             #[serde(rename = "quantity")]
-            #[serde(default = "__default_restock_quantity")]
+            #[serde(default = "RestockParams::__default_quantity")]
             pub quantity: i64,
             ///(no description)
             ///
@@ -436,9 +443,11 @@ pub mod web_shop {
                 >,
             >,
         }
-        #[doc(hidden)]
-        fn __default_restock_quantity() -> i64 {
-            ::ops_core::__private::serde_json::from_str("1").unwrap_or_default()
+        impl RestockParams {
+            #[doc(hidden)]
+            fn __default_quantity() -> i64 {
+                ::ops_core::__private::serde_json::from_str("1").unwrap_or_default()
+            }
         }
     }
 }

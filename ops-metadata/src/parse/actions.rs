@@ -11,7 +11,9 @@ use crate::model::{ActionMeta, ActionParam, ParamType};
 
 const ACTION_KEYS: &[&str] = &[
     "description",
+    "title",
     "params",
+    "properties",
     "required",
     "additionalProperties",
     "execution-group",
@@ -41,6 +43,7 @@ fn parse_action(name: &str, node: &Node<'_>, diags: &mut Diags) -> Option<Action
     let mut action = ActionMeta {
         name: Cow::Owned(name.to_string()),
         description: Cow::Borrowed(""),
+        title: None,
         params: Cow::Owned(Vec::new()),
         additional_properties: true,
     };
@@ -52,8 +55,23 @@ fn parse_action(name: &str, node: &Node<'_>, diags: &mut Diags) -> Option<Action
     if let Some(n) = find(&fields, "description").filter(|n| !n.is_null()) {
         action.description = Cow::Owned(n.string(diags).unwrap_or_default().to_string());
     }
+    if let Some(n) = find(&fields, "title").filter(|n| !n.is_null()) {
+        action.title = n.string(diags).map(|t| Cow::Owned(t.to_string()));
+    }
+    // Juju builds the params' JSON schema from `params`, or from the schema keyword `properties`
+    // written directly (both: one of them wins at random, as Juju walks a Go map).
+    let params_node = match (find(&fields, "params"), find(&fields, "properties")) {
+        (Some(_), Some(properties)) => {
+            diags.push(properties.key_loc().error(format!(
+                "action `{name}` declares its params under both `params` and `properties`: Juju \
+                 keeps only one of them (at random); use one"
+            )));
+            None
+        }
+        (params, properties) => params.or(properties),
+    };
     let mut params = Vec::new();
-    if let Some(entries) = find(&fields, "params").and_then(|n| n.entries_or_empty(diags)) {
+    if let Some(entries) = params_node.and_then(|n| n.entries_or_empty(diags)) {
         for (param_name, param) in &entries {
             params.push(parse_param(name, param_name, param, diags));
         }
@@ -94,6 +112,7 @@ fn parse_param(action: &str, name: &str, node: &Node<'_>, diags: &mut Diags) -> 
         description: Cow::Borrowed(""),
         default: None,
         required: false,
+        nullable: false,
     };
     if name.is_empty() {
         diags.push(
@@ -106,22 +125,7 @@ fn parse_param(action: &str, name: &str, node: &Node<'_>, diags: &mut Diags) -> 
     };
     let kind = match find(&fields, "type") {
         None => Some(ParamType::Any),
-        Some(n) => match n.string(diags) {
-            None => None,
-            Some("string") => Some(ParamType::String),
-            Some("integer") => Some(ParamType::Integer),
-            Some("number") => Some(ParamType::Number),
-            Some("boolean") => Some(ParamType::Boolean),
-            Some("array") => Some(ParamType::Array),
-            Some("object") => Some(ParamType::Object),
-            Some(other) => {
-                diags.push(n.value_loc().error(format!(
-                    "param `{name}` of action `{action}` has unknown type `{other}` \
-                     (expected one of: {PARAM_TYPES})"
-                )));
-                None
-            }
-        },
+        Some(n) => param_type(action, name, n, &mut param.nullable, diags),
     };
     if let Some(n) = find(&fields, "description").filter(|n| !n.is_null()) {
         param.description = Cow::Owned(n.string(diags).unwrap_or_default().to_string());
@@ -132,7 +136,8 @@ fn parse_param(action: &str, name: &str, node: &Node<'_>, diags: &mut Diags) -> 
     };
     param.kind = kind;
     if let Some(n) = find(&fields, "default") {
-        if let Some(expected) = type_mismatch(kind, n.value()) {
+        let null_ok = param.nullable && n.is_null();
+        if let Some(expected) = type_mismatch(kind, n.value()).filter(|_| !null_ok) {
             diags.push(n.value_loc().error(format!(
                 "the default of param `{name}` of action `{action}` must be {expected}, found {}",
                 kind_of(n.value())
@@ -152,6 +157,68 @@ fn parse_param(action: &str, name: &str, node: &Node<'_>, diags: &mut Diags) -> 
         }
     }
     param
+}
+
+/// A JSON-schema `type`: one type name, or a list of them (`[string, "null"]`). A list with one type
+/// besides `null` is that type, nullable; with several, any JSON value.
+fn param_type(
+    action: &str,
+    name: &str,
+    node: &Node<'_>,
+    nullable: &mut bool,
+    diags: &mut Diags,
+) -> Option<ParamType> {
+    let one = |n: &Node<'_>, diags: &mut Diags| -> Option<Option<ParamType>> {
+        Some(match n.string(diags)? {
+            "string" => Some(ParamType::String),
+            "integer" => Some(ParamType::Integer),
+            "number" => Some(ParamType::Number),
+            "boolean" => Some(ParamType::Boolean),
+            "array" => Some(ParamType::Array),
+            "object" => Some(ParamType::Object),
+            "null" => None,
+            other => {
+                diags.push(n.value_loc().error(format!(
+                    "param `{name}` of action `{action}` has unknown type `{other}` \
+                     (expected one of: {PARAM_TYPES}, or a list of them)"
+                )));
+                return None;
+            }
+        })
+    };
+    if node.value().is_sequence() {
+        let items = node.items(diags)?;
+        if items.is_empty() {
+            diags.push(node.value_loc().error(format!(
+                "param `{name}` of action `{action}` has an empty list of types"
+            )));
+            return None;
+        }
+        let mut kinds = Vec::new();
+        let mut ok = true;
+        for item in &items {
+            match one(item, diags) {
+                Some(Some(kind)) => kinds.push(kind),
+                Some(None) => *nullable = true,
+                None => ok = false,
+            }
+        }
+        if !ok {
+            return None;
+        }
+        kinds.dedup();
+        return Some(match kinds.as_slice() {
+            [kind] => *kind,
+            _ => ParamType::Any,
+        });
+    }
+    match one(node, diags)? {
+        Some(kind) => Some(kind),
+        None => {
+            *nullable = true;
+            Some(ParamType::Any)
+        }
+    }
 }
 
 /// What a default of type `kind` must be, when `value` is not that.

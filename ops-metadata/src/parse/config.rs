@@ -100,8 +100,29 @@ fn default_value(
             }
             other => kind_of(other),
         };
+        // A plain `no` or `0644` is a boolean or a number for Juju (YAML 1.1): say so, with the
+        // error Juju gives at deploy time.
+        let yaml11 = match (node.yaml11_text(), node.value()) {
+            (Some(text), value @ (Value::Bool(_) | Value::Number(_))) => {
+                let go = match value {
+                    Value::Bool(b) => b.to_string(),
+                    other => serde_yaml::to_string(other)
+                        .map(|s| s.trim_end().to_string())
+                        .unwrap_or_default(),
+                };
+                format!(
+                    " (`{text}` is {} in YAML 1.1, as Juju reads it: Juju refuses it with \
+                     \"invalid config default: option \\\"{name}\\\" expected {}, got {go}\"; write \
+                     `\"{text}\"` for the string)",
+                    kind_of(value),
+                    kind.yaml_name()
+                )
+            }
+            _ => String::new(),
+        };
         diags.push(node.value_loc().error(format!(
-            "the default of config option `{name}` (type `{}`) must be {expected}, found {found}",
+            "the default of config option `{name}` (type `{}`) must be {expected}, found \
+             {found}{yaml11}",
             kind.yaml_name()
         )));
     }

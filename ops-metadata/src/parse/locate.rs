@@ -34,8 +34,9 @@ impl Pos {
 /// What kind of node sits at a path, which decides where its value is best pointed at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Shape {
-    /// A scalar; `empty` when nothing was written (an implicit null).
-    Scalar { empty: bool },
+    /// A scalar; `empty` when nothing was written (an implicit null), `plain` when unquoted and
+    /// not a block scalar (only plain scalars are resolved to booleans and numbers).
+    Scalar { empty: bool, plain: bool },
     /// A `{...}` or `[...]` collection: its event mark is the opening bracket.
     Flow,
     /// A block collection. Its event mark is its first `-` for a sequence indented under its key,
@@ -81,6 +82,8 @@ pub(crate) struct LocateError {
 #[derive(Debug, Default)]
 pub(crate) struct PosIndex {
     entries: HashMap<Vec<String>, Entry>,
+    /// Where each alias (`*name`) points: the path of the anchored node.
+    aliases: HashMap<Vec<String>, Vec<String>>,
 }
 
 impl PosIndex {
@@ -99,6 +102,7 @@ impl PosIndex {
         (
             PosIndex {
                 entries: receiver.entries,
+                aliases: receiver.aliases,
             },
             receiver.errors,
         )
@@ -118,11 +122,38 @@ impl PosIndex {
     pub fn value_pos(&self, path: &[String]) -> Pos {
         match self.entries.get(path) {
             Some(entry) => match (entry.shape, entry.key) {
-                (Shape::Scalar { empty: true } | Shape::Block { .. }, Some(key)) => key,
+                (Shape::Scalar { empty: true, .. } | Shape::Block { .. }, Some(key)) => key,
                 _ => Self::value_of(entry),
             },
             None => self.ancestor_pos(path),
         }
+    }
+
+    /// Whether the value of `path` is a plain (unquoted, non-block) scalar. Unindexed paths (inside
+    /// an alias) are not.
+    pub fn is_plain_scalar(&self, path: &[String]) -> bool {
+        match self.entries.get(path).map(|e| e.shape) {
+            Some(Shape::Scalar { plain, .. }) => plain,
+            Some(_) => false,
+            // Inside an alias: the same node under its anchor.
+            None => self
+                .anchored(path)
+                .is_some_and(|target| self.is_plain_scalar(&target)),
+        }
+    }
+
+    /// `path` rewritten through the nearest alias among its ancestors, if any.
+    fn anchored(&self, path: &[String]) -> Option<Vec<String>> {
+        (0..path.len()).rev().find_map(|i| {
+            let target = self.aliases.get(&path[..i])?;
+            // An alias of one of its own ancestors would loop.
+            if path.starts_with(target) {
+                return None;
+            }
+            let mut rewritten = target.clone();
+            rewritten.extend_from_slice(&path[i..]);
+            Some(rewritten)
+        })
     }
 
     fn value_of(entry: &Entry) -> Pos {
@@ -164,6 +195,10 @@ struct Receiver<'t> {
     text: &'t str,
     stack: Vec<Frame>,
     entries: HashMap<Vec<String>, Entry>,
+    /// The path of each anchored node, by anchor id.
+    anchors: HashMap<usize, Vec<String>>,
+    /// Where each alias points (see [`PosIndex`]).
+    aliases: HashMap<Vec<String>, Vec<String>>,
     errors: Vec<LocateError>,
     documents: usize,
     /// Paths already reported as duplicates, to report each once.
@@ -182,6 +217,8 @@ impl<'t> Receiver<'t> {
             text,
             stack: Vec::new(),
             entries: HashMap::new(),
+            anchors: HashMap::new(),
+            aliases: HashMap::new(),
             errors: Vec::new(),
             documents: 0,
             duplicates: HashSet::new(),
@@ -194,11 +231,14 @@ impl<'t> Receiver<'t> {
         self.text.get(start..)?.chars().nth(mark.col())
     }
 
-    /// Handles a node (scalar, alias or collection start) at `mark`.
-    fn node(&mut self, mark: Marker, node: NodeStart<'_>) {
+    /// Handles a node (scalar, alias or collection start) at `mark`; returns its path when it is
+    /// a value (not a key, not inside a complex key).
+    fn node(&mut self, mark: Marker, node: NodeStart<'_>) -> Option<Vec<String>> {
         let pos = Pos::from_marker(mark);
         let (shape, scalar_text, is_collection) = match node {
-            NodeStart::Scalar { text, empty } => (Shape::Scalar { empty }, Some(text), false),
+            NodeStart::Scalar { text, empty, plain } => {
+                (Shape::Scalar { empty, plain }, Some(text), false)
+            }
             NodeStart::Alias => (Shape::Alias, None, false),
             NodeStart::Mapping { flow } => {
                 let shape = if flow {
@@ -222,7 +262,7 @@ impl<'t> Receiver<'t> {
                 if is_collection {
                     *depth += 1;
                 }
-                return;
+                return None;
             }
             Some(Frame::Map { path, key, seen }) => match key.take() {
                 None => {
@@ -254,7 +294,7 @@ impl<'t> Receiver<'t> {
                     if is_collection {
                         self.stack.push(Frame::Skip { depth: 1 });
                     }
-                    return;
+                    return None;
                 }
                 Some((name, key_pos)) => {
                     let mut child = path.clone();
@@ -289,12 +329,23 @@ impl<'t> Receiver<'t> {
         }
         match node {
             NodeStart::Mapping { .. } => self.stack.push(Frame::Map {
-                path,
+                path: path.clone(),
                 key: None,
                 seen: HashMap::new(),
             }),
-            NodeStart::Sequence { .. } => self.stack.push(Frame::Seq { path, next: 0 }),
+            NodeStart::Sequence { .. } => self.stack.push(Frame::Seq {
+                path: path.clone(),
+                next: 0,
+            }),
             NodeStart::Scalar { .. } | NodeStart::Alias => {}
+        }
+        Some(path)
+    }
+
+    /// Records that the node at `path` (if a value) carries anchor `id` (0: none).
+    fn anchor(&mut self, id: usize, path: Option<Vec<String>>) {
+        if let (true, Some(path)) = (id > 0, path) {
+            self.anchors.insert(id, path);
         }
     }
 }
@@ -302,10 +353,19 @@ impl<'t> Receiver<'t> {
 /// The start of a node, as the receiver sees it.
 #[derive(Clone, Copy)]
 enum NodeStart<'a> {
-    Scalar { text: &'a str, empty: bool },
+    Scalar {
+        text: &'a str,
+        empty: bool,
+        plain: bool,
+    },
     Alias,
-    Mapping { flow: bool },
-    Sequence { flow: bool, dash: bool },
+    Mapping {
+        flow: bool,
+    },
+    Sequence {
+        flow: bool,
+        dash: bool,
+    },
 }
 
 impl MarkedEventReceiver for Receiver<'_> {
@@ -323,24 +383,41 @@ impl MarkedEventReceiver for Receiver<'_> {
                     });
                 }
             }
-            Event::Scalar(text, style, _, _) => {
-                let empty = text.is_empty() && style == TScalarStyle::Plain;
-                self.node(mark, NodeStart::Scalar { text: &text, empty });
+            Event::Scalar(text, style, anchor, _) => {
+                let plain = style == TScalarStyle::Plain;
+                let empty = text.is_empty() && plain;
+                let path = self.node(
+                    mark,
+                    NodeStart::Scalar {
+                        text: &text,
+                        empty,
+                        plain,
+                    },
+                );
+                self.anchor(anchor, path);
             }
-            Event::Alias(_) => self.node(mark, NodeStart::Alias),
-            Event::MappingStart(..) => {
+            Event::Alias(id) => {
+                if let Some(path) = self.node(mark, NodeStart::Alias) {
+                    if let Some(target) = self.anchors.get(&id) {
+                        self.aliases.insert(path, target.clone());
+                    }
+                }
+            }
+            Event::MappingStart(anchor, _) => {
                 let flow = self.char_at(mark) == Some('{');
-                self.node(mark, NodeStart::Mapping { flow });
+                let path = self.node(mark, NodeStart::Mapping { flow });
+                self.anchor(anchor, path);
             }
-            Event::SequenceStart(..) => {
+            Event::SequenceStart(anchor, _) => {
                 let first = self.char_at(mark);
-                self.node(
+                let path = self.node(
                     mark,
                     NodeStart::Sequence {
                         flow: first == Some('['),
                         dash: first == Some('-'),
                     },
                 );
+                self.anchor(anchor, path);
             }
             Event::MappingEnd | Event::SequenceEnd => match self.stack.last_mut() {
                 Some(Frame::Skip { depth }) if *depth > 1 => *depth -= 1,

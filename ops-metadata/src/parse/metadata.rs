@@ -20,7 +20,8 @@ pub(crate) enum Layout {
     Unified,
 }
 
-/// Top-level keys known to Juju or charmcraft, accepted in both layouts.
+/// Top-level keys known to Juju or charmcraft, in both layouts (other keys are ignored, as Juju
+/// ignores them, with a warning).
 const KNOWN_KEYS: &[&str] = &[
     "name",
     "display-name",
@@ -215,8 +216,8 @@ fn check_top_level_keys(
             ("options", Layout::Unified) => " (config options belong under `config: options:`)",
             _ => "",
         };
-        diags.push(node.key_loc().error(format!(
-            "unknown top-level key `{key}` in `{}`{hint}",
+        diags.warn(node.key_loc().error(format!(
+            "unknown top-level key `{key}` in `{}` is ignored, as Juju ignores it{hint}",
             root.file_name()
         )));
     }
@@ -657,7 +658,13 @@ fn parse_containers(section: &Node<'_>, out: &mut Vec<ParsedContainer>, diags: &
         }
         for id in ["uid", "gid"] {
             if let Some(n) = find(&fields, id) {
-                n.u32(diags);
+                // Juju reserves 1000-9999 (juju/charm meta.go).
+                if let Some(value @ 1000..=9999) = n.u32(diags) {
+                    diags.push(n.value_loc().error(format!(
+                        "container `{name}` has invalid {id} {value}: {id} cannot be in reserved \
+                         range 1000-9999"
+                    )));
+                }
             }
         }
         out.push(ParsedContainer {

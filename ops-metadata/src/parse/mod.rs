@@ -19,6 +19,7 @@ mod locate;
 mod metadata;
 mod node;
 mod validate;
+mod yaml11;
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -56,9 +57,16 @@ impl SourceFile {
 }
 
 /// Which files make up a charm and where they are.
+///
+/// charmcraft's rules (`charmcraft/preprocess.py`, at pack time): the metadata comes from
+/// `metadata.yaml` when there is one, else from `charmcraft.yaml`; the config from
+/// `charmcraft.yaml`'s `config` or from `config.yaml` (both is an error), the actions likewise from
+/// `actions` or `actions.yaml`. So a `charmcraft.yaml` that only holds build settings may still hold
+/// the charm's `config` and `actions` beside a `metadata.yaml`, and a unified `charmcraft.yaml` may
+/// leave its config to a `config.yaml`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CharmFiles {
-    /// `metadata.yaml`, with `config.yaml` and `actions.yaml` when present.
+    /// `metadata.yaml`, with `config.yaml`, `actions.yaml` and `charmcraft.yaml` when present.
     Separate {
         /// `metadata.yaml`.
         metadata: PathBuf,
@@ -66,11 +74,19 @@ pub enum CharmFiles {
         config: Option<PathBuf>,
         /// `actions.yaml`, if present.
         actions: Option<PathBuf>,
+        /// `charmcraft.yaml` (without `name`: build settings), if present; its `config` and
+        /// `actions` keys are the charm's when `config.yaml` / `actions.yaml` are absent.
+        charmcraft: Option<PathBuf>,
     },
-    /// A `charmcraft.yaml` holding the metadata, config and actions.
+    /// A `charmcraft.yaml` holding the metadata (it has a `name`), and usually the config and
+    /// actions.
     Unified {
         /// `charmcraft.yaml`.
         charmcraft: PathBuf,
+        /// `config.yaml`, if present (then `charmcraft.yaml` must not have `config`).
+        config: Option<PathBuf>,
+        /// `actions.yaml`, if present (then `charmcraft.yaml` must not have `actions`).
+        actions: Option<PathBuf>,
     },
 }
 
@@ -78,46 +94,48 @@ impl CharmFiles {
     /// Finds the charm's files in `dir`.
     ///
     /// A `charmcraft.yaml` with metadata keys (`name` at its top level) makes a unified charm; then
-    /// a `metadata.yaml`, `config.yaml` or `actions.yaml` beside it is an error (it would be
-    /// ignored). Otherwise `metadata.yaml` is required, and `config.yaml` and `actions.yaml` are
-    /// used when present. Neither is an error.
+    /// a `metadata.yaml` beside it is an error (charmcraft refuses `name` in both). Otherwise
+    /// `metadata.yaml` is required. `config.yaml`, `actions.yaml` and a `charmcraft.yaml` without
+    /// `name` are used when present. Neither file is an error.
     pub fn discover(dir: &Path) -> Result<CharmFiles, MetaErrors> {
         let charmcraft = dir.join("charmcraft.yaml");
         let metadata = dir.join("metadata.yaml");
         let config = dir.join("config.yaml");
         let actions = dir.join("actions.yaml");
+        let config = config.is_file().then_some(config);
+        let actions = actions.is_file().then_some(actions);
+        let mut build_settings = None;
         if charmcraft.is_file() {
             let source = SourceFile::read(&charmcraft)?;
             let doc = Doc::load(&source).map_err(MetaErrors)?;
-            if doc.root().get("name").is_some() {
-                let stray: Vec<MetaError> = [&metadata, &config, &actions]
-                    .into_iter()
-                    .filter(|p| p.is_file())
-                    .map(|p| {
-                        MetaError::new(
-                            p.as_path(),
-                            1,
-                            1,
-                            format!(
-                                "`{}` would be ignored: `{}` declares the charm's metadata (it \
-                                 has a `name`); move this file's content into charmcraft.yaml",
-                                file_name(p),
-                                charmcraft.display()
-                            ),
-                        )
-                    })
-                    .collect();
-                if !stray.is_empty() {
-                    return Err(MetaErrors(stray));
-                }
-                return Ok(CharmFiles::Unified { charmcraft });
+            if doc.root().get("name").is_none() {
+                build_settings = Some(charmcraft);
+            } else if metadata.is_file() {
+                return Err(MetaError::new(
+                    metadata.as_path(),
+                    1,
+                    1,
+                    format!(
+                        "`metadata.yaml` would be ignored: `{}` declares the charm's metadata (it \
+                         has a `name`); move this file's content into charmcraft.yaml",
+                        charmcraft.display()
+                    ),
+                )
+                .into());
+            } else {
+                return Ok(CharmFiles::Unified {
+                    charmcraft,
+                    config,
+                    actions,
+                });
             }
         }
         if metadata.is_file() {
             return Ok(CharmFiles::Separate {
                 metadata,
-                config: config.is_file().then_some(config),
-                actions: actions.is_file().then_some(actions),
+                config,
+                actions,
+                charmcraft: build_settings,
             });
         }
         Err(MetaError::new(
@@ -135,56 +153,102 @@ impl CharmFiles {
 
     /// Every file read (for rebuild tracking).
     pub fn paths(&self) -> Vec<PathBuf> {
+        let (first, second, config, actions) = self.parts();
+        [Some(first), second, config, actions]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect()
+    }
+
+    /// (the metadata file, `charmcraft.yaml` when it holds build settings only, config, actions)
+    fn parts(&self) -> PartPaths<'_> {
         match self {
             CharmFiles::Separate {
                 metadata,
                 config,
                 actions,
-            } => std::iter::once(metadata)
-                .chain(config)
-                .chain(actions)
-                .cloned()
-                .collect(),
-            CharmFiles::Unified { charmcraft } => vec![charmcraft.clone()],
+                charmcraft,
+            } => (
+                metadata,
+                charmcraft.as_ref(),
+                config.as_ref(),
+                actions.as_ref(),
+            ),
+            CharmFiles::Unified {
+                charmcraft,
+                config,
+                actions,
+            } => (charmcraft, None, config.as_ref(), actions.as_ref()),
         }
+    }
+
+    /// Reads the files (`read` turns a path into its source, e.g. to display it differently).
+    pub fn read_with<E>(
+        &self,
+        mut read: impl FnMut(&Path) -> Result<SourceFile, E>,
+    ) -> Result<ProjectSources, E> {
+        let (first, build_settings, config, actions) = self.parts();
+        let first = read(first)?;
+        let mut optional = |p: Option<&PathBuf>| p.map(|p| read(p)).transpose();
+        let build_settings = optional(build_settings)?;
+        let config = optional(config)?;
+        let actions = optional(actions)?;
+        Ok(match self {
+            CharmFiles::Separate { .. } => ProjectSources {
+                metadata: Some(first),
+                charmcraft: build_settings,
+                config,
+                actions,
+            },
+            CharmFiles::Unified { .. } => ProjectSources {
+                metadata: None,
+                charmcraft: Some(first),
+                config,
+                actions,
+            },
+        })
     }
 
     /// Reads, parses and validates the files.
     pub fn load(&self) -> Result<CharmMeta, MetaErrors> {
-        match self {
-            CharmFiles::Separate {
-                metadata,
-                config,
-                actions,
-            } => {
-                let mut errors = Vec::new();
-                let mut read = |path: &Path| match SourceFile::read(path) {
-                    Ok(source) => Some(source),
-                    Err(e) => {
-                        errors.extend(e);
-                        None
-                    }
-                };
-                let metadata = read(metadata);
-                let config = config.as_deref().and_then(&mut read);
-                let actions = actions.as_deref().and_then(&mut read);
-                match metadata {
-                    Some(metadata) if errors.is_empty() => {
-                        parse_separate(&metadata, config.as_ref(), actions.as_ref())
-                    }
-                    _ => Err(MetaErrors(errors)),
-                }
-            }
-            CharmFiles::Unified { charmcraft } => parse_unified(&SourceFile::read(charmcraft)?),
-        }
+        self.load_with_warnings().map(|parsed| parsed.meta)
+    }
+
+    /// Reads, parses and validates the files, keeping the warnings.
+    pub fn load_with_warnings(&self) -> Result<Parsed, MetaErrors> {
+        parse_project(&self.read_with(SourceFile::read)?)
     }
 }
 
-fn file_name(path: &Path) -> String {
-    path.file_name()
-        .unwrap_or(path.as_os_str())
-        .to_string_lossy()
-        .into_owned()
+type PartPaths<'a> = (
+    &'a PathBuf,
+    Option<&'a PathBuf>,
+    Option<&'a PathBuf>,
+    Option<&'a PathBuf>,
+);
+
+/// The text of a charm's files, as [`CharmFiles`] finds them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProjectSources {
+    /// `metadata.yaml`; when absent, `charmcraft` holds the metadata keys.
+    pub metadata: Option<SourceFile>,
+    /// `charmcraft.yaml`: the metadata, config and actions (unified), or build settings with
+    /// perhaps `config` and `actions` (beside a `metadata.yaml`).
+    pub charmcraft: Option<SourceFile>,
+    /// `config.yaml`.
+    pub config: Option<SourceFile>,
+    /// `actions.yaml`.
+    pub actions: Option<SourceFile>,
+}
+
+/// A charm's metadata, and what Juju accepts but is probably a mistake.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed {
+    /// The validated metadata.
+    pub meta: CharmMeta,
+    /// Warnings, e.g. unknown keys (which Juju ignores), each with its `file:line:col`.
+    pub warnings: Vec<MetaError>,
 }
 
 /// Finds, reads, parses and validates the charm in `dir` (see [`CharmFiles::discover`]).
@@ -199,51 +263,147 @@ pub fn parse_separate(
     config: Option<&SourceFile>,
     actions: Option<&SourceFile>,
 ) -> Result<CharmMeta, MetaErrors> {
-    let mut diags = Diags::default();
-    let parsed = load(metadata, &mut diags)
-        .map(|doc| metadata::parse_metadata(&doc.root(), Layout::Separate, &mut diags));
-    let options = config
-        .and_then(|source| load(source, &mut diags))
-        .map(|doc| config::parse_config(&doc.root(), &mut diags))
-        .unwrap_or_default();
-    let actions_list = actions
-        .and_then(|source| load(source, &mut diags))
-        .map(|doc| actions::parse_actions(&doc.root(), &mut diags))
-        .unwrap_or_default();
-    if let Some(parsed) = &parsed {
-        validate::validate(parsed, &actions_list, &mut diags);
-    }
-    let files: Vec<&Path> = [Some(metadata), config, actions]
-        .into_iter()
-        .flatten()
-        .map(|s| s.path.as_path())
-        .collect();
-    match parsed {
-        Some(parsed) if diags.is_empty() => Ok(assemble(parsed, options, actions_list)),
-        _ => Err(MetaErrors(diags.into_sorted(&files))),
-    }
+    parse_project(&ProjectSources {
+        metadata: Some(metadata.clone()),
+        charmcraft: None,
+        config: config.cloned(),
+        actions: actions.cloned(),
+    })
+    .map(|parsed| parsed.meta)
 }
 
 /// Parses and validates a unified `charmcraft.yaml` (metadata keys, `config: options:` and
 /// `actions:`).
 pub fn parse_unified(charmcraft: &SourceFile) -> Result<CharmMeta, MetaErrors> {
-    let doc = Doc::load(charmcraft).map_err(MetaErrors)?;
-    let root = doc.root();
+    parse_project(&ProjectSources {
+        charmcraft: Some(charmcraft.clone()),
+        ..ProjectSources::default()
+    })
+    .map(|parsed| parsed.meta)
+}
+
+/// Parses and validates a charm's files with charmcraft's precedence (see [`CharmFiles`]): the
+/// metadata from `metadata.yaml`, else from `charmcraft.yaml`; the config from `charmcraft.yaml`'s
+/// `config` or `config.yaml`, the actions from its `actions` or `actions.yaml`, where both is an
+/// error (as charmcraft refuses it). Every error in every file is reported.
+pub fn parse_project(sources: &ProjectSources) -> Result<Parsed, MetaErrors> {
     let mut diags = Diags::default();
-    let parsed = metadata::parse_metadata(&root, Layout::Unified, &mut diags);
-    let options = root
-        .get("config")
-        .map(|node| config::parse_config(&node, &mut diags))
-        .unwrap_or_default();
-    let actions_list = root
-        .get("actions")
-        .map(|node| actions::parse_actions(&node, &mut diags))
-        .unwrap_or_default();
-    validate::validate(&parsed, &actions_list, &mut diags);
-    if diags.is_empty() {
-        Ok(assemble(parsed, options, actions_list))
-    } else {
-        Err(MetaErrors(diags.into_sorted(&[doc.file()])))
+    let mut load = |source: Option<&SourceFile>| {
+        source.and_then(|source| match Doc::load(source) {
+            Ok(doc) => Some(doc),
+            Err(errors) => {
+                diags.extend(errors);
+                None
+            }
+        })
+    };
+    let metadata_doc = load(sources.metadata.as_ref());
+    let charmcraft_doc = load(sources.charmcraft.as_ref());
+    let config_doc = load(sources.config.as_ref());
+    let actions_doc = load(sources.actions.as_ref());
+    let files: Vec<&Path> = [
+        &sources.metadata,
+        &sources.charmcraft,
+        &sources.config,
+        &sources.actions,
+    ]
+    .into_iter()
+    .flatten()
+    .map(|s| s.path.as_path())
+    .collect();
+    let charmcraft_root = charmcraft_doc.as_ref().map(Doc::root);
+    let parsed = match (&metadata_doc, &charmcraft_root) {
+        (Some(doc), _) => {
+            let root = doc.root();
+            if let Some(cc) = charmcraft_root.as_ref() {
+                duplicated_fields(&root, cc, &mut diags);
+            }
+            Some(metadata::parse_metadata(
+                &root,
+                Layout::Separate,
+                &mut diags,
+            ))
+        }
+        (None, Some(cc)) if sources.metadata.is_none() => {
+            Some(metadata::parse_metadata(cc, Layout::Unified, &mut diags))
+        }
+        _ => {
+            if sources.metadata.is_none() && sources.charmcraft.is_none() {
+                diags.push(MetaError::new(
+                    "metadata.yaml",
+                    1,
+                    1,
+                    "no charm metadata: neither a `metadata.yaml` nor a `charmcraft.yaml` was given",
+                ));
+            }
+            None
+        }
+    };
+    let cc = charmcraft_root.as_ref();
+    let options = section(
+        cc,
+        "config",
+        &config_doc,
+        sources.config.is_some(),
+        &mut diags,
+    )
+    .map(|node| config::parse_config(&node, &mut diags))
+    .unwrap_or_default();
+    let actions_list = section(
+        cc,
+        "actions",
+        &actions_doc,
+        sources.actions.is_some(),
+        &mut diags,
+    )
+    .map(|node| actions::parse_actions(&node, &mut diags))
+    .unwrap_or_default();
+    if let Some(parsed) = &parsed {
+        validate::validate(parsed, &actions_list, &mut diags);
+    }
+    let warnings = diags.take_warnings(&files);
+    match parsed {
+        Some(parsed) if diags.is_empty() => Ok(Parsed {
+            meta: assemble(parsed, options, actions_list),
+            warnings,
+        }),
+        _ => Err(MetaErrors(diags.into_sorted(&files))),
+    }
+}
+
+/// Where the config or actions are: `charmcraft.yaml`'s `key`, or the file `key.yaml` (`file`, or
+/// `file_given` when it failed to load); both is an error, as charmcraft refuses it.
+fn section<'a>(
+    charmcraft: Option<&node::Node<'a>>,
+    key: &str,
+    file: &'a Option<Doc>,
+    file_given: bool,
+    diags: &mut Diags,
+) -> Option<node::Node<'a>> {
+    match (charmcraft.and_then(|cc| cc.get(key)), file) {
+        (Some(node), _) if file_given => {
+            diags.push(node.key_loc().error(format!(
+                "`{key}` is defined both here and in `{key}.yaml`: charmcraft refuses this (move \
+                 the content of `{key}.yaml` into charmcraft.yaml's `{key}`)"
+            )));
+            None
+        }
+        (Some(node), _) => Some(node),
+        (None, Some(doc)) => Some(doc.root()),
+        (None, None) => None,
+    }
+}
+
+/// charmcraft refuses `name`, `summary` and `description` in both `charmcraft.yaml` and
+/// `metadata.yaml` (`METADATA_YAML_MIGRATE_FIELDS`).
+fn duplicated_fields(metadata: &node::Node<'_>, charmcraft: &node::Node<'_>, diags: &mut Diags) {
+    for key in ["name", "summary", "description"] {
+        if let (Some(_), Some(node)) = (metadata.get(key), charmcraft.get(key)) {
+            diags.push(node.key_loc().error(format!(
+                "`{key}` is in both charmcraft.yaml and `metadata.yaml`: charmcraft refuses \
+                 duplicated fields; keep one"
+            )));
+        }
     }
 }
 
@@ -280,17 +440,6 @@ pub fn parse_actions_str(text: &str) -> Result<Vec<ActionMeta>, MetaErrors> {
         Ok(actions.into_iter().map(|a| a.item).collect())
     } else {
         Err(MetaErrors(diags.into_sorted(&[doc.file()])))
-    }
-}
-
-/// Loads a document, recording its errors.
-fn load(source: &SourceFile, diags: &mut Diags) -> Option<Doc> {
-    match Doc::load(source) {
-        Ok(doc) => Some(doc),
-        Err(errors) => {
-            diags.extend(errors);
-            None
-        }
     }
 }
 

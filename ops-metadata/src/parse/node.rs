@@ -1,21 +1,36 @@
 //! A loaded YAML document (values from `serde_yaml`, positions from [`locate`](super::locate)) and a
 //! cursor over it whose typed accessors report errors at the right `file:line:col`.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde_yaml::Value;
 
 use super::locate::{LocateErrorKind, Pos, PosIndex};
+use super::yaml11;
 use super::SourceFile;
 use crate::error::MetaError;
 
-/// Errors collected while reading; every rule adds to it and parsing carries on.
+/// Errors (and warnings) collected while reading; every rule adds to it and parsing carries on.
 #[derive(Debug, Default)]
 pub(crate) struct Diags {
     errors: Vec<MetaError>,
+    warnings: Vec<MetaError>,
 }
 
 impl Diags {
+    /// Records a warning: something Juju accepts but that is probably a mistake.
+    pub fn warn(&mut self, warning: MetaError) {
+        self.warnings.push(warning);
+    }
+
+    /// The warnings, ordered as [`into_sorted`](Self::into_sorted) orders errors.
+    pub fn take_warnings(&mut self, files: &[&Path]) -> Vec<MetaError> {
+        let mut warnings = std::mem::take(&mut self.warnings);
+        sort(&mut warnings, files);
+        warnings
+    }
+
     /// Records an error.
     pub fn push(&mut self, error: MetaError) {
         self.errors.push(error);
@@ -33,15 +48,20 @@ impl Diags {
 
     /// The errors, ordered by file (in the order of `files`, unknown files last) then position.
     pub fn into_sorted(mut self, files: &[&Path]) -> Vec<MetaError> {
-        let rank = |e: &MetaError| {
-            files
-                .iter()
-                .position(|f| *f == e.file.as_path())
-                .unwrap_or(files.len())
-        };
-        self.errors.sort_by_key(|e| (rank(e), e.line, e.column));
+        sort(&mut self.errors, files);
         self.errors
     }
+}
+
+/// Orders by file (in the order of `files`, unknown files last) then position.
+fn sort(list: &mut [MetaError], files: &[&Path]) {
+    let rank = |e: &MetaError| {
+        files
+            .iter()
+            .position(|f| *f == e.file.as_path())
+            .unwrap_or(files.len())
+    };
+    list.sort_by_key(|e| (rank(e), e.line, e.column));
 }
 
 /// A position in a file, with the key path it belongs to; turns into a [`MetaError`].
@@ -71,6 +91,8 @@ pub(crate) struct Doc {
     file: PathBuf,
     index: PosIndex,
     root: Value,
+    /// Plain scalars that YAML 1.1 resolves to a boolean or a number, with their text.
+    yaml11: HashMap<Vec<String>, String>,
 }
 
 impl Doc {
@@ -117,6 +139,8 @@ impl Doc {
                 Vec::new(),
             )]);
         }
+        // As Juju reads it (YAML 1.1); before merging, so merged values are resolved too.
+        let yaml11 = yaml11::apply(&mut root, &index);
         if let Err(e) = root.apply_merge() {
             let (pos, message) = describe_serde_error(&e);
             return Err(vec![at(
@@ -125,7 +149,12 @@ impl Doc {
                 Vec::new(),
             )]);
         }
-        Ok(Doc { file, index, root })
+        Ok(Doc {
+            file,
+            index,
+            root,
+            yaml11,
+        })
     }
 
     /// The file, as displayed in errors.
@@ -196,6 +225,12 @@ impl<'a> Node<'a> {
     /// The YAML value.
     pub fn value(&self) -> &'a Value {
         self.value
+    }
+
+    /// The text of this value when it is a plain scalar that YAML 1.1 (Juju) reads as a boolean or
+    /// a number, where YAML 1.2 would read a string (`no`, `0644`).
+    pub fn yaml11_text(&self) -> Option<&'a str> {
+        self.doc.yaml11.get(&self.path).map(String::as_str)
     }
 
     /// Whether the value is null (written as nothing, `~` or `null`).
@@ -382,14 +417,16 @@ impl<'a> Node<'a> {
         ok.then_some(out)
     }
 
-    /// Reports every key of `entries` (this node's) that is not in `allowed`.
-    pub fn check_keys(&self, entries: &[(String, Node<'a>)], allowed: &[&str], diags: &mut Diags) {
+    /// Warns about every key of `entries` (this node's) that is not in `known`: Juju and charmcraft
+    /// ignore unknown keys (`schema:` in a relation, `upstream:` in a resource...), so they are not
+    /// errors, but a misspelt key is silently ignored too.
+    pub fn check_keys(&self, entries: &[(String, Node<'a>)], known: &[&str], diags: &mut Diags) {
         for (key, node) in entries {
-            if !allowed.contains(&key.as_str()) {
-                diags.push(node.key_loc().error(format!(
-                    "unknown key `{key}` in {} (expected one of: {})",
+            if !known.contains(&key.as_str()) {
+                diags.warn(node.key_loc().error(format!(
+                    "unknown key `{key}` in {} is ignored, as Juju ignores it (known keys: {})",
                     self.describe(),
-                    allowed.join(", ")
+                    known.join(", ")
                 )));
             }
         }

@@ -46,7 +46,8 @@ impl NameKind {
 
 /// Reports `name` (whose key is `at`) if it breaks the naming rule of `kind`.
 ///
-/// Actions: `^[a-z](?:[a-z0-9-]*[a-z0-9])?$`, without the reserved `juju-` prefix. Everything else:
+/// Actions: `^[a-z](?:[a-z0-9-]*[a-z0-9])?$`, without the reserved `juju-` prefix. Config options:
+/// anything but empty (neither Juju nor charmcraft rules them). Everything else:
 /// `^[a-z][a-z0-9_-]*$` (these names become Rust and Python identifiers with `-` → `_`).
 pub(crate) fn check_entry_name(name: &str, kind: NameKind, at: &Loc, diags: &mut Diags) {
     let label = kind.label();
@@ -60,6 +61,11 @@ pub(crate) fn check_entry_name(name: &str, kind: NameKind, at: &Loc, diags: &mut
             diags.push(at.error(format!(
                 "action name `{name}` is reserved: Juju reserves the `juju-` prefix"
             )));
+        }
+    } else if kind == NameKind::ConfigOption {
+        // Juju and charmcraft do not rule config option names; the macro sanitizes them.
+        if name.is_empty() {
+            diags.push(at.error("a config option has an empty name"));
         }
     } else if !is_entry_name(name) {
         diags.push(at.error(format!(

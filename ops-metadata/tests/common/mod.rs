@@ -82,3 +82,37 @@ pub fn metadata_ok(yaml: &str) -> ops_metadata::CharmMeta {
         Err(errors) => panic!("expected no errors, got:\n{errors}"),
     }
 }
+
+/// The warnings of text that must parse (as `file`, one of `metadata.yaml`, `config.yaml`,
+/// `actions.yaml` or a unified `charmcraft.yaml`), as errors for [`assert_errors`].
+#[track_caller]
+pub fn warnings_of(file: &str, yaml: &str) -> MetaErrors {
+    use ops_metadata::{parse_project, ProjectSources, SourceFile};
+    let source = Some(SourceFile::new(file, yaml));
+    let minimal = Some(SourceFile::new("metadata.yaml", "name: x\n"));
+    let sources = match file {
+        "metadata.yaml" => ProjectSources {
+            metadata: source,
+            ..ProjectSources::default()
+        },
+        "charmcraft.yaml" => ProjectSources {
+            charmcraft: source,
+            ..ProjectSources::default()
+        },
+        "config.yaml" => ProjectSources {
+            metadata: minimal,
+            config: source,
+            ..ProjectSources::default()
+        },
+        "actions.yaml" => ProjectSources {
+            metadata: minimal,
+            actions: source,
+            ..ProjectSources::default()
+        },
+        other => panic!("unexpected file {other}"),
+    };
+    match parse_project(&sources) {
+        Ok(parsed) => MetaErrors(parsed.warnings),
+        Err(errors) => panic!("expected warnings only, but got errors:\n{errors}"),
+    }
+}

@@ -1,3 +1,7 @@
+// Juju ignores unknown keys, so the charm compiles; the key is reported as a warning (made an
+// error here to show it).
+#![deny(deprecated)]
+
 use ops_core::prelude::*;
 
 #[derive(Default, StoredState)]
