@@ -204,8 +204,8 @@ pub fn pack(args: &PackArgs) -> Result<Vec<PathBuf>, PackError> {
     // The charm's YAML, validated before anything is built or written.
     let files = match CharmFiles::discover(&charm_dir) {
         Ok(files) => files,
-        Err(errors) if !charm_dir.join("charmcraft.yaml").is_file() => {
-            let _ = errors;
+        // Nothing to point at in a file: there is no charm metadata at all.
+        Err(errors) if errors.iter().all(|e| !e.file.is_file()) => {
             return Err(PackError::NotACharm {
                 package: package.name.clone(),
                 dir: charm_dir,
@@ -223,7 +223,7 @@ pub fn pack(args: &PackArgs) -> Result<Vec<PathBuf>, PackError> {
         None => host_triple()?,
     };
     let arch = juju_arch(&target)?;
-    static_flags(&target)?;
+    let flags = static_flags(&target)?;
     let bases = if args.bases.is_empty() {
         yaml.declared_bases(&arch, &target)?
     } else {
@@ -237,7 +237,7 @@ pub fn pack(args: &PackArgs) -> Result<Vec<PathBuf>, PackError> {
         Some(dir) => dir.clone(),
         None => metadata.target_directory.join("charm"),
     };
-    let executable = build(&cargo, package, &binary, &target, &target_dir)?;
+    let executable = build(&cargo, package, &binary, &target, &flags, &target_dir)?;
     check_static(&executable)?;
     let dispatch = std::fs::read(&executable).map_err(io_error("cannot read", &executable))?;
     eprintln!(
@@ -543,9 +543,9 @@ fn build(
     package: &Package,
     binary: &str,
     target: &str,
+    flags: &[&str],
     target_dir: &Path,
 ) -> Result<PathBuf, PackError> {
-    let flags = static_flags(target)?;
     let mut cmd = Command::new(cargo);
     cmd.args([
         "build",
@@ -564,7 +564,7 @@ fn build(
     ])
     .arg("--target-dir")
     .arg(target_dir)
-    .env("CARGO_ENCODED_RUSTFLAGS", encoded_rustflags(&flags))
+    .env("CARGO_ENCODED_RUSTFLAGS", encoded_rustflags(flags))
     .env_remove("RUSTFLAGS")
     .stdout(Stdio::piped())
     .stderr(Stdio::inherit());
@@ -1230,6 +1230,27 @@ mod tests {
             .to_string()
             .contains("cannot link `x86_64-apple-darwin` statically"));
         assert!(static_flags("x86_64-pc-windows-msvc").is_err());
+    }
+
+    #[test]
+    fn dynamic_executables_and_non_elf_files_are_refused() -> Result<(), std::io::Error> {
+        // The machine's shell is dynamically linked (glibc).
+        let err = check_static(Path::new("/bin/sh")).expect_err("/bin/sh is dynamic");
+        let text = err.to_string();
+        assert!(
+            text.contains("is not a static executable: it asks for the dynamic loader")
+                || text.contains("it needs the shared libraries"),
+            "{text}"
+        );
+        let dir = tempfile::tempdir()?;
+        let script = dir.path().join("dispatch");
+        std::fs::write(&script, "#!/bin/sh\necho hi\n")?;
+        let err = check_static(&script).expect_err("a script");
+        assert!(
+            err.to_string().contains("it is not an ELF executable"),
+            "{err}"
+        );
+        Ok(())
     }
 
     #[test]
