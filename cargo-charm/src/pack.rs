@@ -224,6 +224,7 @@ pub fn pack(args: &PackArgs) -> Result<Vec<PathBuf>, PackError> {
     };
     let arch = juju_arch(&target)?;
     let flags = static_flags(&target)?;
+    check_target_installed(&target)?;
     let bases = if args.bases.is_empty() {
         yaml.declared_bases(&arch, &target)?
     } else {
@@ -495,6 +496,32 @@ fn static_flags(target: &str) -> Result<Vec<&'static str>, PackError> {
             "only `*-linux-gnu` (glibc with `libc.a`) and `*-linux-musl` targets link statically",
         )),
     }
+}
+
+/// Fails when the Rust standard library for `target` is not installed (cargo would fail with
+/// "can't find crate for `core`" after building the host's dependencies).
+fn check_target_installed(target: &str) -> Result<(), PackError> {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let Ok(out) = Command::new(rustc).args(["--print", "sysroot"]).output() else {
+        return Ok(());
+    };
+    let sysroot = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    let rustlib = sysroot.join("lib/rustlib");
+    if !out.status.success() || !rustlib.is_dir() {
+        // An unusual toolchain layout: let cargo tell.
+        return Ok(());
+    }
+    if rustlib.join(target).join("lib").is_dir() {
+        return Ok(());
+    }
+    Err(PackError::StaticUnsupported {
+        target: target.into(),
+        reason: format!(
+            "the Rust standard library for `{target}` is not installed in `{}` (with rustup: \
+             `rustup target add {target}`)",
+            sysroot.display()
+        ),
+    })
 }
 
 /// Whether the C compiler finds `libc.a` (it prints the name alone when it does not).

@@ -3,6 +3,7 @@
 mod common;
 
 use common::{cargo_charm, failure, listing, manifest, write_files, METADATA};
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 /// A crate in a temporary directory, and an empty output directory beside it.
@@ -135,4 +136,48 @@ fn an_unknown_package() {
         "{stderr}"
     );
     assert!(written.is_empty(), "{written:?}");
+}
+
+#[test]
+fn a_target_whose_standard_library_is_missing() {
+    let (_tmp, dir) = crate_with(&[
+        ("Cargo.toml", &manifest("tiny")),
+        ("src/main.rs", "fn main() {}\n"),
+        ("metadata.yaml", METADATA),
+    ]);
+    // A Linux target no machine of this project installs.
+    let (stderr, written) = pack(&dir, &["--target", "s390x-unknown-linux-musl"]);
+    assert!(
+        stderr.contains("error: cannot link `s390x-unknown-linux-musl` statically")
+            && stderr.contains("rustup target add s390x-unknown-linux-musl"),
+        "{stderr}"
+    );
+    assert!(written.is_empty(), "{written:?}");
+}
+
+#[test]
+fn a_glibc_target_without_libc_a() {
+    let (tmp, dir) = crate_with(&[
+        ("Cargo.toml", &manifest("tiny")),
+        ("src/main.rs", "fn main() {}\n"),
+        ("metadata.yaml", METADATA),
+    ]);
+    // A C compiler that, like gcc without libc6-dev, prints the bare name for a missing file.
+    let cc = tmp.path().join("cc");
+    std::fs::write(&cc, "#!/bin/sh\necho libc.a\n").expect("write");
+    std::fs::set_permissions(&cc, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let out_dir = tmp.path().join("out");
+    let out = std::process::Command::new(common::BIN)
+        .args(["pack", "--output-dir"])
+        .arg(&out_dir)
+        .current_dir(&dir)
+        .env("CC", &cc)
+        .output()
+        .expect("runs");
+    let stderr = failure(&out);
+    assert!(
+        stderr.contains("statically: glibc's static library `libc.a` is not installed"),
+        "{stderr}"
+    );
+    assert!(listing(&out_dir).is_empty());
 }
