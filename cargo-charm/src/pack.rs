@@ -730,8 +730,13 @@ enum CharmYaml {
         files: Vec<(String, PathBuf)>,
         charmcraft: Option<(PathBuf, Value)>,
     },
-    /// A unified charmcraft.yaml, split.
-    Unified { path: PathBuf, doc: Value },
+    /// A unified charmcraft.yaml, split; `config.yaml` / `actions.yaml` beside it, when present,
+    /// are copied instead of the (then absent) `config` / `actions` keys.
+    Unified {
+        path: PathBuf,
+        doc: Value,
+        files: Vec<(String, PathBuf)>,
+    },
 }
 
 impl CharmYaml {
@@ -744,14 +749,31 @@ impl CharmYaml {
             })
         };
         match files {
-            CharmFiles::Unified { charmcraft } => Ok(CharmYaml::Unified {
-                path: charmcraft.clone(),
-                doc: load(charmcraft)?,
-            }),
+            CharmFiles::Unified {
+                charmcraft,
+                config,
+                actions,
+            } => {
+                let mut files = Vec::new();
+                // charmcraft copies a config.yaml / actions.yaml that holds something.
+                for (name, path) in [("config.yaml", config), ("actions.yaml", actions)] {
+                    if let Some(path) = path {
+                        if is_truthy(&load(path)?) {
+                            files.push((name.to_string(), path.clone()));
+                        }
+                    }
+                }
+                Ok(CharmYaml::Unified {
+                    path: charmcraft.clone(),
+                    doc: load(charmcraft)?,
+                    files,
+                })
+            }
             CharmFiles::Separate {
                 metadata,
                 config,
                 actions,
+                charmcraft: _,
             } => {
                 let mut out = vec![("metadata.yaml".to_string(), metadata.clone())];
                 // charmcraft writes config.yaml and actions.yaml only when they hold something.
@@ -785,13 +807,28 @@ impl CharmYaml {
     fn entries(&self) -> Result<BTreeMap<String, (Vec<u8>, u32)>, PackError> {
         let mut out = BTreeMap::new();
         match self {
-            CharmYaml::Separate { files, .. } => {
+            CharmYaml::Separate { files, charmcraft } => {
                 for (name, path) in files {
                     let bytes = std::fs::read(path).map_err(io_error("cannot read", path))?;
                     out.insert(name.clone(), (bytes, 0o644));
                 }
+                // A build-settings charmcraft.yaml may hold the charm's `config` and `actions`
+                // (when config.yaml / actions.yaml are absent): charmcraft writes them out.
+                if let Some((path, doc)) = charmcraft {
+                    let (_, config, actions) = split_charmcraft(doc);
+                    for (name, value) in [("config.yaml", config), ("actions.yaml", actions)] {
+                        if let (Some(value), false) = (value, out.contains_key(name)) {
+                            let text =
+                                serde_yaml::to_string(&value).map_err(|source| PackError::Yaml {
+                                    path: path.clone(),
+                                    source,
+                                })?;
+                            out.insert(name.into(), (text.into_bytes(), 0o644));
+                        }
+                    }
+                }
             }
-            CharmYaml::Unified { path, doc } => {
+            CharmYaml::Unified { path, doc, files } => {
                 let (metadata, config, actions) = split_charmcraft(doc);
                 let dump = |value: &Value| {
                     serde_yaml::to_string(value).map_err(|source| PackError::Yaml {
@@ -809,6 +846,10 @@ impl CharmYaml {
                 if let Some(actions) = actions {
                     out.insert("actions.yaml".into(), (dump(&actions)?.into_bytes(), 0o644));
                 }
+                for (name, path) in files {
+                    let bytes = std::fs::read(path).map_err(io_error("cannot read", path))?;
+                    out.insert(name.clone(), (bytes, 0o644));
+                }
             }
         }
         Ok(out)
@@ -817,7 +858,7 @@ impl CharmYaml {
     /// The bases charmcraft.yaml declares for `arch`; `ubuntu@22.04` when it declares none.
     fn declared_bases(&self, arch: &str, target: &str) -> Result<Vec<Base>, PackError> {
         let (path, doc) = match self {
-            CharmYaml::Unified { path, doc } => (path, doc),
+            CharmYaml::Unified { path, doc, .. } => (path, doc),
             CharmYaml::Separate {
                 charmcraft: Some((path, doc)),
                 ..
@@ -1207,6 +1248,60 @@ fn human_size(bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// charmcraft's `write_metadata`: `config` / `actions` of the project are written from the
+    /// file of that name when the project directory has one, else dumped from the model (which a
+    /// build-settings charmcraft.yaml may hold beside metadata.yaml).
+    #[test]
+    fn config_and_actions_come_from_where_charmcraft_takes_them() -> Result<(), BoxError> {
+        let dir = tempfile::tempdir()?;
+        let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text);
+        // metadata.yaml + a build-settings charmcraft.yaml holding actions and config.
+        write("metadata.yaml", "name: demo\nsummary: s\ndescription: d\n")?;
+        write(
+            "charmcraft.yaml",
+            "type: charm\nconfig:\n  options:\n    port: {type: int, default: 80}\n\
+             actions:\n  greet:\n    description: Say hello.\n",
+        )?;
+        let files = CharmFiles::discover(dir.path()).map_err(|e| format!("{e:?}"))?;
+        let entries = CharmYaml::read(&files)?.entries()?;
+        let text = |name: &str| {
+            entries
+                .get(name)
+                .map(|(bytes, _)| String::from_utf8_lossy(bytes).into_owned())
+        };
+        assert_eq!(
+            text("config.yaml").as_deref(),
+            Some("options:\n  port:\n    default: 80\n    type: int\n")
+        );
+        assert_eq!(
+            text("actions.yaml").as_deref(),
+            Some("greet:\n  description: Say hello.\n")
+        );
+        assert_eq!(
+            text("metadata.yaml").as_deref(),
+            Some("name: demo\nsummary: s\ndescription: d\n")
+        );
+
+        // A unified charmcraft.yaml whose config sits in config.yaml: the file is copied.
+        let dir = tempfile::tempdir()?;
+        let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text);
+        write(
+            "charmcraft.yaml",
+            "type: charm\nname: demo\nsummary: s\ndescription: d\n",
+        )?;
+        write("config.yaml", "options:\n  b: {type: string}\n  a: {type: int}\n")?;
+        let files = CharmFiles::discover(dir.path()).map_err(|e| format!("{e:?}"))?;
+        let entries = CharmYaml::read(&files)?.entries()?;
+        let config = entries.get("config.yaml").map(|(bytes, _)| bytes.as_slice());
+        assert_eq!(
+            config,
+            Some("options:\n  b: {type: string}\n  a: {type: int}\n".as_bytes()),
+            "copied as it is, not re-dumped"
+        );
+        assert!(!entries.contains_key("actions.yaml"));
+        Ok(())
+    }
 
     #[test]
     fn bases_parse_as_charmcraft_writes_them() {
