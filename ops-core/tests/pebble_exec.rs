@@ -278,3 +278,59 @@ fn invalid_commands_are_refused_before_sending() {
     ));
     assert!(fake.requests().is_empty());
 }
+
+/// Ten MiB of output on each stream, as a real command prints it.
+fn big_rule(name: &str) -> ExecRule {
+    let out: String = (0..10 << 20)
+        .map(|i| char::from(b'a' + (i % 26) as u8))
+        .collect();
+    ExecRule::new(&[name], 0, &out, &out.to_uppercase())
+}
+
+#[test]
+fn run_drains_output_nobody_can_read() {
+    // Pebble's command blocks once its unread output fills the socket buffers (~200 KiB): wait()
+    // must read (and drop) what the caller no longer can, or it waits forever.
+    let fake = FakePebble::start().unwrap();
+    fake.add_exec_rule(big_rule("big"));
+    fake.client().exec(["big"]).run().unwrap();
+    let process = fake
+        .client()
+        .exec(["big"])
+        .combine_stderr(true)
+        .spawn()
+        .unwrap();
+    process.wait().unwrap();
+}
+
+#[test]
+fn wait_output_captures_ten_mib() {
+    let fake = FakePebble::start().unwrap();
+    let rule = big_rule("big");
+    fake.add_exec_rule(rule.clone());
+    let out = fake.client().exec(["big"]).output().unwrap();
+    assert_eq!(out.stdout.len(), 10 << 20);
+    assert_eq!(out.stdout, rule.stdout.as_bytes());
+    assert_eq!(out.stderr.as_deref(), Some(rule.stderr.as_bytes()));
+}
+
+#[test]
+fn unread_output_holds_the_command_back() {
+    // As Pebble: the exec change is not done while output it cannot send is pending.
+    let fake = FakePebble::start().unwrap();
+    fake.add_exec_rule(ExecRule::new(&["big"], 0, &"x".repeat(1 << 20), ""));
+    let client = fake.client();
+    let mut process = client.exec(["big"]).combine_stderr(true).spawn().unwrap();
+    let id = process.change_id().clone();
+    let mut stdout = process.take_stdout().unwrap();
+    let waited = client.wait_change(
+        &id,
+        Some(Duration::from_millis(500)),
+        Duration::from_millis(50),
+    );
+    assert!(matches!(waited, Err(Error::Timeout(_))), "{waited:?}");
+    let mut out = Vec::new();
+    stdout.read_to_end(&mut out).unwrap();
+    assert_eq!(out.len(), 1 << 20);
+    process.wait().unwrap();
+}

@@ -629,7 +629,9 @@ impl ExecProcess {
     }
 
     /// Wait for the command, closing its standard input first if it is still held here (as
-    /// [`std::process::Child::wait`]). A non-zero exit is an [`ExecError`] (without output), a
+    /// [`std::process::Child::wait`]). Output still held here (not taken, not sent to a writer)
+    /// is read and dropped meanwhile: Pebble holds a command back while its output is unread, so
+    /// waiting without reading it would never end. A non-zero exit is an [`ExecError`] (without output), a
     /// failed change a [`ChangeError`].
     pub fn wait(mut self) -> Result<()> {
         let code = self.finish()?;
@@ -692,6 +694,17 @@ impl ExecProcess {
     fn finish(&mut self) -> Result<i64> {
         if let Some(mut stdin) = self.stdin.take() {
             let _ = stdin.close();
+        }
+        // Output still held here can no longer be read by the caller: drain it, or a command
+        // writing more than the socket buffers hold (~200 KiB) blocks, and its change never ends.
+        for unread in [self.stdout.take(), self.stderr.take()]
+            .into_iter()
+            .flatten()
+        {
+            self.threads.push(std::thread::spawn(move || {
+                let mut unread = unread;
+                std::io::copy(&mut unread, &mut std::io::sink()).map(|_| ())
+            }));
         }
         let timeout = self.timeout.map(|t| t + Duration::from_secs(1));
         let change = self
