@@ -55,6 +55,14 @@ fn output_captures_stdout_and_stderr() {
 fn options_go_into_the_request() {
     let fake = FakePebble::start().unwrap();
     fake.add_exec_rule(ExecRule::new(&["env"], 0, "", ""));
+    fake.push_file(
+        "/etc/passwd",
+        b"root:x:0:0:root:/root:/bin/bash\nweb:x:1000:1001::/home/web:/bin/sh\n",
+    )
+    .unwrap();
+    fake.push_file("/etc/group", b"root:x:0:\nwebg:x:1001:\n")
+        .unwrap();
+    std::fs::create_dir(fake.host_path("/tmp")).unwrap();
     fake.client()
         .exec(["env"])
         .env("A", "1")
@@ -121,15 +129,20 @@ fn a_non_zero_exit_is_an_exec_error_with_the_output() {
         "non-zero exit code 2 executing ['cat', '/missing'], stdout='', stderr='cat: no such file\\n'"
     );
 
-    // Unknown commands exit 127; wait() carries no output.
+    // A missing executable is refused at spawn, as Pebble's exec.LookPath does (400).
     let err = fake
         .client()
         .exec(["frobnicate", "--now"])
         .run()
         .unwrap_err();
+    assert_eq!(err.api_code(), Some(400));
+    assert_eq!(err.to_string(), "cannot find executable \"frobnicate\"");
     assert_eq!(
-        err.to_string(),
-        "non-zero exit code 127 executing ['frobnicate', '--now']"
+        fake.requests()
+            .iter()
+            .filter(|r| r.path.contains("/websocket/"))
+            .count(),
+        3
     );
 }
 
@@ -255,8 +268,12 @@ fn a_timed_out_command_is_a_change_error() {
     let Error::Change(e) = &err else {
         panic!("unexpected {err:?}")
     };
-    assert!(e.err.contains("timed out after 0.2s"), "{}", e.err);
+    assert_eq!(
+        e.err,
+        "cannot perform the following tasks:\n- Execute command \"sleep\" (timed out after 200ms: context deadline exceeded)"
+    );
     assert_eq!(e.change.kind, "exec");
+    assert_eq!(e.change.tasks[0].data.get("exit-code"), Some(&json!(-1)));
 }
 
 #[test]
