@@ -602,11 +602,36 @@ pub(crate) fn parse_multipart(body: Vec<u8>, content_type: &str) -> Result<Vec<P
     let bad = |e: multer::Error| ApiError::new(400, format!("cannot parse multipart body: {e}"));
     while let Some(field) = block_on(mp.next_field()).map_err(bad)? {
         let name = field.name().unwrap_or("").to_string();
-        let filename = field.file_name().map(unescape);
+        // Read from the header: multer ends a quoted name at `\\"` and keeps `\\` escapes.
+        let filename = field
+            .headers()
+            .get("content-disposition")
+            .and_then(|v| v.to_str().ok())
+            .and_then(quoted_filename);
         let data = block_on(field.bytes()).map_err(bad)?;
         out.push((name, filename, data.to_vec()));
     }
     Ok(out)
+}
+
+/// The `filename="..."` parameter of a `Content-Disposition` value, unescaped.
+fn quoted_filename(value: &str) -> Option<String> {
+    let start = value.find("filename=\"")? + "filename=\"".len();
+    let rest = &value[start..];
+    let mut end = None;
+    let mut escaped = false;
+    for (i, c) in rest.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => {
+                end = Some(i);
+                break;
+            }
+            _ => {}
+        }
+    }
+    Some(unescape(&rest[..end?]))
 }
 
 /// A quoted-string's content without its backslash escapes, as Go's `mime.ParseMediaType`
@@ -704,5 +729,9 @@ mod tests {
     #[test]
     fn file_names_unescape_as_go_reads_them() {
         assert_eq!(unescape(r#"/a\\b\"c"#), r#"/a\b"c"#);
+        assert_eq!(
+            quoted_filename(r#"form-data; name="files"; filename="/c\\""#).as_deref(),
+            Some(r"/c\")
+        );
     }
 }
