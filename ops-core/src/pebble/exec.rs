@@ -255,6 +255,7 @@ enum StdinSource {
 pub struct Exec {
     client: Client,
     command: Vec<String>,
+    service_context: Option<String>,
     environment: BTreeMap<String, String>,
     working_dir: Option<String>,
     timeout: Option<Duration>,
@@ -292,6 +293,7 @@ impl Client {
         Exec {
             client: self.clone(),
             command: command.into_iter().map(Into::into).collect(),
+            service_context: None,
             environment: BTreeMap::new(),
             working_dir: None,
             timeout: None,
@@ -308,6 +310,13 @@ impl Client {
 }
 
 impl Exec {
+    /// Run in the context of this service (Pebble ≥ 1.13): its environment, user, group and
+    /// working directory are the defaults, which the other options override.
+    pub fn service_context(mut self, service: impl Into<String>) -> Self {
+        self.service_context = Some(service.into());
+        self
+    }
+
     /// Set an environment variable.
     pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.environment.insert(key.into(), value.into());
@@ -402,7 +411,7 @@ impl Exec {
             ));
         }
         let client = self.client;
-        let body = json!({
+        let mut body = json!({
             "command": self.command,
             "environment": self.environment,
             "working-dir": self.working_dir,
@@ -413,6 +422,9 @@ impl Exec {
             "group": self.group,
             "split-stderr": !self.combine_stderr,
         });
+        if let Some(service) = &self.service_context {
+            body["service-context"] = json!(service);
+        }
         let answer = client.request("POST", "/v1/exec", &[], Some(&body))?;
         let change_id = answer.change()?;
         let task_id = answer

@@ -5,7 +5,7 @@
 use super::workload::ApiError;
 use super::{error_envelope, respond_json, Req, Shared};
 use serde_json::json;
-use std::io::Read;
+use std::io::Write;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,40 +22,51 @@ fn line(entry: &(String, String, String)) -> Vec<u8> {
     out
 }
 
-/// The body of a followed answer: what is there, then each new line of the selected services.
-struct Follow {
-    shared: Arc<Shared>,
-    services: Vec<String>,
-    next: usize,
-    pending: Vec<u8>,
-}
-
-impl Read for Follow {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        while self.pending.is_empty() {
-            if self.shared.stopping.load(Ordering::SeqCst) {
-                return Ok(0);
-            }
-            let wl = self.shared.lock();
-            let logs = &wl.private.logs;
-            if self.next < logs.len() {
-                for entry in &logs[self.next..] {
-                    if self.services.is_empty() || self.services.contains(&entry.1) {
-                        self.pending.extend(line(entry));
-                    }
-                }
-                self.next = logs.len();
-                continue;
-            }
-            let _ = self
-                .shared
-                .ready
-                .wait_timeout(wl, Duration::from_millis(100));
+/// Stream the followed lines of `services` from log index `next`, as a chunked answer flushed
+/// line by line, until the client goes away or the fake stops.
+fn stream(
+    shared: &Arc<Shared>,
+    request: tiny_http::Request,
+    services: &[String],
+    mut next: usize,
+    first: Vec<u8>,
+) {
+    let mut out = request.into_writer();
+    let chunk = |out: &mut Box<dyn Write + Send>, data: &[u8]| -> std::io::Result<()> {
+        if data.is_empty() {
+            return Ok(());
         }
-        let n = buf.len().min(self.pending.len());
-        buf[..n].copy_from_slice(&self.pending[..n]);
-        self.pending.drain(..n);
-        Ok(n)
+        write!(out, "{:x}\r\n", data.len())?;
+        out.write_all(data)?;
+        out.write_all(b"\r\n")?;
+        out.flush()
+    };
+    let head = "HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n";
+    if out.write_all(head.as_bytes()).is_err() || chunk(&mut out, &first).is_err() {
+        return;
+    }
+    loop {
+        if shared.stopping.load(Ordering::SeqCst) {
+            let _ = out.write_all(b"0\r\n\r\n");
+            let _ = out.flush();
+            return;
+        }
+        let wl = shared.lock();
+        let logs = &wl.private.logs;
+        if next < logs.len() {
+            let data: Vec<u8> = logs[next..]
+                .iter()
+                .filter(|e| services.is_empty() || services.contains(&e.1))
+                .flat_map(line)
+                .collect();
+            next = logs.len();
+            drop(wl);
+            if chunk(&mut out, &data).is_err() {
+                return;
+            }
+            continue;
+        }
+        let _ = shared.ready.wait_timeout(wl, Duration::from_millis(100));
     }
 }
 
@@ -110,19 +121,5 @@ pub(crate) fn serve(shared: &Arc<Shared>, request: tiny_http::Request, req: &Req
         let _ = request.respond(response);
         return;
     }
-    let reader = Follow {
-        shared: shared.clone(),
-        services,
-        next,
-        pending: body,
-    };
-    let mut response = tiny_http::Response::new(
-        tiny_http::StatusCode(200),
-        header.into_iter().collect(),
-        reader,
-        None,
-        None,
-    );
-    response = response.with_chunked_threshold(0);
-    let _ = request.respond(response);
+    stream(shared, request, &services, next, body);
 }
