@@ -4,8 +4,23 @@
 //! async answers with `"change"`, errors `{"message", "kind"?}`), the multipart files protocol
 //! and the exec websockets, with the same rules as the Python fake: services start at once,
 //! `replan` restarts services whose config changed, layers combine with `override: merge |
-//! replace`, no command is ever run (`/v1/exec` answers from [`ExecRule`]s, `127 command not
-//! found` otherwise), the container's `/` is a directory of the host.
+//! replace`, no command is ever run (`/v1/exec` answers from [`ExecRule`]s), the container's `/`
+//! is a directory of the host.
+//!
+//! Where the Python fake simplifies, this one answers as Pebble v1.32.1 does (its messages are
+//! taken from Pebble's source): a command without a rule is a missing executable (400 `cannot
+//! find executable "x"` at spawn, where juju-sim's fake exits 127); exec resolves the user, its
+//! `HOME` and the working directory from the container's `/etc/passwd` and `/etc/group` (`root`
+//! and `nobody` when absent) and refuses missing directories; output nobody reads holds the
+//! command back (so a test can see a client that does not drain it hang); an aborted exec is
+//! killed (137); timeouts are Go durations; [`FakePebble::fail_service_start`] makes a start fail
+//! and leaves the service in `backoff`; files follow Go's errors (`stat /f/x: not a directory`
+//! is a `generic-file-error`), its atomic writes (`open /p.123~: ...`), its `path.Match` and its
+//! 3-digit permissions, and owners asked for are kept and listed back by name; layers are parsed
+//! as Pebble's typed parser does; `/v1/warnings` is gone (404). It also serves `/v1/health`,
+//! `/v1/checks/refresh`, `/v1/identities`, `/v1/logs` (with `follow`) and notices' `timeout`.
+//! Not modelled: notices' `after` (every time is the same fixed one), exec terminals, and a
+//! service's own output (add it with [`FakePebble::add_service_log`]).
 //!
 //! ```
 //! use ops_testing::pebble::{ExecRule, FakePebble};
