@@ -138,7 +138,7 @@ fn the_run_action_fails_with_the_exit_code() -> TestResult {
     // fails the hook as the uncaught APIError fails Python ops' charm.
     let err = h
         .run_action("run", json!({"command": "frobnicate --now"}))
-        .unwrap_err();
+        .expect_err("the hook fails");
     assert!(
         format!("{err:?}").contains("cannot find executable \\\"frobnicate\\\""),
         "{err:?}"
