@@ -755,3 +755,49 @@ fn add_layer_refuses_what_pebble_refuses() {
         )
         .unwrap();
 }
+
+#[test]
+fn changes_answer_as_pebble() {
+    let fake = FakePebble::start().unwrap();
+    let id = fake.add_pending_change("x", "slow");
+    let (status, body) = raw(
+        &fake,
+        "GET",
+        &format!("/v1/changes/{id}/wait?timeout=0.100s"),
+        &json!({}),
+    );
+    assert_eq!(
+        (status, body["result"]["message"].clone()),
+        (504, json!("timed out waiting for change after 100ms"))
+    );
+    let (status, body) = raw(
+        &fake,
+        "POST",
+        &format!("/v1/changes/{id}"),
+        &json!({"action": "x"}),
+    );
+    assert_eq!(
+        (status, body["result"]["message"].clone()),
+        (400, json!("invalid action \"x\""))
+    );
+    let err = fake
+        .client()
+        .get_changes(ops_core::pebble::ChangeState::Other("bogus".into()), None)
+        .unwrap_err();
+    assert_eq!(
+        api(&err),
+        (400, "select should be one of: all,in-progress,ready".into())
+    );
+    // The client's own waits go on past the 504s of its slices.
+    let client = Client::with_timeout(fake.socket_path(), Duration::from_millis(1500));
+    let started = Instant::now();
+    let err = client
+        .wait_change(
+            &id.as_str().into(),
+            Some(Duration::from_millis(2500)),
+            Duration::from_millis(50),
+        )
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout(_)), "{err:?}");
+    assert!(started.elapsed() >= Duration::from_millis(2500));
+}

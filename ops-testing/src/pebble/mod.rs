@@ -789,7 +789,17 @@ fn h_get_change(shared: &Arc<Shared>, _: &Req, p: &[String]) -> Result<Reply, Ap
 }
 
 fn h_get_changes(shared: &Arc<Shared>, req: &Req, _: &[String]) -> Result<Reply, ApiError> {
-    let select = req.q("select").unwrap_or("in-progress").to_string();
+    let select = req
+        .q("select")
+        .filter(|s| !s.is_empty())
+        .unwrap_or("in-progress")
+        .to_string();
+    if !matches!(select.as_str(), "all" | "in-progress" | "ready") {
+        return Err(ApiError::new(
+            400,
+            "select should be one of: all,in-progress,ready",
+        ));
+    }
     let svc = req.q("for").map(|s| format!("\"{s}\""));
     let wl = shared.lock();
     let out: Vec<Value> = wl
@@ -818,10 +828,7 @@ fn h_post_change(shared: &Arc<Shared>, req: &Req, p: &[String]) -> Result<Reply,
     let body = req.json()?;
     let action = body.get("action").and_then(Value::as_str).unwrap_or("");
     if action != "abort" {
-        return Err(ApiError::new(
-            400,
-            format!("change action \"{action}\" is unsupported"),
-        ));
+        return Err(ApiError::new(400, format!("invalid action \"{action}\"")));
     }
     let exec_task = shared
         .tasks
@@ -860,7 +867,12 @@ fn h_post_change(shared: &Arc<Shared>, req: &Req, p: &[String]) -> Result<Reply,
 
 /// Go durations: `4.000s`, `500ms`, `1m30s`.
 fn parse_duration(text: &str) -> Result<Duration, ApiError> {
-    go_duration(text).ok_or_else(|| ApiError::new(400, format!("invalid timeout \"{text}\"")))
+    go_duration(text).ok_or_else(|| {
+        ApiError::new(
+            400,
+            format!("invalid timeout: time: invalid duration \"{text}\""),
+        )
+    })
 }
 
 /// Go's `time.ParseDuration` (non-negative): `4.000s`, `500ms`, `1m30s`, `0`.
@@ -947,7 +959,10 @@ fn h_wait_change(shared: &Arc<Shared>, req: &Req, p: &[String]) -> Result<Reply,
                 if left.is_zero() {
                     return Err(ApiError::new(
                         504,
-                        format!("timed out waiting for change after {text}"),
+                        format!(
+                            "timed out waiting for change after {}",
+                            go_duration_string(timeout)
+                        ),
                     ));
                 }
                 left
