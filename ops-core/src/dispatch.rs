@@ -255,6 +255,10 @@ fn run_hook<C: Charm>(setup: HookSetup) -> Result<HookReport, DispatchError> {
     let model = Model::new(C::meta(), &env, runner.clone());
     // Fails only when a logger is already installed (e.g. several hooks in one test process).
     let _ = crate::logging::install(model.backend_rc(), env.debug);
+    // The charm's own records all go to juju-log; its dependencies' DEBUG records do not.
+    if let Some(krate) = std::any::type_name::<C>().split("::").next() {
+        crate::logging::add_charm_crate(krate);
+    }
 
     // Dispatch-aware Juju (≥ 2.8) with a `dispatch` file: JUJU_DISPATCH_PATH names the event.
     let dispatch_path = env

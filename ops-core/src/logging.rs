@@ -22,12 +22,33 @@
 //!
 //! [`capture`] records this thread's records in memory for tests, whether or not a backend is
 //! installed.
+//!
+//! # Which records reach Juju
+//!
+//! Each `juju-log` is a process spawn on the hook's hot path, so not every record goes:
+//!
+//! - the charm's own records (targets of the charm's crate, registered by the dispatcher with
+//!   [`add_charm_crate`]) go at every level (`trace!` needs [`set_level`] to raise the `log` max
+//!   level, as it is `Debug` by default);
+//! - the framework's (`ops_core`) go at INFO and above, and at DEBUG too when `JUJU_DEBUG` is set
+//!   (as ops, whose "Emitting Juju event ..." lines are debug output);
+//! - every other crate's (the charm's dependencies: `ureq`, `tungstenite`, `sled`...) go at INFO
+//!   and above (`sled`: WARN and above); their DEBUG and TRACE records are dropped.
+//!
+//! Raise or lower any target with [`set_level`] (in the charm's code), or with the `OPS_LOG`
+//! environment variable, read by [`install`]: comma-separated `RUST_LOG`-style directives,
+//! `target=level` or a bare `level` for every dependency, e.g.
+//! `OPS_LOG=ureq=debug,my_charm::db=warn,error`. Levels are `off`, `error`, `warn`, `info`,
+//! `debug`, `trace`; a directive names a crate or a module path (`a::b` covers `a::b::c`), the
+//! longest match wins, and the environment's directives win over [`set_level`]'s. An explicit
+//! directive for `ops_core` applies whether or not `JUJU_DEBUG` is set. [`capture`] sees every
+//! record, forwarded or not.
 
 use std::cell::{Cell, RefCell};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::rc::Rc;
-use std::sync::Mutex;
+use std::sync::{Mutex, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The `log` target of the framework's own records (`ops_core::...`).
@@ -117,6 +138,156 @@ static OTHER_THREADS: Mutex<OtherThreads> = Mutex::new(OtherThreads {
 /// Whether [`LOGGER`] is the global `log` logger.
 static OURS: Mutex<bool> = Mutex::new(false);
 
+/// The environment variable of `RUST_LOG`-style directives read by [`install`].
+pub const LOG_ENV: &str = "OPS_LOG";
+
+/// Which targets' records are forwarded (see the module docs).
+struct Filter {
+    /// Crates whose records all go (the charm's).
+    charm_crates: Vec<String>,
+    /// [`set_level`]'s directives.
+    api: Vec<(String, LevelFilter)>,
+    /// [`LOG_ENV`]'s directives.
+    env: Vec<(String, LevelFilter)>,
+    /// [`LOG_ENV`]'s bare level: every other target.
+    env_default: Option<LevelFilter>,
+}
+
+static FILTER: RwLock<Filter> = RwLock::new(Filter {
+    charm_crates: Vec::new(),
+    api: Vec::new(),
+    env: Vec::new(),
+    env_default: None,
+});
+
+/// Whether `target` is `name` or a module under it.
+fn covers(name: &str, target: &str) -> bool {
+    target
+        .strip_prefix(name)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+}
+
+/// The level of the longest directive covering `target`.
+fn directive(list: &[(String, LevelFilter)], target: &str) -> Option<LevelFilter> {
+    list.iter()
+        .filter(|(name, _)| covers(name, target))
+        .max_by_key(|(name, _)| name.len())
+        .map(|(_, level)| *level)
+}
+
+impl Filter {
+    fn allows(&self, level: Level, target: &str, debug: bool) -> bool {
+        if let Some(max) = directive(&self.env, target).or_else(|| directive(&self.api, target)) {
+            return level <= max;
+        }
+        let krate = target.split("::").next().unwrap_or(target);
+        if self.charm_crates.iter().any(|c| c == krate) {
+            return true;
+        }
+        if krate == FRAMEWORK_TARGET {
+            return level <= Level::Info || debug;
+        }
+        if let Some(max) = self.env_default {
+            return level <= max;
+        }
+        // The state database logs every page write at DEBUG and more at INFO.
+        let max = if krate == "sled" {
+            Level::Warn
+        } else {
+            Level::Info
+        };
+        level <= max
+    }
+}
+
+fn parse_level(text: &str) -> Option<LevelFilter> {
+    text.trim().parse::<LevelFilter>().ok()
+}
+
+/// `RUST_LOG`-style directives: `target=level` pairs and a bare `level`; unparsable items are
+/// reported on stderr and skipped.
+fn parse_directives(text: &str) -> (Vec<(String, LevelFilter)>, Option<LevelFilter>) {
+    let mut list = Vec::new();
+    let mut default = None;
+    for item in text.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        match item.split_once('=') {
+            Some((target, level)) => match parse_level(level) {
+                Some(level) if !target.trim().is_empty() => {
+                    list.push((target.trim().replace('-', "_"), level));
+                }
+                _ => write_stderr(&format!("{LOG_ENV}: ignoring invalid directive {item:?}")),
+            },
+            None => match parse_level(item) {
+                Some(level) => default = Some(level),
+                // A bare name is a target at every level, as in RUST_LOG.
+                None => list.push((item.replace('-', "_"), LevelFilter::Trace)),
+            },
+        }
+    }
+    (list, default)
+}
+
+fn write_filter() -> std::sync::RwLockWriteGuard<'static, Filter> {
+    FILTER.write().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Raise the `log` max level when a directive asks for more than `Debug`.
+fn raise_max_level(level: LevelFilter) {
+    if level > log::max_level() {
+        log::set_max_level(level);
+    }
+}
+
+/// Forward every record of crate `name` (its `log` target's first segment, e.g. `my_charm`):
+/// the dispatcher registers the charm's crate. Idempotent.
+pub fn add_charm_crate(name: &str) {
+    let name = name.replace('-', "_");
+    let mut filter = write_filter();
+    if !filter.charm_crates.contains(&name) {
+        filter.charm_crates.push(name);
+    }
+}
+
+/// Forward records of `target` (a crate, or a module path) up to `level`, e.g.
+/// `set_level("ureq", LevelFilter::Debug)` to see the Pebble client's HTTP requests, or
+/// `set_level("my_charm::noisy", LevelFilter::Warn)`. [`LOG_ENV`]'s directives still win.
+pub fn set_level(target: &str, level: LevelFilter) {
+    let target = target.replace('-', "_");
+    let mut filter = write_filter();
+    filter.api.retain(|(t, _)| *t != target);
+    filter.api.push((target, level));
+    drop(filter);
+    raise_max_level(level);
+}
+
+/// Read [`LOG_ENV`] (replacing the directives read before).
+fn load_env() {
+    let (list, default) = match std::env::var(LOG_ENV) {
+        Ok(text) => parse_directives(&text),
+        Err(_) => (Vec::new(), None),
+    };
+    let max = list
+        .iter()
+        .map(|(_, l)| *l)
+        .chain(default)
+        .max()
+        .unwrap_or(LevelFilter::Off);
+    let mut filter = write_filter();
+    filter.env = list;
+    filter.env_default = default;
+    drop(filter);
+    raise_max_level(max);
+}
+
+/// Whether a record of `level` and `target` is forwarded to Juju (see the module docs).
+pub fn forwarded(level: Level, target: &str) -> bool {
+    let debug = DEBUG.try_with(Cell::get).unwrap_or(false);
+    FILTER
+        .read()
+        .map(|f| f.allows(level, target, debug))
+        .unwrap_or(true)
+}
+
 struct JujuLogger;
 
 static LOGGER: JujuLogger = JujuLogger;
@@ -137,11 +308,12 @@ fn ensure_logger() -> Result<(), SetLoggerError> {
 /// Sends this thread's `log` records to Juju through `backend` (and to stderr too when `debug`),
 /// installing the global logger on first use (ops: `setup_root_logging(backend, debug)`).
 ///
-/// Sets the `log` max level to at least `Debug`. Records of other threads go through the
+/// Sets the `log` max level to at least `Debug`, and reads [`LOG_ENV`]. Records of other threads go through the
 /// [`set_other_threads_runner`] runner ([`ProcessRunner`] unless set), with the same `debug`.
 /// Fails only if another logger is already installed.
 pub fn install(backend: Rc<Backend>, debug: bool) -> Result<(), SetLoggerError> {
     ensure_logger()?;
+    load_env();
     BACKEND.with(|b| *b.borrow_mut() = Some(backend));
     DEBUG.with(|d| d.set(debug));
     let mut other = OTHER_THREADS.lock().unwrap_or_else(|p| p.into_inner());
@@ -216,39 +388,43 @@ fn write_stderr(line: &str) {
 }
 
 impl Log for JujuLogger {
-    fn enabled(&self, _metadata: &Metadata<'_>) -> bool {
-        true
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        let capturing = CAPTURES
+            .try_with(|c| c.try_borrow().map(|c| !c.is_empty()).unwrap_or(false))
+            .unwrap_or(false);
+        capturing || forwarded(metadata.level(), metadata.target())
     }
 
     fn log(&self, record: &Record<'_>) {
         let level = record.level();
-        let message = record.args().to_string();
-        let _ = CAPTURES.try_with(|c| {
-            if let Ok(captures) = c.try_borrow() {
-                for buffer in captures.iter() {
-                    if let Ok(mut buffer) = buffer.try_borrow_mut() {
-                        buffer.push(CapturedRecord {
-                            level,
-                            level_name: level_name(level),
-                            target: record.target().to_string(),
-                            message: message.clone(),
-                        });
-                    }
-                }
-            }
-        });
-        // The framework's own DEBUG messages ("Emitting Juju event ...") reach juju-log only when
-        // JUJU_DEBUG is set: each juju-log call is a process spawn on the hook's hot path, and
-        // Juju's default logging config drops DEBUG anyway. The charm's own records always go.
-        if level >= log::Level::Debug
-            && record.target().starts_with(FRAMEWORK_TARGET)
-            && !DEBUG.try_with(Cell::get).unwrap_or(false)
-        {
+        let capturing = CAPTURES
+            .try_with(|c| c.try_borrow().map(|c| !c.is_empty()).unwrap_or(false))
+            .unwrap_or(false);
+        // Each juju-log is a process spawn: only the charm's records, the framework's (DEBUG
+        // behind JUJU_DEBUG) and the dependencies' INFO and above go (see the module docs). A
+        // dropped record is not even formatted.
+        let forward = forwarded(level, record.target());
+        if !forward && !capturing {
             return;
         }
-        // The state database's internals (sled logs every page write at DEBUG) are not the
-        // charm's business: only its warnings and errors are forwarded.
-        if level > log::Level::Warn && record.target().starts_with("sled") {
+        let message = record.args().to_string();
+        if capturing {
+            let _ = CAPTURES.try_with(|c| {
+                if let Ok(captures) = c.try_borrow() {
+                    for buffer in captures.iter() {
+                        if let Ok(mut buffer) = buffer.try_borrow_mut() {
+                            buffer.push(CapturedRecord {
+                                level,
+                                level_name: level_name(level),
+                                target: record.target().to_string(),
+                                message: message.clone(),
+                            });
+                        }
+                    }
+                }
+            });
+        }
+        if !forward {
             return;
         }
         let reentered = SENDING.try_with(|s| s.replace(true)).unwrap_or(true);
@@ -309,6 +485,54 @@ fn send_from_other_thread(level: Level, message: &str) {
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn directives_parse_as_rust_log() {
+        let (list, default) = parse_directives(" ureq=debug, my-charm::db=warn,error,sled ,x=loud");
+        assert_eq!(
+            list,
+            vec![
+                ("ureq".to_string(), LevelFilter::Debug),
+                ("my_charm::db".to_string(), LevelFilter::Warn),
+                ("sled".to_string(), LevelFilter::Trace),
+            ]
+        );
+        assert_eq!(default, Some(LevelFilter::Error));
+    }
+
+    #[test]
+    fn the_filter_keeps_the_charm_and_drops_dependencies_debug() {
+        let mut f = Filter {
+            charm_crates: vec!["my_charm".into()],
+            api: Vec::new(),
+            env: Vec::new(),
+            env_default: None,
+        };
+        assert!(f.allows(Level::Trace, "my_charm::db", false));
+        assert!(!f.allows(Level::Debug, "my_charmx", false));
+        assert!(!f.allows(Level::Debug, "ureq::unversioned::transport", false));
+        assert!(f.allows(Level::Info, "ureq", false));
+        assert!(!f.allows(Level::Info, "sled::pagecache", false));
+        assert!(f.allows(Level::Warn, "sled::pagecache", false));
+        assert!(!f.allows(Level::Debug, "ops_core::dispatch", false));
+        assert!(f.allows(Level::Debug, "ops_core::dispatch", true));
+        assert!(f.allows(Level::Info, "ops_core", false));
+        f.api = vec![
+            ("ureq".into(), LevelFilter::Debug),
+            ("my_charm::db".into(), LevelFilter::Warn),
+            ("ops_core".into(), LevelFilter::Debug),
+        ];
+        assert!(f.allows(Level::Debug, "ureq::x", false));
+        assert!(!f.allows(Level::Trace, "ureq::x", false));
+        assert!(!f.allows(Level::Info, "my_charm::db::pool", false));
+        assert!(f.allows(Level::Info, "my_charm::web", false));
+        assert!(f.allows(Level::Debug, "ops_core::dispatch", false));
+        f.env = vec![("ureq".into(), LevelFilter::Off)];
+        f.env_default = Some(LevelFilter::Error);
+        assert!(!f.allows(Level::Error, "ureq", false));
+        assert!(!f.allows(Level::Warn, "tungstenite", false));
+        assert!(f.allows(Level::Debug, "my_charm", false));
+    }
 
     #[test]
     fn stderr_format() {

@@ -17,6 +17,8 @@ fn install() -> Rc<FakeRunner> {
     fake.on_ok("juju-log", "");
     let backend = Backend::for_unit(fake.clone(), "myapp/0", JujuVersion::new(3, 1, 6));
     logging::install(Rc::new(backend), false).expect("our logger");
+    // These tests log as the charm would (the dispatcher registers the charm's crate).
+    logging::add_charm_crate(module_path!());
     fake
 }
 

@@ -46,17 +46,20 @@ fn system_info_is_a_get_asking_for_json() {
 }
 
 #[test]
-fn warnings_are_listed_and_acknowledged() {
+fn warnings_are_gone_from_pebble_1_32() {
+    // Pebble v1.32 removed /v1/warnings: the client's calls are answered 404.
     let fake = FakePebble::start().unwrap();
     let client = fake.client();
-    assert!(client.get_warnings(WarningState::All).unwrap().is_empty());
+    let err = client.get_warnings(WarningState::All).unwrap_err();
+    assert_eq!(err.api_code(), Some(404), "{err}");
     assert_eq!(
         fake.last_request("/v1/warnings")
             .unwrap()
             .query_values("select"),
         ["all"]
     );
-    assert_eq!(client.ack_warnings("2024-01-01T00:00:00Z").unwrap(), 0);
+    let err = client.ack_warnings("2024-01-01T00:00:00Z").unwrap_err();
+    assert_eq!(err.api_code(), Some(404), "{err}");
     let req = fake.last_request("/v1/warnings").unwrap();
     assert_eq!(req.method, "POST");
     assert_eq!(req.header("content-type"), Some("application/json"));
@@ -295,8 +298,14 @@ fn checks_are_listed_started_and_stopped() {
         CheckStatus::Inactive
     );
     assert_eq!(client.start_checks(&["up"]).unwrap(), ["up"]);
-    let err = client.start_checks(&["nope"]).unwrap_err();
-    assert_eq!(err.to_string(), "cannot find checks: nope");
+    let err = client.start_checks(&["nope", "up", "gone"]).unwrap_err();
+    assert_eq!(err.api_code(), Some(400));
+    assert_eq!(
+        err.to_string(),
+        "cannot start checks: cannot find checks in plan: gone, nope"
+    );
+    let err = client.stop_checks::<&str>(&[]).unwrap_err();
+    assert_eq!(err.to_string(), "must specify checks for stop action");
 }
 
 #[test]

@@ -198,8 +198,10 @@ fn exec_and_notices() {
     let c = container(&fake);
     let out = c.exec(["whoami"]).output().unwrap();
     assert_eq!(out.stdout_text(), "root\n");
+    // As Pebble: a missing executable is refused when the command is spawned.
     let err = c.exec(["nope"]).output().unwrap_err();
-    assert!(matches!(&err, pebble::Error::Exec(e) if e.exit_code == 127));
+    assert_eq!(err.api_code(), Some(400));
+    assert_eq!(err.to_string(), "cannot find executable \"nope\"");
 
     let id = c
         .pebble()

@@ -55,6 +55,14 @@ fn output_captures_stdout_and_stderr() {
 fn options_go_into_the_request() {
     let fake = FakePebble::start().unwrap();
     fake.add_exec_rule(ExecRule::new(&["env"], 0, "", ""));
+    fake.push_file(
+        "/etc/passwd",
+        b"root:x:0:0:root:/root:/bin/bash\nweb:x:1000:1001::/home/web:/bin/sh\n",
+    )
+    .unwrap();
+    fake.push_file("/etc/group", b"root:x:0:\nwebg:x:1001:\n")
+        .unwrap();
+    std::fs::create_dir(fake.host_path("/tmp")).unwrap();
     fake.client()
         .exec(["env"])
         .env("A", "1")
@@ -121,15 +129,20 @@ fn a_non_zero_exit_is_an_exec_error_with_the_output() {
         "non-zero exit code 2 executing ['cat', '/missing'], stdout='', stderr='cat: no such file\\n'"
     );
 
-    // Unknown commands exit 127; wait() carries no output.
+    // A missing executable is refused at spawn, as Pebble's exec.LookPath does (400).
     let err = fake
         .client()
         .exec(["frobnicate", "--now"])
         .run()
         .unwrap_err();
+    assert_eq!(err.api_code(), Some(400));
+    assert_eq!(err.to_string(), "cannot find executable \"frobnicate\"");
     assert_eq!(
-        err.to_string(),
-        "non-zero exit code 127 executing ['frobnicate', '--now']"
+        fake.requests()
+            .iter()
+            .filter(|r| r.path.contains("/websocket/"))
+            .count(),
+        3
     );
 }
 
@@ -255,8 +268,12 @@ fn a_timed_out_command_is_a_change_error() {
     let Error::Change(e) = &err else {
         panic!("unexpected {err:?}")
     };
-    assert!(e.err.contains("timed out after 0.2s"), "{}", e.err);
+    assert_eq!(
+        e.err,
+        "cannot perform the following tasks:\n- Execute command \"sleep\" (timed out after 200ms: context deadline exceeded)"
+    );
     assert_eq!(e.change.kind, "exec");
+    assert_eq!(e.change.tasks[0].data.get("exit-code"), Some(&json!(-1)));
 }
 
 #[test]
@@ -277,4 +294,60 @@ fn invalid_commands_are_refused_before_sending() {
         Err(Error::Invalid(_))
     ));
     assert!(fake.requests().is_empty());
+}
+
+/// Ten MiB of output on each stream, as a real command prints it.
+fn big_rule(name: &str) -> ExecRule {
+    let out: String = (0..10 << 20)
+        .map(|i| char::from(b'a' + (i % 26) as u8))
+        .collect();
+    ExecRule::new(&[name], 0, &out, &out.to_uppercase())
+}
+
+#[test]
+fn run_drains_output_nobody_can_read() {
+    // Pebble's command blocks once its unread output fills the socket buffers (~200 KiB): wait()
+    // must read (and drop) what the caller no longer can, or it waits forever.
+    let fake = FakePebble::start().unwrap();
+    fake.add_exec_rule(big_rule("big"));
+    fake.client().exec(["big"]).run().unwrap();
+    let process = fake
+        .client()
+        .exec(["big"])
+        .combine_stderr(true)
+        .spawn()
+        .unwrap();
+    process.wait().unwrap();
+}
+
+#[test]
+fn wait_output_captures_ten_mib() {
+    let fake = FakePebble::start().unwrap();
+    let rule = big_rule("big");
+    fake.add_exec_rule(rule.clone());
+    let out = fake.client().exec(["big"]).output().unwrap();
+    assert_eq!(out.stdout.len(), 10 << 20);
+    assert_eq!(out.stdout, rule.stdout.as_bytes());
+    assert_eq!(out.stderr.as_deref(), Some(rule.stderr.as_bytes()));
+}
+
+#[test]
+fn unread_output_holds_the_command_back() {
+    // As Pebble: the exec change is not done while output it cannot send is pending.
+    let fake = FakePebble::start().unwrap();
+    fake.add_exec_rule(ExecRule::new(&["big"], 0, &"x".repeat(1 << 20), ""));
+    let client = fake.client();
+    let mut process = client.exec(["big"]).combine_stderr(true).spawn().unwrap();
+    let id = process.change_id().clone();
+    let mut stdout = process.take_stdout().unwrap();
+    let waited = client.wait_change(
+        &id,
+        Some(Duration::from_millis(500)),
+        Duration::from_millis(50),
+    );
+    assert!(matches!(waited, Err(Error::Timeout(_))), "{waited:?}");
+    let mut out = Vec::new();
+    stdout.read_to_end(&mut out).unwrap();
+    assert_eq!(out.len(), 1 << 20);
+    process.wait().unwrap();
 }

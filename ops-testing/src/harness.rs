@@ -643,8 +643,9 @@ impl<C: Charm> Harness<C> {
     }
 
     /// Answer commands run in container `name` that start with `prefix` (the longest prefix
-    /// wins) with `exit`, `stdout` and `stderr`; commands no rule matches exit 127 (`command not
-    /// found`). See [`ExecRule`] for rules that echo stdin or take time.
+    /// wins) with `exit`, `stdout` and `stderr`; a command no rule matches is refused as Pebble
+    /// refuses a missing executable (an API error, 400 `cannot find executable "cmd"`). See
+    /// [`ExecRule`] for rules that echo stdin or take time.
     pub fn handle_exec(
         &mut self,
         name: &str,

@@ -810,7 +810,8 @@ impl Container {
     }
 
     /// Commands starting with `prefix` exit with `exit`, printing `stdout` and `stderr` (the
-    /// longest matching prefix wins; a command no rule matches exits 127, `command not found`).
+    /// longest matching prefix wins; a command no rule matches is refused as Pebble refuses a
+    /// missing executable: an API error, 400 `cannot find executable "cmd"`).
     pub fn with_exec(mut self, prefix: &[&str], exit: i64, stdout: &str, stderr: &str) -> Self {
         self.pebble
             .exec_rules

@@ -125,8 +125,8 @@ fn exec_answers_from_the_rules_and_records_the_calls() -> TestResult {
     h.emit_hook("update-status")?;
     assert_eq!(
         seen(&h, "hostname"),
-        "exit 127",
-        "no rule: command not found"
+        "cannot find executable \"hostname\"",
+        "no rule: the executable is missing"
     );
     h.handle_exec("app", &["hostname"], 0, "app-0.example\n", "")?;
     h.emit_hook("update-status")?;

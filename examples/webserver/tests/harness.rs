@@ -134,10 +134,15 @@ fn the_run_action_fails_with_the_exit_code() -> TestResult {
     let failure = out.failure.expect("the action failed");
     assert!(failure.contains("exit code 1"), "{failure}");
     assert!(out.results.is_empty());
-    // A command the workload lacks: 127.
-    let out = h.run_action("run", json!({"command": "frobnicate --now"}))?;
-    let failure = out.failure.expect("the action failed");
-    assert!(failure.contains("127"), "{failure}");
+    // A command the workload lacks: Pebble refuses it at spawn (an API error, 400), which
+    // fails the hook as the uncaught APIError fails Python ops' charm.
+    let err = h
+        .run_action("run", json!({"command": "frobnicate --now"}))
+        .expect_err("the hook fails");
+    assert!(
+        format!("{err:?}").contains("cannot find executable \\\"frobnicate\\\""),
+        "{err:?}"
+    );
     // Params are checked against actions.yaml.
     assert!(h.run_action("run", json!({})).is_err());
     Ok(())

@@ -255,6 +255,7 @@ enum StdinSource {
 pub struct Exec {
     client: Client,
     command: Vec<String>,
+    service_context: Option<String>,
     environment: BTreeMap<String, String>,
     working_dir: Option<String>,
     timeout: Option<Duration>,
@@ -292,6 +293,7 @@ impl Client {
         Exec {
             client: self.clone(),
             command: command.into_iter().map(Into::into).collect(),
+            service_context: None,
             environment: BTreeMap::new(),
             working_dir: None,
             timeout: None,
@@ -308,6 +310,13 @@ impl Client {
 }
 
 impl Exec {
+    /// Run in the context of this service (Pebble ≥ 1.13): its environment, user, group and
+    /// working directory are the defaults, which the other options override.
+    pub fn service_context(mut self, service: impl Into<String>) -> Self {
+        self.service_context = Some(service.into());
+        self
+    }
+
     /// Set an environment variable.
     pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.environment.insert(key.into(), value.into());
@@ -402,7 +411,7 @@ impl Exec {
             ));
         }
         let client = self.client;
-        let body = json!({
+        let mut body = json!({
             "command": self.command,
             "environment": self.environment,
             "working-dir": self.working_dir,
@@ -413,6 +422,9 @@ impl Exec {
             "group": self.group,
             "split-stderr": !self.combine_stderr,
         });
+        if let Some(service) = &self.service_context {
+            body["service-context"] = json!(service);
+        }
         let answer = client.request("POST", "/v1/exec", &[], Some(&body))?;
         let change_id = answer.change()?;
         let task_id = answer
@@ -629,7 +641,9 @@ impl ExecProcess {
     }
 
     /// Wait for the command, closing its standard input first if it is still held here (as
-    /// [`std::process::Child::wait`]). A non-zero exit is an [`ExecError`] (without output), a
+    /// [`std::process::Child::wait`]). Output still held here (not taken, not sent to a writer)
+    /// is read and dropped meanwhile: Pebble holds a command back while its output is unread, so
+    /// waiting without reading it would never end. A non-zero exit is an [`ExecError`] (without output), a
     /// failed change a [`ChangeError`].
     pub fn wait(mut self) -> Result<()> {
         let code = self.finish()?;
@@ -692,6 +706,17 @@ impl ExecProcess {
     fn finish(&mut self) -> Result<i64> {
         if let Some(mut stdin) = self.stdin.take() {
             let _ = stdin.close();
+        }
+        // Output still held here can no longer be read by the caller: drain it, or a command
+        // writing more than the socket buffers hold (~200 KiB) blocks, and its change never ends.
+        for unread in [self.stdout.take(), self.stderr.take()]
+            .into_iter()
+            .flatten()
+        {
+            self.threads.push(std::thread::spawn(move || {
+                let mut unread = unread;
+                std::io::copy(&mut unread, &mut std::io::sink()).map(|_| ())
+            }));
         }
         let timeout = self.timeout.map(|t| t + Duration::from_secs(1));
         let change = self

@@ -71,6 +71,25 @@ fn auth(
     d
 }
 
+/// A reader that keeps its first error (ureq reports it as a failed request).
+struct Recording<R> {
+    inner: R,
+    error: Option<std::io::Error>,
+}
+
+impl<R: Read> Read for Recording<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.inner.read(buf) {
+            Err(e) if e.kind() != std::io::ErrorKind::Interrupted => {
+                let copy = std::io::Error::new(e.kind(), e.to_string());
+                self.error.get_or_insert(e);
+                Err(copy)
+            }
+            other => other,
+        }
+    }
+}
+
 /// ops' `_raise_on_path_error`: the result item of `path`, with its error.
 fn raise_on_path_error(body: &Value, path: &str) -> Result<()> {
     let empty = Vec::new();
@@ -101,7 +120,7 @@ fn raise_on_path_error(body: &Value, path: &str) -> Result<()> {
 impl Client {
     /// Write `source` to the file `path` in the workload, streamed as a multipart upload
     /// (`POST /v1/files`, `write`).
-    pub fn push(&self, path: &str, mut source: impl Read, options: &PushOptions) -> Result<()> {
+    pub fn push(&self, path: &str, source: impl Read, options: &PushOptions) -> Result<()> {
         let mut info = auth(
             path,
             options.permissions,
@@ -114,6 +133,10 @@ impl Client {
             info.insert("make-dirs".into(), json!(true));
         }
         let request = json!({"action": "write", "files": [info]}).to_string();
+        let mut source = Recording {
+            inner: source,
+            error: None,
+        };
         let filename = path.replace('\\', "\\\\").replace('"', "\\\"");
         let bad_mime = |e: ureq::Error| Error::Invalid(e.to_string());
         let form = Form::new()
@@ -134,9 +157,12 @@ impl Client {
             .agent()
             .post(transport::url("/v1/files", &[]))
             .header("Accept", "application/json")
-            .send(form)
-            .map_err(transport::map_error)?;
-        let answer = Client::decode(resp)?;
+            .send(form);
+        // A failing local reader is a local I/O error, not Pebble's.
+        if let Some(e) = source.error.take() {
+            return Err(Error::Io(e));
+        }
+        let answer = Client::decode(resp.map_err(transport::map_error)?)?;
         raise_on_path_error(&answer.body, path)
     }
 

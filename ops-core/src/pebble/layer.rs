@@ -56,6 +56,10 @@ pub struct Service {
     /// Services this one needs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requires: Vec<String>,
+    /// The workload (of the layer's `workloads:` section) whose context it runs in
+    /// (Pebble ≥ 1.24).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub workload: String,
     /// Environment variables.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub environment: BTreeMap<String, String>,
@@ -95,6 +99,9 @@ pub struct Service {
     /// How long to wait after SIGTERM before SIGKILL (Go duration).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub kill_delay: String,
+    /// Fields this client does not know, kept as given (written back after the others).
+    #[serde(flatten)]
+    pub extra: RawMap,
 }
 
 impl Service {
@@ -116,6 +123,7 @@ impl Service {
             self.r#override = other.r#override.clone();
         }
         text(&mut self.command, &other.command);
+        text(&mut self.workload, &other.workload);
         self.after.extend(other.after.iter().cloned());
         self.before.extend(other.before.iter().cloned());
         self.requires.extend(other.requires.iter().cloned());
@@ -148,6 +156,24 @@ impl Service {
         }
         text(&mut self.backoff_limit, &other.backoff_limit);
         text(&mut self.kill_delay, &other.kill_delay);
+        merge_extra(&mut self.extra, &other.extra);
+    }
+}
+
+/// Merge unknown fields as Pebble merges its own: lists extend, maps update, set scalars replace.
+fn merge_extra(mine: &mut RawMap, theirs: &RawMap) {
+    use serde_json::Value;
+    for (key, value) in theirs {
+        match (mine.get_mut(key), value) {
+            (Some(Value::Array(a)), Value::Array(b)) => a.extend(b.iter().cloned()),
+            (Some(Value::Object(a)), Value::Object(b)) => {
+                a.extend(b.iter().map(|(k, v)| (k.clone(), v.clone())))
+            }
+            (_, Value::Null) => {}
+            _ => {
+                mine.insert(key.clone(), value.clone());
+            }
+        }
     }
 }
 
@@ -182,6 +208,9 @@ pub struct Check {
     /// An exec check: `command`, `environment`, `user`...
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exec: Option<RawMap>,
+    /// Fields this client does not know, kept as given (written back after the others).
+    #[serde(flatten)]
+    pub extra: RawMap,
 }
 
 impl Check {
@@ -218,6 +247,7 @@ impl Check {
                 }
             }
         }
+        merge_extra(&mut self.extra, &other.extra);
     }
 }
 
@@ -241,6 +271,9 @@ pub struct Layer {
     /// Log targets by name (kept as given).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub log_targets: BTreeMap<String, RawMap>,
+    /// Sections this client does not know (e.g. Pebble 1.24's `workloads:`), kept as given.
+    #[serde(flatten)]
+    pub extra: RawMap,
 }
 
 fn from_yaml<T: serde::de::DeserializeOwned + Default>(text: &str) -> Result<T, String> {
@@ -290,6 +323,7 @@ impl Layer {
         for (name, target) in &other.log_targets {
             self.log_targets.insert(name.clone(), target.clone());
         }
+        combine_sections(&mut self.extra, &other.extra);
         if !other.summary.is_empty() {
             self.summary = other.summary.clone();
         }
@@ -327,6 +361,33 @@ fn combine_entries<T: Clone>(
     Ok(())
 }
 
+/// Combine unknown sections: a section of named entries (as `workloads:`) takes each entry of
+/// the later layer (merged into an earlier one with `override: merge`); anything else is
+/// replaced.
+fn combine_sections(mine: &mut RawMap, theirs: &RawMap) {
+    use serde_json::Value;
+    for (section, value) in theirs {
+        match (mine.get_mut(section), value) {
+            (Some(Value::Object(entries)), Value::Object(new)) => {
+                for (name, entry) in new {
+                    let merge = entry.get("override").and_then(Value::as_str) == Some("merge");
+                    match (entries.get_mut(name), entry) {
+                        (Some(Value::Object(old)), Value::Object(fields)) if merge => {
+                            merge_extra(old, fields)
+                        }
+                        _ => {
+                            entries.insert(name.clone(), entry.clone());
+                        }
+                    }
+                }
+            }
+            _ => {
+                mine.insert(section.clone(), value.clone());
+            }
+        }
+    }
+}
+
 /// The plan: every layer combined (`GET /v1/plan`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -340,6 +401,9 @@ pub struct Plan {
     /// Log targets by name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub log_targets: BTreeMap<String, RawMap>,
+    /// Sections this client does not know (e.g. `workloads:`), kept as Pebble sent them.
+    #[serde(flatten)]
+    pub extra: RawMap,
 }
 
 impl Plan {

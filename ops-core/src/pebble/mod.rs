@@ -95,7 +95,9 @@ mod duration;
 mod error;
 mod exec;
 mod files;
+mod identities;
 mod layer;
+mod logs;
 mod model;
 mod multipart;
 mod pyrepr;
@@ -104,11 +106,13 @@ mod transport;
 pub use error::{ApiError, ChangeError, Error, ExecError, MultiPushPullError, PathError};
 pub use exec::{Exec, ExecProcess, ExecReader, ExecStdin, Output};
 pub use files::{MakeDirOptions, PushOptions};
+pub use identities::{BasicIdentity, CertIdentity, Identity, IdentityAccess, LocalIdentity};
 pub use layer::{Check, Layer, Override, Plan, RawMap, Service};
+pub use logs::{LogCount, LogEntry, LogStream};
 pub use model::{
-    Change, ChangeId, ChangeState, CheckInfo, CheckLevel, CheckStartup, CheckStatus, FileInfo,
-    FileType, Notice, NoticeType, NoticesFilter, NotifyOptions, ServiceInfo, ServiceStartup,
-    ServiceStatus, SystemInfo, Task, TaskId, TaskProgress, Warning, WarningState,
+    Change, ChangeId, ChangeState, CheckInfo, CheckLevel, CheckRefresh, CheckStartup, CheckStatus,
+    FileInfo, FileType, Notice, NoticeType, NoticesFilter, NotifyOptions, ServiceInfo,
+    ServiceStartup, ServiceStatus, SystemInfo, Task, TaskId, TaskProgress, Warning, WarningState,
 };
 
 use serde::de::DeserializeOwned;
@@ -548,6 +552,49 @@ impl Client {
         Ok(changed.changed.unwrap_or_default())
     }
 
+    /// Whether the checks of `level` (`Ready` includes the `alive` ones; `None`: all) and, if
+    /// given, of these names are healthy: none is `down` (`GET /v1/health`, whose 502 answer
+    /// is `false` here).
+    pub fn get_health<S: AsRef<str>>(
+        &self,
+        level: Option<CheckLevel>,
+        names: &[S],
+    ) -> Result<bool> {
+        #[derive(serde::Deserialize)]
+        struct Health {
+            healthy: bool,
+        }
+        let mut query = Vec::new();
+        if let Some(level) = level.filter(|l| *l != CheckLevel::Unset) {
+            query.push(("level", level.as_str().to_string()));
+        }
+        if !names.is_empty() {
+            query.push(("names", strings(names).join(",")));
+        }
+        match self.request("GET", "/v1/health", &query, None) {
+            Ok(answer) => Ok(answer.result::<Health>()?.healthy),
+            Err(Error::Api(e))
+                if e.code == 502
+                    && e.body.pointer("/result/healthy") == Some(&Value::Bool(false)) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Run a check now, whatever its period (`POST /v1/checks/refresh`): its state, and the
+    /// error of this run when it failed.
+    pub fn refresh_check(&self, name: &str) -> Result<CheckRefresh> {
+        self.request(
+            "POST",
+            "/v1/checks/refresh",
+            &[],
+            Some(&json!({"name": name})),
+        )?
+        .result()
+    }
+
     /// Start checks (`POST /v1/checks`, `start`); the names of those that changed.
     pub fn start_checks<S: AsRef<str>>(&self, names: &[S]) -> Result<Vec<String>> {
         self.checks_action("start", names)
@@ -560,24 +607,32 @@ impl Client {
 
     /// The notices that pass `filter` (`GET /v1/notices`).
     pub fn get_notices(&self, filter: &NoticesFilter) -> Result<Vec<Notice>> {
-        let mut query = Vec::new();
-        if let Some(users) = &filter.users {
-            query.push(("users", users.clone()));
-        }
-        if let Some(uid) = filter.user_id {
-            query.push(("user-id", uid.to_string()));
-        }
-        for t in &filter.types {
-            query.push(("types", t.as_str().to_string()));
-        }
-        for k in &filter.keys {
-            query.push(("keys", k.clone()));
-        }
-        if let Some(after) = &filter.after {
-            query.push(("after", after.clone()));
-        }
-        let list: Option<Vec<Notice>> = self.get("/v1/notices", &query)?;
+        let list: Option<Vec<Notice>> = self.get("/v1/notices", &notices_query(filter))?;
         Ok(list.unwrap_or_default())
+    }
+
+    /// Wait up to `timeout` for notices that pass `filter` (usually with `after` set to the
+    /// last one seen): Pebble answers as soon as there are some, an empty list when the time is
+    /// up. Long waits are made of requests of at most the socket timeout less a second.
+    pub fn wait_notices(&self, filter: &NoticesFilter, timeout: Duration) -> Result<Vec<Notice>> {
+        let deadline = Instant::now() + timeout;
+        let slice = self
+            .timeout
+            .saturating_sub(Duration::from_secs(1))
+            .max(Duration::from_secs(1));
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(Vec::new());
+            }
+            let mut query = notices_query(filter);
+            query.push(("timeout", duration::format(left.min(slice))));
+            let list: Option<Vec<Notice>> = self.get("/v1/notices", &query)?;
+            let list = list.unwrap_or_default();
+            if !list.is_empty() {
+                return Ok(list);
+            }
+        }
     }
 
     /// One notice (`GET /v1/notices/{id}`).
@@ -616,6 +671,26 @@ impl Client {
             .result()?;
         Ok(id.id)
     }
+}
+
+fn notices_query(filter: &NoticesFilter) -> Vec<(&'static str, String)> {
+    let mut query = Vec::new();
+    if let Some(users) = &filter.users {
+        query.push(("users", users.clone()));
+    }
+    if let Some(uid) = filter.user_id {
+        query.push(("user-id", uid.to_string()));
+    }
+    for t in &filter.types {
+        query.push(("types", t.as_str().to_string()));
+    }
+    for k in &filter.keys {
+        query.push(("keys", k.clone()));
+    }
+    if let Some(after) = &filter.after {
+        query.push(("after", after.clone()));
+    }
+    query
 }
 
 fn timed_out(id: &ChangeId, timeout: Option<Duration>) -> Error {

@@ -267,6 +267,13 @@ pub struct ServiceInfo {
     pub startup: ServiceStartup,
     /// Its current state.
     pub current: ServiceStatus,
+    /// Since when it is in that state (RFC 3339; Pebble ≥ 1.17, once it changed state).
+    #[serde(
+        rename = "current-since",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub current_since: Option<String>,
 }
 
 impl ServiceInfo {
@@ -301,6 +308,24 @@ pub struct CheckInfo {
     /// The change running the check (newer Pebbles).
     #[serde(rename = "change-id", default)]
     pub change_id: Option<String>,
+    /// The change that ran it before (Pebble ≥ 1.24).
+    #[serde(
+        rename = "prev-change-id",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub prev_change_id: Option<String>,
+}
+
+/// What `POST /v1/checks/refresh` answers: the check's state after the run, and the run's error
+/// when it failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckRefresh {
+    /// The check's state.
+    pub info: CheckInfo,
+    /// Why this run failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// A file or directory in the workload (`GET /v1/files?action=list`).

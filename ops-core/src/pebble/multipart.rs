@@ -67,6 +67,48 @@ fn multipart_error(e: multer::Error) -> Error {
     }
 }
 
+/// The `filename` parameter of a `Content-Disposition` value, its quoted-string unescaped (as
+/// Go's `mime.ParseMediaType` reads it; `mime/multipart` escapes `\\` and `"`).
+pub(crate) fn disposition_filename(value: &str) -> Option<String> {
+    let mut rest = value;
+    loop {
+        let semi = rest.find(';')?;
+        rest = rest[semi + 1..].trim_start();
+        let (key, after) = rest.split_once('=')?;
+        let after = after.trim_start();
+        let (val, tail) = match after.strip_prefix('"') {
+            Some(quoted) => {
+                let mut out = String::new();
+                let mut chars = quoted.char_indices();
+                let mut end = None;
+                while let Some((i, c)) = chars.next() {
+                    match c {
+                        '\\' => {
+                            if let Some((_, next)) = chars.next() {
+                                out.push(next);
+                            }
+                        }
+                        '"' => {
+                            end = Some(i + 1);
+                            break;
+                        }
+                        c => out.push(c),
+                    }
+                }
+                (out, &quoted[end?..])
+            }
+            None => {
+                let end = after.find(';').unwrap_or(after.len());
+                (after[..end].trim().to_string(), &after[end..])
+            }
+        };
+        if key.trim().eq_ignore_ascii_case("filename") {
+            return Some(val);
+        }
+        rest = tail;
+    }
+}
+
 /// The parts of a pull answer: the content of `path` streamed into `out`, and the decoded
 /// `response` part.
 pub(crate) struct PullParts {
@@ -101,7 +143,14 @@ pub(crate) fn read_pull<R: Read + Unpin + Send + 'static>(
     while let Some(mut field) = block_on(multipart.next_field()).map_err(multipart_error)? {
         match field.name() {
             Some("files") => {
-                let filename = field.file_name().unwrap_or("").to_string();
+                // multer neither unescapes `\\` nor ends a name at `\\"`: Go escapes both `\\`
+                // and `"` in the file name, so the header is read here.
+                let filename = field
+                    .headers()
+                    .get("content-disposition")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(disposition_filename)
+                    .unwrap_or_default();
                 if filename != path {
                     return Err(Error::Protocol(format!("path not expected: {filename}")));
                 }
@@ -132,4 +181,28 @@ pub(crate) fn read_pull<R: Read + Unpin + Send + 'static>(
         }
     }
     Ok(parts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::disposition_filename;
+
+    #[test]
+    fn file_names_are_read_as_go_writes_them() {
+        let f = |v: &str| disposition_filename(v);
+        assert_eq!(
+            f(r#"form-data; name="files"; filename="/a/b.txt""#).as_deref(),
+            Some("/a/b.txt")
+        );
+        assert_eq!(
+            f(r#"form-data; name="files"; filename="/a\\b\"c\\""#).as_deref(),
+            Some(r#"/a\b"c\"#)
+        );
+        assert_eq!(
+            f(r#"form-data; name="x;y"; filename="/p""#).as_deref(),
+            Some("/p")
+        );
+        assert_eq!(f("form-data; filename=/plain").as_deref(), Some("/plain"));
+        assert_eq!(f(r#"form-data; name="files""#), None);
+    }
 }

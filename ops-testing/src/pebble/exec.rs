@@ -24,6 +24,8 @@ struct TaskState {
     stdin_done: bool,
     control: Vec<Value>,
     senders_left: usize,
+    /// The change was aborted: the command is "killed".
+    aborted: bool,
 }
 
 /// One exec waiting for (or served through) its websockets.
@@ -46,6 +48,41 @@ impl ExecTask {
 
     fn split(&self) -> bool {
         self.expected.contains("stderr")
+    }
+
+    /// The exec's change.
+    pub(crate) fn change_id(&self) -> &str {
+        &self.change_id
+    }
+
+    /// Abort the command: a running one is killed (exit code 137, as SIGKILL), one whose
+    /// websockets never connected fails.
+    pub(crate) fn abort(&self, shared: &Arc<Shared>) {
+        let started = {
+            let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            s.aborted = true;
+            self.cond.notify_all();
+            s.go
+        };
+        if !started {
+            let mut wl = shared.lock();
+            if let Ok(change) = wl.change(&self.change_id) {
+                change.tasks[0].insert("data".into(), json!({"exit-code": -1}));
+                change.finish(
+                    "Error",
+                    Some(format!(
+                        "cannot perform the following tasks:\n- Execute command \"{}\" (context canceled)",
+                        self.command[0]
+                    )),
+                );
+            }
+            drop(wl);
+            shared.ready.notify_all();
+        }
+    }
+
+    fn aborted(&self) -> bool {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).aborted
     }
 }
 
@@ -90,15 +127,33 @@ pub(crate) fn h_exec(shared: &Arc<Shared>, req: &Req, _: &[String]) -> Result<Re
             call.insert(key.replace('-', "_"), v.clone());
         }
     }
-    let timeout = body
+    let timeout = match body
         .get("timeout")
         .and_then(Value::as_str)
-        .and_then(super::ops_core_duration);
+        .filter(|t| !t.is_empty())
+    {
+        Some(t) => Some(super::go_duration(t).ok_or_else(|| {
+            ApiError::new(
+                400,
+                format!("invalid timeout: time: invalid duration \"{t}\""),
+            )
+        })?),
+        None => None,
+    };
     let split = body.get("split-stderr").and_then(Value::as_bool) == Some(true);
     let summary = format!("Execute command \"{}\"", command[0]);
     let mut wl = shared.lock();
     wl.public.exec_calls.push(call);
-    let rule = wl.exec_answer(&command);
+    // No command is run: a command without a rule is one whose executable is missing.
+    let Some(rule) = wl.exec_answer(&command) else {
+        return Err(ApiError::new(
+            400,
+            format!("cannot find executable \"{}\"", command[0]),
+        ));
+    };
+    drop(wl);
+    let (environment, working_dir) = exec_context(shared, &body, &environment, &working_dir)?;
+    let mut wl = shared.lock();
     let change_id = wl.new_change("exec", &summary, &[("exec".into(), summary.clone())]);
     let change = wl.change(&change_id)?;
     change.ready = false;
@@ -112,7 +167,7 @@ pub(crate) fn h_exec(shared: &Arc<Shared>, req: &Req, _: &[String]) -> Result<Re
     let result = json!({
         "task-id": task_id,
         "environment": environment,
-        "working-dir": if working_dir.is_null() { json!("/") } else { working_dir },
+        "working-dir": working_dir,
     });
     change.result = result.clone();
     drop(wl);
@@ -139,6 +194,91 @@ pub(crate) fn h_exec(shared: &Arc<Shared>, req: &Req, _: &[String]) -> Result<Re
         change: change_id,
         result,
     })
+}
+
+/// Pebble's exec context (`cmdstate.Exec`): the user, its `HOME` and `USER`, the working
+/// directory (given, or `$HOME`, which must exist), the environment answered.
+fn exec_context(
+    shared: &Arc<Shared>,
+    body: &Value,
+    environment: &Value,
+    working_dir: &Value,
+) -> Result<(Value, String), ApiError> {
+    let users = super::users::Users::load(&shared.fs);
+    let user_id = body
+        .get("user-id")
+        .and_then(Value::as_u64)
+        .map(|u| u as u32);
+    let group_id = body
+        .get("group-id")
+        .and_then(Value::as_u64)
+        .map(|g| g as u32);
+    let user = body
+        .get("user")
+        .and_then(Value::as_str)
+        .filter(|u| !u.is_empty());
+    let group = body
+        .get("group")
+        .and_then(Value::as_str)
+        .filter(|g| !g.is_empty());
+    let (uid, _gid) = users
+        .normalize(user_id, group_id, user, group)
+        .map_err(|e| ApiError::new(400, e))?;
+    let mut env: Map<String, Value> = Map::new();
+    // The daemon's own environment (it runs as root).
+    env.insert("HOME".into(), json!("/root"));
+    env.insert("USER".into(), json!("root"));
+    if uid.is_some_and(|u| u != 0) {
+        env.remove("HOME");
+        env.remove("USER");
+    }
+    for (k, v) in environment.as_object().into_iter().flatten() {
+        env.insert(k.clone(), v.clone());
+    }
+    env.entry("PATH").or_insert(json!(
+        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+    ));
+    let unset = |env: &Map<String, Value>, k: &str| {
+        env.get(k).and_then(Value::as_str).is_none_or(str::is_empty)
+    };
+    if unset(&env, "HOME") || unset(&env, "USER") {
+        if let Some(u) = users.by_id(uid.unwrap_or(0)) {
+            if unset(&env, "HOME") {
+                env.insert("HOME".into(), json!(u.home));
+            }
+            if unset(&env, "USER") {
+                env.insert("USER".into(), json!(u.name));
+            }
+        }
+    }
+    env.entry("LANG").or_insert(json!("C.UTF-8"));
+    let home = env
+        .get("HOME")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let (dir, what) = match working_dir.as_str().filter(|w| !w.is_empty()) {
+        Some(w) => (w.to_string(), "working directory"),
+        None if home.is_empty() => return Ok((Value::Object(env), "/".into())),
+        None => (home, "home directory"),
+    };
+    let host = super::files::host_path(&shared.fs, &dir)
+        .map_err(|e| ApiError::new(500, format!("cannot call exec: {}", e.message)))?;
+    match std::fs::metadata(&host) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(ApiError::new(
+            500,
+            format!("cannot call exec: {what} \"{dir}\" does not exist"),
+        )),
+        Err(e) => Err(ApiError::new(
+            500,
+            format!("cannot call exec: cannot stat {what} \"{dir}\": {e}"),
+        )),
+        Ok(m) if !m.is_dir() => Err(ApiError::new(
+            500,
+            format!("cannot call exec: {what} \"{dir}\" not a directory"),
+        )),
+        Ok(_) => Ok((Value::Object(env), dir)),
+    }
 }
 
 type Ws = WebSocket<RetryInterrupted<Box<dyn tiny_http::ReadWrite + Send>>>;
@@ -250,7 +390,9 @@ pub(crate) fn websocket(
                 out.extend_from_slice(&task.inputs().0);
             }
             let timed_out = run_delay(&task, &rule);
-            if task.split() {
+            if task.aborted() || timed_out {
+                send_output(&mut ws, &[]);
+            } else if task.split() {
                 send_output(&mut ws, &[&out]);
             } else {
                 send_output(&mut ws, &[&out, rule.stderr.as_bytes()]);
@@ -262,7 +404,11 @@ pub(crate) fn websocket(
         }
         "stderr" => {
             let timed_out = run_delay(&task, &rule);
-            send_output(&mut ws, &[rule.stderr.as_bytes()]);
+            if task.aborted() || timed_out {
+                send_output(&mut ws, &[]);
+            } else {
+                send_output(&mut ws, &[rule.stderr.as_bytes()]);
+            }
             sender_done(shared, &task, timed_out);
         }
         _ => {}
@@ -286,21 +432,21 @@ pub(crate) fn websocket(
     let _ = stream.read(&mut sink);
 }
 
-/// Sleep the rule's delay, cut at the exec's timeout: whether it timed out.
+/// Sleep the rule's delay, cut at the exec's timeout or an abort: whether it timed out.
 fn run_delay(task: &ExecTask, rule: &ExecRule) -> bool {
     let Some(delay) = rule.delay.map(Duration::from_secs_f64) else {
         return false;
     };
-    match task.timeout {
-        Some(t) if t < delay => {
-            std::thread::sleep(t);
-            true
-        }
-        _ => {
-            std::thread::sleep(delay);
-            false
-        }
-    }
+    let (wait, timed_out) = match task.timeout {
+        Some(t) if t < delay => (t, true),
+        _ => (delay, false),
+    };
+    let s = task.state.lock().unwrap_or_else(|e| e.into_inner());
+    let (s, _) = task
+        .cond
+        .wait_timeout_while(s, wait, |s| !s.aborted)
+        .unwrap_or_else(|e| e.into_inner());
+    timed_out && !s.aborted
 }
 
 fn sender_done(shared: &Arc<Shared>, task: &ExecTask, timed_out: bool) {
@@ -314,12 +460,16 @@ fn sender_done(shared: &Arc<Shared>, task: &ExecTask, timed_out: bool) {
     }
     let mut wl = shared.lock();
     if let Ok(change) = wl.change(&task.change_id) {
-        if timed_out {
-            let secs = task.timeout.map(|t| t.as_secs_f64()).unwrap_or(0.0);
+        if task.aborted() {
+            change.tasks[0].insert("data".into(), json!({"exit-code": 137}));
+            change.finish("Done", None);
+        } else if timed_out {
+            let after = super::go_duration_string(task.timeout.unwrap_or_default());
+            change.tasks[0].insert("data".into(), json!({"exit-code": -1}));
             change.finish(
                 "Error",
                 Some(format!(
-                    "cannot perform the following tasks:\n- Execute command \"{}\" (timed out after {secs}s: context deadline exceeded)",
+                    "cannot perform the following tasks:\n- Execute command \"{}\" (timed out after {after}: context deadline exceeded)",
                     task.command[0]
                 )),
             );

@@ -4,8 +4,23 @@
 //! async answers with `"change"`, errors `{"message", "kind"?}`), the multipart files protocol
 //! and the exec websockets, with the same rules as the Python fake: services start at once,
 //! `replan` restarts services whose config changed, layers combine with `override: merge |
-//! replace`, no command is ever run (`/v1/exec` answers from [`ExecRule`]s, `127 command not
-//! found` otherwise), the container's `/` is a directory of the host.
+//! replace`, no command is ever run (`/v1/exec` answers from [`ExecRule`]s), the container's `/`
+//! is a directory of the host.
+//!
+//! Where the Python fake simplifies, this one answers as Pebble v1.32.1 does (its messages are
+//! taken from Pebble's source): a command without a rule is a missing executable (400 `cannot
+//! find executable "x"` at spawn, where juju-sim's fake exits 127); exec resolves the user, its
+//! `HOME` and the working directory from the container's `/etc/passwd` and `/etc/group` (`root`
+//! and `nobody` when absent) and refuses missing directories; output nobody reads holds the
+//! command back (so a test can see a client that does not drain it hang); an aborted exec is
+//! killed (137); timeouts are Go durations; [`FakePebble::fail_service_start`] makes a start fail
+//! and leaves the service in `backoff`; files follow Go's errors (`stat /f/x: not a directory`
+//! is a `generic-file-error`), its atomic writes (`open /p.123~: ...`), its `path.Match` and its
+//! 3-digit permissions, and owners asked for are kept and listed back by name; layers are parsed
+//! as Pebble's typed parser does; `/v1/warnings` is gone (404). It also serves `/v1/health`,
+//! `/v1/checks/refresh`, `/v1/identities`, `/v1/logs` (with `follow`) and notices' `timeout`.
+//! Not modelled: notices' `after` (every time is the same fixed one), exec terminals, and a
+//! service's own output (add it with [`FakePebble::add_service_log`]).
 //!
 //! ```
 //! use ops_testing::pebble::{ExecRule, FakePebble};
@@ -24,7 +39,10 @@
 
 mod exec;
 mod files;
+mod identities;
+mod logs;
 mod state;
+mod users;
 mod workload;
 
 pub use state::{
@@ -114,6 +132,9 @@ pub(crate) struct Shared {
     pub(crate) ready: Condvar,
     pub(crate) fs: PathBuf,
     pub(crate) tasks: Mutex<BTreeMap<String, Arc<exec::ExecTask>>>,
+    pub(crate) owners: files::Owners,
+    /// Set when the fake stops (ends the followed log streams).
+    pub(crate) stopping: std::sync::atomic::AtomicBool,
     faults: Mutex<Vec<Fault>>,
     requests: Mutex<Vec<RecordedRequest>>,
 }
@@ -155,6 +176,8 @@ impl FakePebble {
     /// A fake listening at `socket_path`, with the container's `/` at `fs_root` (created).
     pub fn start_at(socket_path: &Path, fs_root: &Path) -> std::io::Result<FakePebble> {
         std::fs::create_dir_all(fs_root)?;
+        // Root's home, as every image has it (exec's default working directory).
+        std::fs::create_dir_all(fs_root.join("root"))?;
         if let Some(parent) = socket_path.parent() {
             std::fs::create_dir_all(parent)?;
         }
@@ -171,6 +194,8 @@ impl FakePebble {
             ready: Condvar::new(),
             fs: fs_root.to_path_buf(),
             tasks: Mutex::new(BTreeMap::new()),
+            owners: Mutex::new(BTreeMap::new()),
+            stopping: std::sync::atomic::AtomicBool::new(false),
             faults: Mutex::new(Vec::new()),
             requests: Mutex::new(Vec::new()),
         });
@@ -374,6 +399,38 @@ impl FakePebble {
         id
     }
 
+    /// Make the next starts of `service` fail as a process exiting at once with `exit_code`
+    /// does in Pebble: the start change fails with `service start attempt: exited quickly with
+    /// code N, will restart` and the service is left in `backoff` (`error` when its
+    /// `on-failure` is not `restart`). `None` lets it start again.
+    pub fn fail_service_start(&self, service: &str, exit_code: Option<i64>) {
+        let mut wl = self.shared.lock();
+        match exit_code {
+            Some(code) => wl.private.failing.insert(service.to_string(), code),
+            None => wl.private.failing.remove(service),
+        };
+    }
+
+    /// A line the service wrote to its output (served by `GET /v1/logs`, followers included).
+    pub fn add_service_log(&self, service: &str, message: &str) {
+        let mut wl = self.shared.lock();
+        let time = wl.log_time();
+        wl.private
+            .logs
+            .push((time, service.to_string(), message.to_string()));
+        drop(wl);
+        self.shared.ready.notify_all();
+    }
+
+    /// Set a health check's status (`up`, `down` or `inactive`).
+    pub fn set_check_status(&self, check: &str, status: &str) {
+        self.shared
+            .lock()
+            .public
+            .checks
+            .insert(check.to_string(), status.to_string());
+    }
+
     /// Finish a pending change successfully.
     pub fn finish_change(&self, id: &str) {
         let mut wl = self.shared.lock();
@@ -387,6 +444,10 @@ impl FakePebble {
 
 impl Drop for FakePebble {
     fn drop(&mut self) {
+        self.shared
+            .stopping
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.shared.ready.notify_all();
         self.server.unblock();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -473,14 +534,23 @@ fn parse_query(q: &str) -> Vec<(String, String)> {
 /// What a handler answers.
 pub(crate) enum Reply {
     Sync(Value),
-    Async { change: String, result: Value },
-    Multipart { body: Vec<u8>, content_type: String },
+    Async {
+        change: String,
+        result: Value,
+    },
+    Multipart {
+        body: Vec<u8>,
+        content_type: String,
+    },
+    /// A sync answer with another status (`/v1/health`'s 502).
+    Status(u16, Value),
 }
 
 fn status_text(code: u16) -> &'static str {
     match code {
         200 => "OK",
         202 => "Accepted",
+        502 => "Bad Gateway",
         400 => "Bad Request",
         401 => "Unauthorized",
         403 => "Forbidden",
@@ -573,6 +643,9 @@ fn handle(shared: &Arc<Shared>, mut request: tiny_http::Request) {
             return exec::websocket(shared, request, &req, &task, &name);
         }
     }
+    if req.method == "GET" && req.path == "/v1/logs" {
+        return logs::serve(shared, request, &req);
+    }
     match route(shared, &req) {
         Ok(Reply::Sync(result)) => respond_json(
             request,
@@ -585,6 +658,11 @@ fn handle(shared: &Arc<Shared>, mut request: tiny_http::Request) {
             &json!({"type": "async", "status-code": 202, "status": "Accepted", "change": change, "result": result}),
         ),
         Ok(Reply::Multipart { body, content_type }) => respond(request, 200, &content_type, body),
+        Ok(Reply::Status(code, result)) => respond_json(
+            request,
+            code,
+            &json!({"type": "sync", "status-code": code, "status": status_text(code), "result": result}),
+        ),
         Err(err) => respond_json(request, err.code, &error_envelope(&err)),
     }
 }
@@ -609,9 +687,11 @@ const ROUTES: &[(&str, &str, Handler)] = &[
     ("POST", "/v1/notices", h_post_notices),
     ("GET", "/v1/notices/*", h_get_notice),
     ("POST", "/v1/signals", h_signals),
-    ("GET", "/v1/warnings", h_get_warnings),
-    ("POST", "/v1/warnings", h_ack_warnings),
     ("POST", "/v1/exec", exec::h_exec),
+    ("GET", "/v1/health", h_health),
+    ("POST", "/v1/checks/refresh", h_refresh_check),
+    ("GET", "/v1/identities", identities::h_get),
+    ("POST", "/v1/identities", identities::h_post),
 ];
 
 /// `pattern` with `*` for one path segment: the segments matched.
@@ -678,7 +758,13 @@ fn h_get_services(shared: &Arc<Shared>, req: &Req, _: &[String]) -> Result<Reply
         .services
         .iter()
         .filter(|(n, _)| names.is_empty() || names.contains(n))
-        .map(|(n, s)| json!({"name": n, "startup": s.startup, "current": s.current}))
+        .map(|(n, s)| {
+            let mut info = json!({"name": n, "startup": s.startup, "current": s.current});
+            if let Some(since) = wl.private.since.get(n) {
+                info["current-since"] = json!(since);
+            }
+            info
+        })
         .collect();
     Ok(Reply::Sync(Value::Array(out)))
 }
@@ -703,7 +789,17 @@ fn h_get_change(shared: &Arc<Shared>, _: &Req, p: &[String]) -> Result<Reply, Ap
 }
 
 fn h_get_changes(shared: &Arc<Shared>, req: &Req, _: &[String]) -> Result<Reply, ApiError> {
-    let select = req.q("select").unwrap_or("in-progress").to_string();
+    let select = req
+        .q("select")
+        .filter(|s| !s.is_empty())
+        .unwrap_or("in-progress")
+        .to_string();
+    if !matches!(select.as_str(), "all" | "in-progress" | "ready") {
+        return Err(ApiError::new(
+            400,
+            "select should be one of: all,in-progress,ready",
+        ));
+    }
     let svc = req.q("for").map(|s| format!("\"{s}\""));
     let wl = shared.lock();
     let out: Vec<Value> = wl
@@ -728,7 +824,17 @@ fn h_get_changes(shared: &Arc<Shared>, req: &Req, _: &[String]) -> Result<Reply,
     Ok(Reply::Sync(Value::Array(out)))
 }
 
-fn h_post_change(shared: &Arc<Shared>, _: &Req, p: &[String]) -> Result<Reply, ApiError> {
+fn h_post_change(shared: &Arc<Shared>, req: &Req, p: &[String]) -> Result<Reply, ApiError> {
+    let body = req.json()?;
+    let action = body.get("action").and_then(Value::as_str).unwrap_or("");
+    if action != "abort" {
+        return Err(ApiError::new(400, format!("invalid action \"{action}\"")));
+    }
+    let exec_task = shared
+        .tasks
+        .lock()
+        .ok()
+        .and_then(|tasks| tasks.values().find(|t| t.change_id() == p[0]).cloned());
     let mut wl = shared.lock();
     let change = wl.change(&p[0])?;
     if change.ready {
@@ -736,6 +842,18 @@ fn h_post_change(shared: &Arc<Shared>, _: &Req, p: &[String]) -> Result<Reply, A
             400,
             format!("cannot abort change {} with nothing pending", change.id),
         ));
+    }
+    if let Some(task) = exec_task {
+        // As Pebble: the change is `Abort` while the command is killed (SIGKILL), then `Done`
+        // with exit code 137 once its output has ended.
+        change.status = "Abort".into();
+        for t in &mut change.tasks {
+            t.insert("status".into(), json!("Abort"));
+        }
+        let out = change.to_json();
+        drop(wl);
+        task.abort(shared);
+        return Ok(Reply::Sync(out));
     }
     change.finish(
         "Error",
@@ -749,12 +867,21 @@ fn h_post_change(shared: &Arc<Shared>, _: &Req, p: &[String]) -> Result<Reply, A
 
 /// Go durations: `4.000s`, `500ms`, `1m30s`.
 fn parse_duration(text: &str) -> Result<Duration, ApiError> {
-    ops_core_duration(text).ok_or_else(|| ApiError::new(400, format!("invalid timeout \"{text}\"")))
+    go_duration(text).ok_or_else(|| {
+        ApiError::new(
+            400,
+            format!("invalid timeout: time: invalid duration \"{text}\""),
+        )
+    })
 }
 
-pub(crate) fn ops_core_duration(text: &str) -> Option<Duration> {
+/// Go's `time.ParseDuration` (non-negative): `4.000s`, `500ms`, `1m30s`, `0`.
+pub(crate) fn go_duration(text: &str) -> Option<Duration> {
     let mut total = 0f64;
-    let mut rest = text;
+    let mut rest = text.strip_prefix('+').unwrap_or(text);
+    if rest == "0" {
+        return Some(Duration::ZERO);
+    }
     if rest.is_empty() {
         return None;
     }
@@ -782,6 +909,40 @@ pub(crate) fn ops_core_duration(text: &str) -> Option<Duration> {
     Some(Duration::from_secs_f64(total))
 }
 
+/// Go's `time.Duration.String()`: `200ms`, `1.5s`, `1m30s`, `1h0m0s`.
+pub(crate) fn go_duration_string(d: Duration) -> String {
+    fn frac(v: u128, scale: u128, digits: usize) -> String {
+        let (int, rem) = (v / scale, v % scale);
+        if rem == 0 {
+            int.to_string()
+        } else {
+            format!("{int}.{rem:0digits$}")
+                .trim_end_matches('0')
+                .to_string()
+        }
+    }
+    let ns = d.as_nanos();
+    match ns {
+        0 => "0s".into(),
+        1..=999 => format!("{ns}ns"),
+        1_000..=999_999 => format!("{}µs", frac(ns, 1_000, 3)),
+        1_000_000..=999_999_999 => format!("{}ms", frac(ns, 1_000_000, 6)),
+        _ => {
+            let (h, rest) = (ns / 3_600_000_000_000, ns % 3_600_000_000_000);
+            let (m, secs) = (rest / 60_000_000_000, rest % 60_000_000_000);
+            let mut out = String::new();
+            if h > 0 {
+                out.push_str(&format!("{h}h"));
+            }
+            if h > 0 || m > 0 {
+                out.push_str(&format!("{m}m"));
+            }
+            out.push_str(&format!("{}s", frac(secs, 1_000_000_000, 9)));
+            out
+        }
+    }
+}
+
 fn h_wait_change(shared: &Arc<Shared>, req: &Req, p: &[String]) -> Result<Reply, ApiError> {
     let text = req.q("timeout").unwrap_or("0s").to_string();
     let timeout = parse_duration(&text)?;
@@ -798,7 +959,10 @@ fn h_wait_change(shared: &Arc<Shared>, req: &Req, p: &[String]) -> Result<Reply,
                 if left.is_zero() {
                     return Err(ApiError::new(
                         504,
-                        format!("timed out waiting for change after {text}"),
+                        format!(
+                            "timed out waiting for change after {}",
+                            go_duration_string(timeout)
+                        ),
                     ));
                 }
                 left
@@ -858,19 +1022,24 @@ fn h_get_checks(shared: &Arc<Shared>, req: &Req, _: &[String]) -> Result<Reply, 
         {
             continue;
         }
-        let mut entry = json!({
-            "name": name,
-            "startup": check.get("startup").and_then(Value::as_str).filter(|s| !s.is_empty()).unwrap_or("enabled"),
-            "status": wl.public.checks.get(&name).map(String::as_str).unwrap_or("up"),
-            "failures": 0,
-            "threshold": check.get("threshold").cloned().unwrap_or(json!(3)),
-        });
-        if let Some(l) = check_level.filter(|l| !l.is_empty()) {
-            entry["level"] = json!(l);
-        }
-        out.push(entry);
+        out.push(check_info(&wl, &name, &check));
     }
     Ok(Reply::Sync(Value::Array(out)))
+}
+
+fn check_info(wl: &Workload, name: &str, check: &Value) -> Value {
+    let check_level = check.get("level").and_then(Value::as_str);
+    let mut entry = json!({
+        "name": name,
+        "startup": check.get("startup").and_then(Value::as_str).filter(|s| !s.is_empty()).unwrap_or("enabled"),
+        "status": wl.public.checks.get(name).map(String::as_str).unwrap_or("up"),
+        "failures": 0,
+        "threshold": check.get("threshold").cloned().unwrap_or(json!(3)),
+    });
+    if let Some(l) = check_level.filter(|l| !l.is_empty()) {
+        entry["level"] = json!(l);
+    }
+    entry
 }
 
 fn h_post_checks(shared: &Arc<Shared>, req: &Req, _: &[String]) -> Result<Reply, ApiError> {
@@ -894,18 +1063,39 @@ fn notice_json(n: &NoticeRecord) -> Value {
 fn h_get_notices(shared: &Arc<Shared>, req: &Req, _: &[String]) -> Result<Reply, ApiError> {
     let types = req.q_list("types");
     let keys = req.q_list("keys");
-    let wl = shared.lock();
-    let out: Vec<Value> = wl
-        .public
-        .notices
-        .iter()
-        .filter(|n| {
-            (types.is_empty() || types.contains(&n.notice_type))
-                && (keys.is_empty() || keys.contains(&n.key))
-        })
-        .map(notice_json)
-        .collect();
-    Ok(Reply::Sync(Value::Array(out)))
+    let timeout = match req.q("timeout").filter(|t| !t.is_empty()) {
+        Some(t) => go_duration(t).ok_or_else(|| {
+            ApiError::new(
+                400,
+                format!("invalid timeout: time: invalid duration \"{t}\""),
+            )
+        })?,
+        None => Duration::ZERO,
+    };
+    let deadline = Instant::now() + timeout;
+    let mut wl = shared.lock();
+    loop {
+        let out: Vec<Value> = wl
+            .public
+            .notices
+            .iter()
+            .filter(|n| {
+                (types.is_empty() || types.contains(&n.notice_type))
+                    && (keys.is_empty() || keys.contains(&n.key))
+            })
+            .map(notice_json)
+            .collect();
+        let left = deadline.saturating_duration_since(Instant::now());
+        // With a timeout, Pebble waits for a matching notice (an empty list when none came).
+        if !out.is_empty() || left.is_zero() {
+            return Ok(Reply::Sync(Value::Array(out)));
+        }
+        wl = shared
+            .ready
+            .wait_timeout(wl, left)
+            .map(|(g, _)| g)
+            .unwrap_or_else(|e| e.into_inner().0);
+    }
 }
 
 fn h_get_notice(shared: &Arc<Shared>, _: &Req, p: &[String]) -> Result<Reply, ApiError> {
@@ -938,6 +1128,7 @@ fn h_post_notices(shared: &Arc<Shared>, req: &Req, _: &[String]) -> Result<Reply
         body.get("key").and_then(Value::as_str).unwrap_or(""),
         data,
     )?;
+    shared.ready.notify_all();
     Ok(Reply::Sync(json!({"id": id})))
 }
 
@@ -950,18 +1141,64 @@ fn h_signals(shared: &Arc<Shared>, req: &Req, _: &[String]) -> Result<Reply, Api
     Ok(Reply::Sync(json!(true)))
 }
 
-fn h_get_warnings(_: &Arc<Shared>, _: &Req, _: &[String]) -> Result<Reply, ApiError> {
-    Ok(Reply::Sync(json!([])))
+/// `GET /v1/health`: 502 with `healthy: false` when a selected check is down.
+fn h_health(shared: &Arc<Shared>, req: &Req, _: &[String]) -> Result<Reply, ApiError> {
+    let level = req.q("level").unwrap_or("");
+    if !matches!(level, "" | "alive" | "ready") {
+        return Err(ApiError::new(400, "level must be \"alive\" or \"ready\""));
+    }
+    let names = req.q_list("names");
+    let wl = shared.lock();
+    let mut healthy = true;
+    for (name, check) in wl.plan_checks() {
+        let check_level = check.get("level").and_then(Value::as_str).unwrap_or("");
+        let level_match = level.is_empty()
+            || level == check_level
+            || (level == "ready" && check_level == "alive");
+        let names_match = names.is_empty() || names.contains(&name);
+        if level_match
+            && names_match
+            && wl.public.checks.get(&name).map(String::as_str) == Some("down")
+        {
+            healthy = false;
+        }
+    }
+    let result = json!({"healthy": healthy});
+    Ok(if healthy {
+        Reply::Sync(result)
+    } else {
+        Reply::Status(502, result)
+    })
 }
 
-fn h_ack_warnings(_: &Arc<Shared>, _: &Req, _: &[String]) -> Result<Reply, ApiError> {
-    Ok(Reply::Sync(json!(0)))
+/// `POST /v1/checks/refresh`: run one check now; its info (and error, when it is down).
+fn h_refresh_check(shared: &Arc<Shared>, req: &Req, _: &[String]) -> Result<Reply, ApiError> {
+    let body = req.json()?;
+    let name = body.get("name").and_then(Value::as_str).unwrap_or("");
+    if name.is_empty() {
+        return Err(ApiError::new(400, "must specify check name"));
+    }
+    let wl = shared.lock();
+    let checks = wl.plan_checks();
+    let Some(check) = checks.get(name) else {
+        return Err(ApiError::new(
+            404,
+            format!("cannot find check with name \"{name}\""),
+        ));
+    };
+    let info = check_info(&wl, name, check);
+    let mut result = json!({ "info": info });
+    if info.get("status").and_then(Value::as_str) == Some("down") {
+        result["error"] = json!("check failed");
+    }
+    Ok(Reply::Sync(result))
 }
 
 fn h_get_files(shared: &Arc<Shared>, req: &Req, _: &[String]) -> Result<Reply, ApiError> {
     match req.q("action").unwrap_or("") {
         "list" => Ok(Reply::Sync(files::list(
             &shared.fs,
+            &shared.owners,
             req.q("path").unwrap_or(""),
             req.q("pattern").unwrap_or(""),
             req.q("itself") == Some("true"),
@@ -1031,11 +1268,11 @@ fn h_post_files(shared: &Arc<Shared>, req: &Req, _: &[String]) -> Result<Reply, 
                 None => results.push(files::path_error(
                     &path,
                     "generic-file-error",
-                    "no file content for path",
+                    &format!("no file content for path {}", json!(path)),
                 )),
                 Some(data) => results.push(per_path(
                     &path,
-                    files::write(&shared.fs, &path, &spec, data),
+                    files::write(&shared.fs, &shared.owners, &path, &spec, data),
                 )),
             }
         }
@@ -1062,9 +1299,9 @@ fn h_post_files(shared: &Arc<Shared>, req: &Req, _: &[String]) -> Result<Reply, 
             .unwrap_or("")
             .to_string();
         let result = if action == "make-dirs" {
-            files::make_dir(&shared.fs, &path, &spec)
+            files::make_dir(&shared.fs, &shared.owners, &path, &spec)
         } else {
-            files::remove(&shared.fs, &path, &spec)
+            files::remove(&shared.fs, &shared.owners, &path, &spec)
         };
         results.push(per_path(&path, result));
     }
@@ -1100,9 +1337,17 @@ mod tests {
 
     #[test]
     fn go_durations() {
-        assert_eq!(ops_core_duration("4.000s"), Some(Duration::from_secs(4)));
-        assert_eq!(ops_core_duration("1m30s"), Some(Duration::from_secs(90)));
-        assert_eq!(ops_core_duration("500ms"), Some(Duration::from_millis(500)));
-        assert_eq!(ops_core_duration("5"), None);
+        assert_eq!(go_duration("4.000s"), Some(Duration::from_secs(4)));
+        assert_eq!(go_duration("1m30s"), Some(Duration::from_secs(90)));
+        assert_eq!(go_duration("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(go_duration("0"), Some(Duration::ZERO));
+        assert_eq!(go_duration("5"), None);
+        let s = |ms: u64| go_duration_string(Duration::from_millis(ms));
+        assert_eq!(s(200), "200ms");
+        assert_eq!(s(1500), "1.5s");
+        assert_eq!(s(90_000), "1m30s");
+        assert_eq!(s(3_600_000), "1h0m0s");
+        assert_eq!(s(0), "0s");
+        assert_eq!(go_duration_string(Duration::from_micros(1500)), "1.5ms");
     }
 }

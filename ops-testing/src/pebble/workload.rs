@@ -16,23 +16,36 @@ const SERVICE_KEYS: &[&str] = &[
     "startup",
     "override",
     "command",
-    "kill-delay",
-    "backoff-delay",
-    "backoff-factor",
-    "backoff-limit",
-    "on-success",
-    "on-failure",
-    "on-check-failure",
     "after",
     "before",
     "requires",
+    "workload",
     "environment",
-    "user",
     "user-id",
-    "group",
+    "user",
     "group-id",
+    "group",
     "working-dir",
+    "on-success",
+    "on-failure",
+    "on-check-failure",
+    "backoff-delay",
+    "backoff-factor",
+    "backoff-limit",
+    "kill-delay",
 ];
+/// The layer sections Pebble v1.32.1 (`pebble run`) knows.
+const SECTIONS: &[&str] = &[
+    "summary",
+    "description",
+    "services",
+    "checks",
+    "log-targets",
+    "workloads",
+    "pairing",
+];
+/// Sections whose entries combine by `override` (as services and checks).
+const COMBINED: &[&str] = &["services", "checks", "log-targets", "workloads"];
 const CHECK_KEYS: &[&str] = &[
     "override",
     "level",
@@ -146,6 +159,15 @@ pub(crate) struct Private {
     pub task_seq: u64,
     pub notice_seq: u64,
     pub started: BTreeMap<String, Value>,
+    /// Services whose next starts exit quickly, with this exit code.
+    pub failing: BTreeMap<String, i64>,
+    /// Services that changed state (`current-since` is answered for them).
+    pub since: BTreeMap<String, String>,
+    /// Service output: (time, service, message).
+    pub logs: Vec<(String, String, String)>,
+    pub log_seq: u64,
+    /// Identities by name (as the API shows them).
+    pub identities: BTreeMap<String, Value>,
 }
 
 /// One container.
@@ -154,6 +176,87 @@ pub(crate) struct Workload {
     pub public: PebbleState,
     pub private: Private,
     pub changes: BTreeMap<u64, Change>,
+}
+
+/// Pebble's typed decoding of a layer (`plan.ParseLayer`): known sections, known service and
+/// check fields, durations as Go duration strings, numbers as numbers.
+fn parse_layer(label: &str, layer: &Value) -> Result<(), ApiError> {
+    let bad = |msg: String| ApiError::new(400, format!("cannot parse layer YAML: {msg}"));
+    let Some(map) = layer.as_object() else {
+        return Err(bad(format!(
+            "cannot parse layer {label:?}: yaml: unmarshal errors:\n  line 1: cannot unmarshal !!{} into map[string]yaml.Node",
+            match layer {
+                Value::Array(_) => "seq",
+                Value::String(_) => "str",
+                Value::Bool(_) => "bool",
+                _ => "int",
+            }
+        )));
+    };
+    for key in map.keys() {
+        if !SECTIONS.contains(&key.as_str()) {
+            return Err(bad(format!(
+                "cannot parse layer {label:?}: unknown section {key:?}"
+            )));
+        }
+    }
+    for (section, keys, kind) in [
+        ("services", SERVICE_KEYS, "plan.Service"),
+        ("checks", CHECK_KEYS, "plan.Check"),
+    ] {
+        let Some(items) = map.get(section).filter(|v| !v.is_null()) else {
+            continue;
+        };
+        let in_section = |msg: String| {
+            bad(format!(
+                "cannot parse layer {label:?} section {section:?}: {msg}"
+            ))
+        };
+        let Some(items) = items.as_object() else {
+            return Err(in_section(format!(
+                "yaml: unmarshal errors:\n  cannot unmarshal into map[string]*{kind}"
+            )));
+        };
+        for item in items.values() {
+            let Some(fields) = item.as_object() else {
+                continue;
+            };
+            for (key, value) in fields {
+                if !keys.contains(&key.as_str()) {
+                    return Err(in_section(format!(
+                        "yaml: unmarshal errors:\n  field {key} not found in type {kind}"
+                    )));
+                }
+                let duration = matches!(
+                    key.as_str(),
+                    "backoff-delay" | "backoff-limit" | "kill-delay" | "period" | "timeout"
+                );
+                if duration {
+                    let text = match value {
+                        Value::String(s) => s.clone(),
+                        Value::Number(n) => n.to_string(),
+                        Value::Bool(b) => b.to_string(),
+                        _ => return Err(in_section("duration must be a YAML string".into())),
+                    };
+                    if super::go_duration(&text).is_none() {
+                        return Err(in_section(format!("invalid duration {text:?}")));
+                    }
+                }
+                if key == "backoff-factor" && !value.is_number() {
+                    let text = value
+                        .as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| value.to_string());
+                    return Err(in_section(if value.is_string() {
+                        format!("invalid floating-point number {text:?}")
+                    } else {
+                        "value must be a YAML number".into()
+                    }));
+                }
+            }
+        }
+    }
+    check_layer(label, layer)
 }
 
 fn check_layer(label: &str, layer: &Value) -> Result<(), ApiError> {
@@ -222,7 +325,7 @@ fn merge_item(base: &Value, other: &Value) -> Value {
 
 /// Apply one layer's services and checks onto a plan-like map.
 fn combine_into(target: &mut Map<String, Value>, layer: &Value) {
-    for section in ["services", "checks"] {
+    for section in COMBINED.iter().copied() {
         let Some(items) = layer.get(section).and_then(Value::as_object) else {
             continue;
         };
@@ -279,7 +382,7 @@ pub(crate) fn plan_of(layers: &[LayerRecord]) -> Map<String, Value> {
     }
     let mut plan: Map<String, Value> = plan
         .into_iter()
-        .filter(|(k, v)| (k == "services" || k == "checks") && !is_empty(v))
+        .filter(|(k, v)| COMBINED.contains(&k.as_str()) && !is_empty(v))
         .collect();
     if let Some(Value::Object(checks)) = plan.get_mut("checks") {
         for check in checks.values_mut() {
@@ -301,6 +404,12 @@ fn summary(verb: &str, names: &[String]) -> String {
 }
 
 impl Workload {
+    /// A distinct, increasing RFC 3339 time for the next service log line.
+    pub(crate) fn log_time(&mut self) -> String {
+        self.private.log_seq += 1;
+        format!("2024-01-01T00:00:00.{:06}Z", self.private.log_seq)
+    }
+
     pub(crate) fn next_id(&mut self, which: &str) -> u64 {
         let counter = match which {
             "change" => &mut self.private.change_seq,
@@ -424,7 +533,7 @@ impl Workload {
         layer: Value,
         combine: bool,
     ) -> Result<(), ApiError> {
-        check_layer(label, &layer)?;
+        parse_layer(label, &layer)?;
         let existing = self.public.layers.iter().position(|e| e.label == label);
         match existing {
             Some(_) if !combine => {
@@ -488,6 +597,7 @@ impl Workload {
         if let Some(s) = self.public.services.get_mut(name) {
             s.current = if running { "active" } else { "inactive" }.into();
         }
+        self.private.since.insert(name.into(), FIXED_TIME.into());
         self.public
             .service_log
             .push(format!("{} {name}", if running { "start" } else { "stop" }));
@@ -516,8 +626,39 @@ impl Workload {
         for name in &stop {
             self.set_running(name, false);
         }
+        let mut failed = Vec::new();
         for name in &start {
-            self.set_running(name, true);
+            match self.private.failing.get(name).copied() {
+                Some(code) => {
+                    // As Pebble: the process exited within the start window; the service is
+                    // left to its on-failure action (restart: backoff; ignore: error).
+                    let action = self
+                        .plan_services()
+                        .get(name)
+                        .and_then(|s| s.get("on-failure"))
+                        .and_then(Value::as_str)
+                        .filter(|a| !a.is_empty())
+                        .unwrap_or("restart")
+                        .to_string();
+                    if let Some(s) = self.public.services.get_mut(name) {
+                        s.current = if action == "restart" {
+                            "backoff"
+                        } else {
+                            "error"
+                        }
+                        .into();
+                    }
+                    self.private.since.insert(name.clone(), FIXED_TIME.into());
+                    self.public.service_log.push(format!("start {name}"));
+                    failed.push((
+                        name.clone(),
+                        format!(
+                            "service start attempt: exited quickly with code {code}, will {action}"
+                        ),
+                    ));
+                }
+                None => self.set_running(name, true),
+            }
         }
         let label = match kind {
             "replan" => "Replan",
@@ -534,7 +675,27 @@ impl Workload {
         } else {
             summary(label, &names)
         };
-        self.new_change(kind, &text, &specs)
+        let id = self.new_change(kind, &text, &specs);
+        if !failed.is_empty() {
+            if let Ok(change) = self.change(&id) {
+                let mut lines = Vec::new();
+                for (name, err) in &failed {
+                    let summary = format!("Start service \"{name}\"");
+                    if let Some(t) = change.tasks.iter_mut().find(|t| {
+                        t.get("summary").and_then(Value::as_str) == Some(summary.as_str())
+                    }) {
+                        t.insert("status".into(), json!("Error"));
+                    }
+                    lines.push(format!("- {summary} ({err})"));
+                }
+                change.status = "Error".into();
+                change.err = Some(format!(
+                    "cannot perform the following tasks:\n{}",
+                    lines.join("\n")
+                ));
+            }
+        }
+        id
     }
 
     fn enabled(&self) -> Vec<String> {
@@ -551,6 +712,12 @@ impl Workload {
         action: &str,
         names: Vec<String>,
     ) -> Result<String, ApiError> {
+        if (action == "autostart" || action == "replan") && !names.is_empty() {
+            return Err(ApiError::new(
+                400,
+                format!("{action} accepts no service names"),
+            ));
+        }
         if action != "autostart" && action != "replan" && names.is_empty() {
             return Err(ApiError::new(
                 400,
@@ -609,10 +776,7 @@ impl Workload {
                     .collect();
                 Ok(self.service_change("restart", stop, names))
             }
-            other => Err(ApiError::new(
-                400,
-                format!("action \"{other}\" is unsupported"),
-            )),
+            other => Err(ApiError::new(400, format!("invalid action \"{other}\""))),
         }
     }
 
@@ -622,26 +786,38 @@ impl Workload {
         action: &str,
         names: Vec<String>,
     ) -> Result<Vec<String>, ApiError> {
+        if names.is_empty() {
+            return Err(ApiError::new(
+                400,
+                format!("must specify checks for {action} action"),
+            ));
+        }
         if action != "start" && action != "stop" {
             return Err(ApiError::new(400, format!("invalid action \"{action}\"")));
         }
         let known = self.plan_checks();
-        let missing: Vec<&String> = names.iter().filter(|n| !known.contains_key(*n)).collect();
+        let mut missing: Vec<&str> = names
+            .iter()
+            .filter(|n| !known.contains_key(*n))
+            .map(String::as_str)
+            .collect();
         if !missing.is_empty() {
-            let list: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
+            missing.sort_unstable();
             return Err(ApiError::new(
                 400,
-                format!("cannot find checks: {}", list.join(", ")),
+                format!(
+                    "cannot {action} checks: cannot find checks in plan: {}",
+                    missing.join(", ")
+                ),
             ));
         }
-        if names.is_empty() {
-            return Err(ApiError::new(400, "must specify checks"));
-        }
         let target = if action == "start" { "up" } else { "inactive" };
-        let changed: Vec<String> = names
+        let mut changed: Vec<String> = names
             .into_iter()
             .filter(|n| self.public.checks.get(n).map(String::as_str) != Some(target))
             .collect();
+        changed.sort();
+        changed.dedup();
         for name in &changed {
             self.public.checks.insert(name.clone(), target.into());
         }
@@ -658,7 +834,7 @@ impl Workload {
         if notice_type != "custom" {
             return Err(ApiError::new(
                 400,
-                format!("invalid type \"{notice_type}\""),
+                format!("invalid type \"{notice_type}\" (can only add \"custom\" notices)"),
             ));
         }
         if !valid_notice_key(key) {
@@ -690,27 +866,25 @@ impl Workload {
 
     /// `POST /v1/signals`.
     pub(crate) fn signal(&mut self, signal: &str, names: Vec<String>) -> Result<(), ApiError> {
-        let valid = signal.len() > 3
-            && signal.starts_with("SIG")
-            && signal[3..]
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
-        if !valid {
-            return Err(ApiError::new(
-                400,
-                format!("invalid signal name \"{signal}\""),
-            ));
-        }
         if names.is_empty() {
             return Err(ApiError::new(400, "must specify one or more services"));
         }
+        // As Pebble's service manager: each service is tried, the errors are joined.
+        let valid = (1..=31).any(|n| ops_core::pebble::signal_name(n) == Some(signal));
+        let mut errors = Vec::new();
         for name in &names {
             if !self.is_running(name) {
-                return Err(ApiError::new(
-                    500,
-                    format!("cannot send signal to \"{name}\": service is not running"),
+                errors.push(format!(
+                    "cannot send signal to \"{name}\": service is not running"
+                ));
+            } else if !valid {
+                errors.push(format!(
+                    "cannot send signal to \"{name}\": invalid signal name \"{signal}\""
                 ));
             }
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::new(500, errors.join("; ")));
         }
         self.public.signals.push(SignalRecord {
             signal: signal.into(),
@@ -719,8 +893,8 @@ impl Workload {
         Ok(())
     }
 
-    /// The longest matching exec rule's answer: (exit, stdout, stderr, echo stdin, delay).
-    pub(crate) fn exec_answer(&self, command: &[String]) -> super::state::ExecRule {
+    /// The longest matching exec rule, if any (without one, the executable "is missing").
+    pub(crate) fn exec_answer(&self, command: &[String]) -> Option<super::state::ExecRule> {
         let mut best: Option<&super::state::ExecRule> = None;
         for rule in &self.public.exec_rules {
             if command.starts_with(&rule.prefix)
@@ -729,17 +903,7 @@ impl Workload {
                 best = Some(rule);
             }
         }
-        match best {
-            Some(rule) => rule.clone(),
-            None => super::state::ExecRule {
-                prefix: command.to_vec(),
-                exit: 127,
-                stdout: String::new(),
-                stderr: format!("{}: command not found\n", command[0]),
-                echo_stdin: false,
-                delay: None,
-            },
-        }
+        best.cloned()
     }
 }
 

@@ -123,6 +123,10 @@ impl K8sCharm {
             Err(ops_core::pebble::Error::Exec(e)) => self
                 .seen
                 .insert("hostname".into(), format!("exit {}", e.exit_code)),
+            // Pebble refuses a command whose executable is missing when it is spawned.
+            Err(ops_core::pebble::Error::Api(e)) if e.code == 400 => {
+                self.seen.insert("hostname".into(), e.message)
+            }
             Err(e) => return Err(e.into()),
         };
         if app.exists("/etc/app/motd")? {
