@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{cargo_charm, failure, listing, target_directory};
+use common::{cargo_charm, failure, listing};
 use std::process::Command;
 
 /// Scaffolds `name` (with `extra` arguments) into `parent/name`; panics on failure.
@@ -55,7 +55,8 @@ fn scaffolded_charms_pass_their_own_tests() {
         "juju deploy ./my-k8s_ubuntu-22.04-amd64.charm --resource workload-image=python:3.12-slim"
     ));
 
-    let target = target_directory().join("scaffold-tests");
+    // One target directory for every nested debug build of the test suite: dependencies compile once.
+    let target = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("nested");
     for dir in [&machine, &k8s] {
         let status = Command::new(env!("CARGO"))
             .args(["test", "--quiet"])

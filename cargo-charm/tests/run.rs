@@ -25,7 +25,9 @@ fn workspace() -> PathBuf {
 fn binaries() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cargo-charm-run-examples");
+        // One target directory for every nested debug build of the test suite (these examples, the
+        // scaffolded charms, the README's charm, the real charms' check): dependencies compile once.
+        let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("nested");
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let mut cmd = Command::new(cargo);
         cmd.current_dir(workspace())

@@ -5,7 +5,7 @@
 //! target directory but apart from it (a nested `cargo` on the same target directory would wait
 //! for the lock of the `cargo test` running this test).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 const README: &str = include_str!("../../README.md");
@@ -41,15 +41,6 @@ fn yaml_files(yaml: &str) -> Vec<(String, String)> {
         }
     }
     files
-}
-
-/// `target/` of this workspace (or `CARGO_TARGET_DIR`): the test binary is in `<target>/debug/deps`.
-fn target_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary has a path");
-    exe.ancestors()
-        .nth(3)
-        .expect("the test binary is in <target>/<profile>/deps")
-        .to_path_buf()
 }
 
 #[test]
@@ -95,7 +86,8 @@ fn the_readme_charm_builds_outside_the_repository() {
         .arg("build")
         .arg("--quiet")
         .current_dir(&root)
-        .env("CARGO_TARGET_DIR", target_dir().join("readme-standalone"))
+        // One target directory for every nested debug build of the test suite: dependencies compile once.
+        .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("nested"))
         .output()
         .expect("cargo runs");
     assert!(
