@@ -37,7 +37,9 @@ pub use network::{
 };
 pub use path_runner::SearchPathRunner;
 pub use relations::RelationData;
-pub use runner::{ProcessRunner, RunError, ToolOutput, ToolRunner};
+pub use runner::{
+    tool_timeout_from_env, ProcessRunner, RunError, ToolOutput, ToolRunner, TOOL_TIMEOUT_ENV,
+};
 pub use secrets::{
     canonicalize_secret_id, is_valid_secret_key, validate_secret_content, SecretContent,
     SecretInfo, SecretOptions, SecretOwner, SecretRotate,
