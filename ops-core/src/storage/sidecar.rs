@@ -310,6 +310,12 @@ pub(super) fn read_trusted(dir: &Path) -> Result<Snapshot, Distrust> {
     decode(&bytes).map_err(Distrust::Invalid)
 }
 
+/// The sidecar in `dir` if it is intact (whether or not a commit marker exists).
+pub(super) fn read_verified(dir: &Path) -> Result<Snapshot, String> {
+    let bytes = fs::read(dir.join(SIDECAR_FILE)).map_err(|e| e.to_string())?;
+    decode(&bytes)
+}
+
 /// Create the dirty marker durably (step 1): from now on the sidecar is not trusted.
 pub(super) fn mark_committing(dir: &Path) -> Result<(), StoreError> {
     let path = dir.join(MARKER_FILE);

@@ -141,7 +141,7 @@ impl SledStore {
     /// elsewhere for [`LOCK_WAIT`], and with [`StoreError::Schema`] when it was written with a newer
     /// [`SCHEMA_VERSION`].
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let db = open_sled(path)?;
+        let db = open_or_recover(path)?;
         Ok(SledStore {
             path: path.to_path_buf(),
             sled: Sled::Open(db),
@@ -201,7 +201,7 @@ impl SledStore {
             },
             Sled::Closed => {
                 self.opened_sled = true;
-                open_sled(&self.path)?
+                open_or_recover(&self.path)?
             }
         };
         self.sled = Sled::Open(db);
@@ -283,7 +283,30 @@ impl Store for SledStore {
             // The load came from the sidecar, without sled's lock: has anything committed since?
             let current = load_db(&open.db, path)?;
             let encoded = sidecar::encode(open.schema.unwrap_or(0), &current);
-            if sidecar::fingerprint(&encoded) != served {
+            if sidecar::fingerprint(&encoded) != served
+                && sidecar_still_serves(path, served, self.marker != Marker::NotOurs)
+            {
+                // Nobody committed since the load (the sidecar and the marker would show it), yet
+                // sled differs from the verified copy of its last commit: sled lost that commit
+                // (damage at the end of its log). Restore sled from the sidecar, then commit.
+                if self.marker == Marker::NotOurs {
+                    sidecar::mark_committing(path)?;
+                }
+                self.marker = Marker::Dirty;
+                let snapshot = sidecar::read_verified(path).map_err(|why| {
+                    StoreError::io(
+                        "read",
+                        path.join(sidecar::SIDECAR_FILE),
+                        io::Error::other(why),
+                    )
+                })?;
+                log::error!(
+                    "the unit state database {} lost its last commit (its log is damaged); \
+                     restoring it from the verified snapshot of that commit",
+                    path.display()
+                );
+                restore_entries(&open.db, path, &current, &snapshot.entries)?;
+            } else if sidecar::fingerprint(&encoded) != served {
                 // Whatever made them differ, the next hook must read what sled holds.
                 match sidecar::write_and_unmark(path, &encoded) {
                     Ok(()) => self.marker = Marker::NotOurs,
@@ -346,7 +369,7 @@ impl Store for SledStore {
         let spawned = std::thread::Builder::new()
             .name("ops-sled-open".to_string())
             .spawn(move || {
-                let db = open_sled(&path)?;
+                let db = open_or_recover(&path)?;
                 Ok((db, sidecar::mark_committing(&path).is_ok()))
             });
         match spawned {
@@ -360,6 +383,91 @@ impl Store for SledStore {
             }
         }
     }
+}
+
+/// Whether the sidecar still is the verified copy this store served (fingerprint `served`) and no
+/// other process has started a commit since (a marker that is not `ours`).
+fn sidecar_still_serves(path: &Path, served: Fingerprint, ours: bool) -> bool {
+    let foreign_marker = !ours && fs::symlink_metadata(path.join(MARKER_FILE)).is_ok();
+    !foreign_marker
+        && sidecar::read_verified(path).is_ok_and(|snapshot| snapshot.fingerprint == served)
+}
+
+/// Make sled hold exactly `wanted` (it holds `current`), durably.
+fn restore_entries(
+    db: &::sled::Db,
+    path: &Path,
+    current: &BTreeMap<String, Vec<u8>>,
+    wanted: &BTreeMap<String, Vec<u8>>,
+) -> Result<(), StoreError> {
+    let mut batch = ::sled::Batch::default();
+    batch.insert(SCHEMA_KEY.as_bytes(), SCHEMA_VERSION.to_string().as_bytes());
+    for key in current.keys().filter(|k| !wanted.contains_key(*k)) {
+        batch.remove(key.as_bytes());
+    }
+    for (key, value) in wanted {
+        batch.insert(key.as_bytes(), value.as_slice());
+    }
+    db.apply_batch(batch).map_err(|e| sled_error(path, e))?;
+    db.flush().map_err(|e| sled_error(path, e))?;
+    sync_sled_files(path)
+}
+
+/// [`open_sled`]; if sled reports its files damaged and the sidecar is intact, rebuild the database
+/// from the sidecar (the newest verified copy), keeping the damaged one aside, and say so at ERROR.
+fn open_or_recover(path: &Path) -> Result<OpenDb, StoreError> {
+    match open_sled(path) {
+        Err(err @ StoreError::Sled { .. }) => match sidecar::read_verified(path) {
+            Ok(snapshot) => rebuild_from_sidecar(path, &err, snapshot),
+            Err(_) => Err(err),
+        },
+        other => other,
+    }
+}
+
+fn rebuild_from_sidecar(
+    path: &Path,
+    err: &StoreError,
+    snapshot: sidecar::Snapshot,
+) -> Result<OpenDb, StoreError> {
+    let in_flight = fs::symlink_metadata(path.join(MARKER_FILE)).is_ok();
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(format!(".damaged-{stamp}"));
+    let aside = path.with_file_name(name);
+    log::error!(
+        "the unit state database {} cannot be opened ({err}); rebuilding it from its verified \
+         snapshot ({} entries){}; the damaged database is kept at {}",
+        path.display(),
+        snapshot.entries.len(),
+        if in_flight {
+            ": a commit was in progress when it was damaged, and its changes may be lost"
+        } else {
+            ", which holds its last commit"
+        },
+        aside.display()
+    );
+    fs::rename(path, &aside)
+        .map_err(|e| StoreError::io("move the damaged database to", &aside, e))?;
+    if let Some(parent) = path.parent() {
+        fs::File::open(parent)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| StoreError::io("fsync the directory", parent, e))?;
+    }
+    let mut open = open_sled(path)?;
+    sidecar::mark_committing(path)?;
+    restore_entries(&open.db, path, &BTreeMap::new(), &snapshot.entries)?;
+    restrict_files(path)?;
+    open.schema = Some(SCHEMA_VERSION);
+    let encoded = sidecar::encode(SCHEMA_VERSION, &load_db(&open.db, path)?);
+    sidecar::write_and_unmark(path, &encoded)?;
+    Ok(open)
 }
 
 /// Open sled at `path` (creating the directory if needed), check the schema version and keep the files
