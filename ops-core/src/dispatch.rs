@@ -679,6 +679,11 @@ impl<C: Charm> Hook<C> {
             let charm = if C::STATEFUL {
                 let bytes = state.entries()?.get(C::KEY).cloned();
                 let charm = C::from_stored(bytes.as_deref())?;
+                if let (Some(Some(migrated)), true) = (state.migrated.get(C::KEY), bytes.is_some())
+                {
+                    // No field of the Python charm's state may be dropped by the Rust type.
+                    migrate::check_fields_kept(migrated, &charm.to_stored()?, C::TYPE_NAME)?;
+                }
                 self.original_charm = Some(bytes.unwrap_or_default());
                 charm
             } else {

@@ -64,6 +64,14 @@ pub enum RunError {
         #[source]
         source: std::io::Error,
     },
+    /// The tool printed more than the caller accepts, and was killed.
+    #[error("{tool} printed more than {limit} bytes and was killed")]
+    OutputTooLarge {
+        /// The tool.
+        tool: String,
+        /// The most it may print (on standard output, and on standard error).
+        limit: usize,
+    },
     /// The tool ran longer than the time limit and was killed (see [`TOOL_TIMEOUT_ENV`]).
     #[error("{tool} did not finish within {after:?} and was killed")]
     TimedOut {
@@ -124,8 +132,8 @@ impl ToolRunner for ProcessRunner {
     }
 }
 
-/// Run `cmd` (named `tool` in errors), feeding it `stdin`, killing it after `limit`, and keeping at
-/// most `max_output` bytes of each of its outputs (the rest is read and dropped).
+/// Run `cmd` (named `tool` in errors), feeding it `stdin`, killing it after `limit`, or as soon as
+/// it prints more than `max_output` bytes on either output ([`RunError::OutputTooLarge`]).
 ///
 /// Returns when the process exits (what it wrote to the pipes before exiting is read), even if
 /// one of its own children keeps the pipes open.
@@ -162,6 +170,14 @@ pub(crate) fn run_command(
             stdout,
             stderr,
         }),
+        Ok(Pumped::TooLarge) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            Err(RunError::OutputTooLarge {
+                tool: tool.to_string(),
+                limit: max_output.unwrap_or_default(),
+            })
+        }
         Ok(Pumped::TimedOut) => {
             let _ = child.kill();
             let _ = child.wait();
@@ -181,6 +197,7 @@ pub(crate) fn run_command(
 enum Pumped {
     Exited(ExitStatus, Vec<u8>, Vec<u8>),
     TimedOut,
+    TooLarge,
 }
 
 /// One output pipe being read.
@@ -188,6 +205,7 @@ struct Sink<R> {
     pipe: Option<R>,
     data: Vec<u8>,
     max: usize,
+    overflowed: bool,
 }
 
 impl<R: Read> Sink<R> {
@@ -199,6 +217,10 @@ impl<R: Read> Sink<R> {
                 Ok(n) => {
                     let room = self.max.saturating_sub(self.data.len());
                     self.data.extend_from_slice(&buf[..n.min(room)]);
+                    if n > room {
+                        self.overflowed = true;
+                        return Ok(());
+                    }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -229,11 +251,13 @@ fn pump(
         pipe: child.stdout.take(),
         data: Vec::new(),
         max,
+        overflowed: false,
     };
     let mut stderr = Sink {
         pipe: child.stderr.take(),
         data: Vec::new(),
         max,
+        overflowed: false,
     };
     for fd in [
         stdout.pipe.as_ref().map(AsFd::as_fd),
@@ -254,10 +278,16 @@ fn pump(
     let pidfd = pidfd_open(Pid::from_child(child), PidfdFlags::empty()).ok();
     let mut buf = vec![0u8; 64 * 1024];
     loop {
+        if stdout.overflowed || stderr.overflowed {
+            return Ok(Pumped::TooLarge);
+        }
         if let Some(status) = child.try_wait()? {
             // What the child wrote before it exited is in the pipes: read it, and stop there.
             stdout.drain(&mut buf)?;
             stderr.drain(&mut buf)?;
+            if stdout.overflowed || stderr.overflowed {
+                return Ok(Pumped::TooLarge);
+            }
             return Ok(Pumped::Exited(status, stdout.data, stderr.data));
         }
         let mut wait = match limit {
