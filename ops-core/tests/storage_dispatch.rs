@@ -339,3 +339,42 @@ fn the_state_lock_waits_a_bounded_time_and_is_private() {
         .mode();
     assert_eq!(mode & 0o777, 0o644, "the link's target was changed");
 }
+
+/// Issue 11, items 6 and 11: a FIFO or a symbolic link at `.unit-state.db` fails the hook at once
+/// with a clear error (it used to hang on the FIFO, or follow the link).
+#[test]
+fn a_fifo_or_symlink_at_the_state_path_fails_the_hook_clearly() {
+    for kind in ["fifo", "symlink"] {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join(STATE_FILE);
+        if kind == "fifo" {
+            let status = std::process::Command::new("mkfifo")
+                .arg(&path)
+                .status()
+                .expect("mkfifo");
+            assert!(status.success());
+        } else {
+            std::os::unix::fs::symlink(dir.path(), &path).expect("symlink");
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        let charm_dir = dir.path().to_path_buf();
+        std::thread::spawn(move || {
+            let result = ops_core::run::<Stateful>(setup(
+                &charm_dir,
+                "hooks/install",
+                StoreSource::Local(charm_dir.join(STATE_FILE)),
+            ));
+            let _ = tx.send(result.map(drop).map_err(|e| e.to_string()));
+        });
+        let result = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .unwrap_or_else(|_| panic!("{kind}: the hook hangs"));
+        let err = result.expect_err(kind);
+        let expected = if kind == "fifo" {
+            "FIFO"
+        } else {
+            "symbolic link"
+        };
+        assert!(err.contains(expected), "{kind}: {err}");
+    }
+}

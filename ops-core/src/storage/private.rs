@@ -57,6 +57,42 @@ pub(crate) fn kind_of(meta: &std::fs::Metadata) -> &'static str {
     }
 }
 
+/// Open the existing regular file `path` for reading: never through a symbolic link
+/// (`O_NOFOLLOW`), never blocking on a FIFO (`O_NONBLOCK`, then refused), and only a regular file
+/// (anything else: [`io::ErrorKind::InvalidInput`]).
+pub(crate) fn open_regular(path: &Path) -> io::Result<File> {
+    let flags = OFlags::NOFOLLOW | OFlags::NONBLOCK;
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(flags.bits() as i32)
+        .open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "{} is {}, not a regular file",
+                path.display(),
+                kind_of(&meta)
+            ),
+        ));
+    }
+    let _ = rustix::fs::fcntl_setfl(&file, OFlags::empty());
+    Ok(file)
+}
+
+/// Check what is at the unit state's directory path `path`: nothing (`Ok(None)`), a directory
+/// (`Ok(Some(metadata))`), or something else, which is refused: a symbolic link is never followed.
+/// (A regular file is reported as such by the caller that needs a directory.)
+pub(crate) fn state_dir(path: &Path) -> Result<Option<std::fs::Metadata>, StoreError> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() || meta.is_file() => Ok(Some(meta)),
+        Ok(meta) => Err(not_regular(path, kind_of(&meta))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(StoreError::io("inspect", path, e)),
+    }
+}
+
 /// Open (or create) `path` as a private regular file: `O_NOFOLLOW` (a symbolic link is refused),
 /// `O_NONBLOCK` (a FIFO cannot block the hook; it is then refused), mode `0600` whatever the umask,
 /// and an existing file's looser mode tightened.

@@ -18,10 +18,7 @@ use super::{check_key, Changes, Store, StoreError, SCHEMA_VERSION};
 /// [`Store::commit`]).
 pub const SCHEMA_KEY: &str = "\0schema";
 
-/// Mode of the database directory and of every directory in it.
-const DIR_MODE: u32 = 0o700;
-/// Mode of every file in the database directory.
-const FILE_MODE: u32 = 0o600;
+use super::private::{state_dir, DIR_MODE, FILE_MODE};
 
 /// What sled 0.34 says when another process holds the database lock (`Config::try_lock`).
 const SLED_LOCK_MESSAGE: &str = "could not acquire lock on";
@@ -168,9 +165,18 @@ impl SledStore {
     }
 
     /// Whether a database was ever created at `path`: a cheap check that lets a hook skip opening it
-    /// when nothing was ever stored (a missing database reads as empty).
+    /// when nothing was ever stored (a missing database reads as empty). Also `true` when `path` is
+    /// a symbolic link, FIFO, socket or device (nothing is followed or opened here): the store then
+    /// refuses it with a clear error rather than reading it as empty. A regular file (Python ops'
+    /// database) is not a sled database: `false`.
     pub fn exists(path: &Path) -> bool {
-        path.join("db").is_file()
+        match fs::symlink_metadata(path) {
+            Ok(meta) if meta.is_dir() => {
+                fs::symlink_metadata(path.join("db")).is_ok_and(|m| m.is_file())
+            }
+            Ok(meta) => !meta.is_file(),
+            Err(_) => false,
+        }
     }
 
     /// The database directory.
@@ -251,8 +257,18 @@ impl Store for SledStore {
             // sled is the source of truth, and this store holds its lock: nothing else commits.
             return load_db(&open.db, &self.path);
         }
+        // Never read through a symbolic link (or a FIFO...) at the state path.
+        let dir = state_dir(&self.path)?;
         match sidecar::read_trusted(&self.path) {
             Ok(snapshot) => {
+                // Loose modes (an old version, an operator's chmod) are fixed now, not only when
+                // sled is next opened.
+                if let Some(meta) = dir {
+                    if meta.permissions().mode() & 0o7777 != DIR_MODE {
+                        set_mode(&self.path, DIR_MODE)?;
+                        restrict_files(&self.path)?;
+                    }
+                }
                 self.served = Some(snapshot.fingerprint);
                 return Ok(snapshot.entries);
             }
@@ -578,9 +594,11 @@ fn parse_version(raw: &[u8]) -> Result<u32, StoreError> {
 
 /// Create the database directory with mode 0700 (or tighten an existing one), whatever the umask.
 fn prepare_dir(path: &Path) -> Result<(), StoreError> {
-    match fs::metadata(path) {
-        Ok(meta) if meta.is_dir() => {}
-        Ok(_) => {
+    // Never follows a symbolic link: one at the state path is refused (so nothing behind it is
+    // read, created or chmodded).
+    match state_dir(path) {
+        Ok(Some(meta)) if meta.is_dir() => {}
+        Ok(Some(_)) => {
             return Err(StoreError::io(
                 "open the database directory",
                 path,
@@ -590,14 +608,12 @@ fn prepare_dir(path: &Path) -> Result<(), StoreError> {
                 ),
             ))
         }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            match fs::DirBuilder::new().mode(DIR_MODE).create(path) {
-                Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-                Err(e) => return Err(StoreError::io("create the database directory", path, e)),
-            }
-        }
-        Err(e) => return Err(StoreError::io("inspect the database directory", path, e)),
+        Ok(None) => match fs::DirBuilder::new().mode(DIR_MODE).create(path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(StoreError::io("create the database directory", path, e)),
+        },
+        Err(e) => return Err(e),
     }
     // mkdir's mode is masked by the umask; chmod is not.
     set_mode(path, DIR_MODE)
