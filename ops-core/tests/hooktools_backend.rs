@@ -1992,3 +1992,99 @@ fn accessors() {
     assert_eq!(out.stdout, b"true\n");
     assert!(format!("{b:?}").contains("my-app/12"));
 }
+
+/// Issue 11, item 7: whatever malformed thing `secret-get` (or `credential-get`, `leader-get`)
+/// prints, no Display or Debug of the error holds it (the JSON parser's message used to quote it).
+#[test]
+fn malformed_secret_output_never_reaches_an_error() {
+    const SECRET: &str = "hunter2-TOPSECRET";
+    let outputs = [
+        format!("\"{SECRET}\""),
+        format!("{{\"password\": 12345678{SECRET}"),
+        "{\"password\": 987654321}".to_string(),
+        format!("[\"{SECRET}\"]"),
+        format!("{{\"password\": \"{SECRET}\", \"password\": 1}}"),
+        format!("{{\"password\": [\"{SECRET}\"]}}"),
+        format!("{{\"{SECRET}\": true}}"),
+        format!("{SECRET}"),
+        format!("\"\\u{SECRET}\""),
+    ];
+    for output in &outputs {
+        let (fake, b) = setup();
+        fake.on_ok("secret-get", output);
+        let err = b
+            .secret_get(Some("secret:abc"), None, false, false)
+            .expect_err(output);
+        let shown = format!("{err} {err:?}");
+        assert!(!shown.contains("hunter2"), "{output}: {shown}");
+        assert!(!shown.contains("987654321"), "{output}: {shown}");
+        assert!(!shown.contains("12345678"), "{output}: {shown}");
+        fake.on_ok("leader-get", output);
+        if let Err(err) = b.leader_get("password") {
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains("hunter2"), "leader-get {output}: {shown}");
+            assert!(!shown.contains("987654321"), "leader-get {output}: {shown}");
+        }
+    }
+}
+
+/// Issue 11, item 9: an error about relation data quotes a bounded excerpt of it, never the
+/// whole remote value (1 MB became 1 MB on stderr and nine juju-log calls).
+#[test]
+fn errors_quote_bounded_excerpts_of_remote_data() {
+    let huge = format!("{{\"key\": {}", "x".repeat(1 << 20));
+    let (fake, b) = setup();
+    fake.on_ok("relation-get", &huge);
+    let err = b
+        .relation_get(3, "remote/0", false)
+        .expect_err("invalid JSON");
+    assert!(
+        err.to_string().len() < 2048,
+        "{} bytes",
+        err.to_string().len()
+    );
+    assert!(
+        format!("{err:?}").len() < 8192,
+        "{} bytes",
+        format!("{err:?}").len()
+    );
+
+    let mut bag = BTreeMap::new();
+    bag.insert("port".to_string(), format!("\"{}\"", "y".repeat(1 << 20)));
+    let err = ops_core::databag::get_json::<u16>(&bag, "port").expect_err("not a number");
+    assert!(
+        err.to_string().len() < 2048,
+        "{} bytes",
+        err.to_string().len()
+    );
+    assert!(
+        format!("{err:?}").len() < 8192,
+        "{} bytes",
+        format!("{err:?}").len()
+    );
+
+    fake.on_fail("relation-set", 1, &"e".repeat(1 << 20));
+    let err = b.relation_set(3, &[("a", "b")], false).expect_err("fails");
+    assert!(
+        err.to_string().len() < 2048,
+        "{} bytes",
+        err.to_string().len()
+    );
+    assert!(
+        format!("{err:?}").len() < 8192,
+        "{} bytes",
+        format!("{err:?}").len()
+    );
+}
+
+/// Issue 11, item 10: a NUL byte in a message (e.g. a tool's stderr quoted by an error) still
+/// reaches juju-log: an argument cannot hold NUL, so it is shown escaped.
+#[test]
+fn a_nul_byte_in_a_log_message_does_not_stop_it() {
+    for args in ops_core::hooktools::juju_log_args("ERROR", "tool said: bad\0thing") {
+        assert!(args.iter().all(|a| !a.contains('\0')), "{args:?}");
+        assert!(args
+            .last()
+            .is_some_and(|m| m.contains("bad") && m.contains("thing")));
+    }
+}

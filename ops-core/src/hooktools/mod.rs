@@ -25,7 +25,7 @@ pub(crate) mod yamlfmt;
 pub use actions::{format_action_results, is_valid_action_result_key};
 pub use backend::{Backend, LEASE_RENEWAL_PERIOD};
 pub use clock::{Clock, FakeClock, MonotonicClock};
-pub use error::{redact_args, HookToolError, REDACTED};
+pub use error::{redact_args, HookToolError, KEPT_CHARS, REDACTED};
 pub use fake::{FakeRunner, RecordedCall};
 pub use misc::{
     add_metric_args, is_valid_metric_key, juju_log_args, log_split, CloudCredential, CloudSpec,

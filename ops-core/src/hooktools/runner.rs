@@ -14,7 +14,9 @@ use rustix::fs::{fcntl_getfl, fcntl_setfl, OFlags};
 use rustix::process::{pidfd_open, Pid, PidfdFlags};
 
 /// What a hook tool printed and how it exited.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+///
+/// Its `Debug` shows the sizes of the outputs, never their content (`secret-get` prints secrets).
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct ToolOutput {
     /// Exit code (`None` when killed by a signal).
     pub code: Option<i32>,
@@ -22,6 +24,16 @@ pub struct ToolOutput {
     pub stdout: Vec<u8>,
     /// Standard error.
     pub stderr: Vec<u8>,
+}
+
+impl std::fmt::Debug for ToolOutput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ToolOutput")
+            .field("code", &self.code)
+            .field("stdout_bytes", &self.stdout.len())
+            .field("stderr_bytes", &self.stderr.len())
+            .finish()
+    }
 }
 
 impl ToolOutput {
