@@ -1575,7 +1575,7 @@ fn secret_add() {
     )
     .expect("add");
     assert_eq!(
-        fake.take_argvs(),
+        fake.take_resolved_argvs(),
         vec![
             argv(&["secret-add", "password=hunter2"]),
             argv(&[
@@ -1628,7 +1628,7 @@ fn secret_add() {
     assert!(matches!(err, HookToolError::Failed { .. }));
     let shown = format!("{err} {err:?}");
     assert!(!shown.contains("hunter2"), "{shown}");
-    assert!(shown.contains("password=<redacted>"), "{shown}");
+    assert!(shown.contains("password#file=<redacted>"), "{shown}");
     assert!(shown.contains("--label db"), "{shown}");
 }
 
@@ -1664,7 +1664,7 @@ fn secret_set() {
     )
     .expect("info");
     assert_eq!(
-        fake.take_argvs(),
+        fake.take_resolved_argvs(),
         vec![
             argv(&["secret-set", "secret:123", "password=new"]),
             argv(&[
@@ -2086,5 +2086,70 @@ fn a_nul_byte_in_a_log_message_does_not_stop_it() {
         assert!(args
             .last()
             .is_some_and(|m| m.contains("bad") && m.contains("thing")));
+    }
+}
+
+/// Issue 11, item 8: no argv of any hook-tool call holds a secret value (`/proc/<pid>/cmdline` is
+/// readable by every local user): secret-add and secret-set pass `key#file=<path>` naming private
+/// files (mode 0600 in a 0700 directory) that exist during the call only.
+#[test]
+fn secret_values_never_reach_a_command_line() {
+    use std::os::unix::fs::PermissionsExt;
+    let (fake, b) = setup();
+    let seen = Rc::new(std::cell::RefCell::new(Vec::new()));
+    let record = seen.clone();
+    let respond = move |args: &[String], _: Option<&[u8]>| {
+        for arg in args {
+            if let Some((_, path)) = arg.split_once("#file=") {
+                let file = std::fs::metadata(path).expect("the file exists during the call");
+                let dir = std::fs::metadata(std::path::Path::new(path).parent().expect("dir"))
+                    .expect("dir");
+                record.borrow_mut().push((
+                    path.to_string(),
+                    file.permissions().mode() & 0o777,
+                    dir.permissions().mode() & 0o777,
+                ));
+            }
+        }
+        ToolOutput::ok("secret:new\n")
+    };
+    fake.on_fn("secret-add", respond.clone());
+    fake.on_fn("secret-set", respond);
+    let secret = content(&[
+        ("password", "hunter2-x"),
+        ("api-key", "s3cr3t=value with spaces"),
+    ]);
+    b.secret_add(&secret, &SecretOptions::default(), Some(SecretOwner::Unit))
+        .expect("add");
+    b.secret_set("secret:new", Some(&secret), &SecretOptions::default())
+        .expect("set");
+    let calls = fake.take_calls();
+    assert_eq!(calls.len(), 2);
+    for call in &calls {
+        for arg in call.argv() {
+            assert!(
+                !arg.contains("hunter2") && !arg.contains("s3cr3t"),
+                "a secret value on the command line: {:?}",
+                call.argv()
+            );
+        }
+        let resolved = call.resolved_argv();
+        assert!(
+            resolved.contains(&"password=hunter2-x".to_string()),
+            "{resolved:?}"
+        );
+        assert!(
+            resolved.contains(&"api-key=s3cr3t=value with spaces".to_string()),
+            "{resolved:?}"
+        );
+    }
+    let seen = seen.borrow();
+    assert_eq!(seen.len(), 4);
+    for (path, file_mode, dir_mode) in seen.iter() {
+        assert_eq!((*file_mode, *dir_mode), (0o600, 0o700), "{path}");
+        assert!(
+            !std::path::Path::new(path).exists(),
+            "{path} is removed after the call"
+        );
     }
 }
