@@ -2006,7 +2006,7 @@ fn malformed_secret_output_never_reaches_an_error() {
         format!("{{\"password\": \"{SECRET}\", \"password\": 1}}"),
         format!("{{\"password\": [\"{SECRET}\"]}}"),
         format!("{{\"{SECRET}\": true}}"),
-        format!("{SECRET}"),
+        SECRET.to_string(),
         format!("\"\\u{SECRET}\""),
     ];
     for output in &outputs {

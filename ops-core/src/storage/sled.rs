@@ -63,8 +63,20 @@ pub const LOCK_WAIT: Duration = Duration::from_secs(1);
 /// the first store is dropped) waits up to [`LOCK_WAIT`] for the lock, then fails with
 /// [`StoreError::Locked`]. A lazy store reads the sidecar without the lock, so it checks at commit that
 /// sled still holds what it loaded; if another process committed in between, the commit fails with
-/// [`StoreError::Conflict`] and writes nothing (Juju runs one hook at a time per unit, so this does not
-/// happen in production).
+/// [`StoreError::Conflict`] and writes nothing. (The dispatcher holds the unit's
+/// [`StateLock`](super::StateLock) for the whole hook, so overlapping hooks wait for each other and
+/// never get here.)
+///
+/// # Damaged files
+///
+/// If sled differs from a trusted sidecar that nobody changed since the load (same fingerprint, no
+/// other process's marker), sled lost the commit the sidecar verifies (damage at the end of its log):
+/// the commit restores sled from the sidecar first and says so at ERROR, instead of overwriting the
+/// newer sidecar with sled's older state. If sled cannot be opened at all and the sidecar is intact,
+/// the damaged database is moved aside (`<path>.damaged-<unix time>`) and rebuilt from the sidecar
+/// (at ERROR; if a commit was in flight, its changes may be lost, and the message says so). Not
+/// covered: damage that makes sled silently lose commits while a `committing` marker exists (sled is
+/// then the reference, as after a crash).
 ///
 /// sled is configured lean for a process that lives for one hook: small cache, no background flusher
 /// thread (commit flushes explicitly), [`sled::Mode::LowSpace`](::sled::Mode::LowSpace).
