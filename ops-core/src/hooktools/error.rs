@@ -230,11 +230,12 @@ fn shorten(text: &str) -> String {
 /// What a parser's `message` says about secret output, without any of its content: the kind of
 /// problem and, when the message ends with one, serde_json's position (`at line L column C`).
 fn content_free(message: &str) -> String {
-    let kind = if message.starts_with("invalid JSON") {
-        "invalid JSON"
-    } else {
-        "output of an unexpected shape"
-    };
+    // serde_json's syntax errors (what `invalid JSON: ...` carries) are fixed texts ("EOF while
+    // parsing a value", "trailing characters"...) and a position: they quote nothing.
+    if message.starts_with("invalid JSON") {
+        return message.to_string();
+    }
+    let kind = "output of an unexpected shape";
     let position = message
         .rfind(" at line ")
         .map(|i| &message[i..])
