@@ -7,8 +7,9 @@ use std::rc::Rc;
 
 use super::runner::{RunError, ToolOutput, ToolRunner};
 
-/// One recorded call.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One recorded call. Its `Debug` names the files of `key#file=` arguments but never shows their
+/// content (secret content travels that way).
+#[derive(Clone, PartialEq, Eq)]
 pub struct RecordedCall {
     /// The tool, e.g. `relation-get`.
     pub tool: String,
@@ -19,6 +20,17 @@ pub struct RecordedCall {
     /// The content, at call time, of each file named by a `key#file=<path>` argument (as
     /// `secret-add`/`secret-set` pass secret content): path → content (lossy UTF-8).
     pub files: std::collections::BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for RecordedCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecordedCall")
+            .field("tool", &self.tool)
+            .field("args", &self.args)
+            .field("stdin_bytes", &self.stdin.as_ref().map(Vec::len))
+            .field("files", &self.files.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 impl RecordedCall {
