@@ -445,11 +445,29 @@ fn restore_entries(
 /// from the sidecar (the newest verified copy), keeping the damaged one aside, and say so at ERROR.
 fn open_or_recover(path: &Path) -> Result<OpenDb, StoreError> {
     match open_sled(path) {
-        Err(err @ StoreError::Sled { .. }) => match sidecar::read_verified(path) {
-            Ok(snapshot) => rebuild_from_sidecar(path, &err, snapshot),
-            Err(_) => Err(err),
-        },
+        Err(err @ StoreError::Sled { .. }) if is_damage(&err) => {
+            match sidecar::read_verified(path) {
+                Ok(snapshot) => rebuild_from_sidecar(path, &err, snapshot),
+                Err(_) => Err(err),
+            }
+        }
         other => other,
+    }
+}
+
+/// Whether sled's error says its files are damaged (not a permission problem, a full disk...,
+/// which a rebuild would not fix).
+fn is_damage(err: &StoreError) -> bool {
+    match err {
+        StoreError::Sled { source, .. } => match source {
+            ::sled::Error::Corruption { .. } | ::sled::Error::ReportableBug(_) => true,
+            ::sled::Error::Io(io) => matches!(
+                io.kind(),
+                io::ErrorKind::UnexpectedEof | io::ErrorKind::InvalidData
+            ),
+            _ => false,
+        },
+        _ => false,
     }
 }
 
