@@ -32,7 +32,7 @@ pub enum DatabagError {
     Invalid {
         /// The key.
         key: String,
-        /// The raw value.
+        /// The raw value (its first 200 characters, when longer).
         value: String,
         /// What is wrong.
         message: String,
@@ -79,10 +79,11 @@ pub fn get_opt_json<T: serde::de::DeserializeOwned>(
 }
 
 fn decode<T: serde::de::DeserializeOwned>(key: &str, raw: &str) -> Result<T, DatabagError> {
+    // Remote data can be megabytes: errors quote excerpts (serde's message may quote it too).
     serde_json::from_str(raw).map_err(|e| DatabagError::Invalid {
         key: key.to_string(),
-        value: raw.to_string(),
-        message: e.to_string(),
+        value: crate::hooktools::error::excerpt(raw, 200),
+        message: crate::hooktools::error::excerpt(&e.to_string(), 500),
     })
 }
 

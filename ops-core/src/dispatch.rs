@@ -16,7 +16,9 @@ use crate::events::EventSnapshot;
 use crate::hooktools::{ProcessRunner, ToolRunner};
 use crate::migrate;
 use crate::model::{Model, ModelError};
-use crate::storage::{Changes, ControllerStore, SledStore, Store, StoreError};
+use crate::storage::{
+    Changes, ControllerStore, SledStore, StateLock, Store, StoreError, STATE_LOCK_WAIT,
+};
 use ops_metadata::EventKind;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -467,6 +469,9 @@ struct UnitState {
     migration: Option<migrate::Target>,
     /// Entries migrated from a Python ops state, written with the hook's commit.
     migrated: Changes,
+    /// The local state's lock, held from the first access to the end of the hook (declared last:
+    /// released after the store is closed).
+    lock: Option<StateLock>,
 }
 
 impl UnitState {
@@ -480,7 +485,17 @@ impl UnitState {
             prefetched: false,
             migration: None,
             migrated: Changes::new(),
+            lock: None,
         }
+    }
+
+    /// Take the local state's lock (once per hook), so that a hook overlapping this one (`juju
+    /// exec`, debug-hooks, `dispatch` run by hand) waits instead of losing an update.
+    fn lock(&mut self) -> Result<(), DispatchError> {
+        if let (StoreSource::Local(path), None) = (&self.source, &self.lock) {
+            self.lock = Some(StateLock::acquire(path, STATE_LOCK_WAIT)?);
+        }
+        Ok(())
     }
 
     /// Migrate a Python ops state found in place of the local database to `target`.
@@ -541,6 +556,7 @@ impl UnitState {
 
     fn open(&mut self) -> Result<&mut Box<dyn Store>, DispatchError> {
         if self.store.is_none() {
+            self.lock()?;
             let store: Box<dyn Store> = match &mut self.source {
                 StoreSource::Local(path) => {
                     if !SledStore::exists(path) {
@@ -569,6 +585,7 @@ impl UnitState {
     /// Everything stored (empty without opening anything when no local database exists yet).
     fn entries(&mut self) -> Result<&BTreeMap<String, Vec<u8>>, DispatchError> {
         if self.entries.is_none() {
+            self.lock()?;
             let fresh_local =
                 matches!(&self.source, StoreSource::Local(p) if !SledStore::exists(p));
             let mut loaded = if fresh_local && self.store.is_none() {
@@ -666,6 +683,11 @@ impl<C: Charm> Hook<C> {
             let charm = if C::STATEFUL {
                 let bytes = state.entries()?.get(C::KEY).cloned();
                 let charm = C::from_stored(bytes.as_deref())?;
+                if let (Some(Some(migrated)), true) = (state.migrated.get(C::KEY), bytes.is_some())
+                {
+                    // No field of the Python charm's state may be dropped by the Rust type.
+                    migrate::check_fields_kept(migrated, &charm.to_stored()?, C::TYPE_NAME)?;
+                }
                 self.original_charm = Some(bytes.unwrap_or_default());
                 charm
             } else {

@@ -362,14 +362,25 @@ impl JujuContext {
         })
     }
 
-    /// Parses the process environment (non-UTF-8 values are converted lossily).
+    /// Parses the process environment. Paths (`JUJU_CHARM_DIR`, `JUJU_STORAGE_LOCATION`,
+    /// `OPS_PEBBLE_CONTAINERS_DIR`) are taken byte for byte, so a path that is not UTF-8 still
+    /// names the right directory; other non-UTF-8 values are converted lossily.
     pub fn from_env() -> Result<Self, EnvError> {
-        Self::from_vars(std::env::vars_os().map(|(k, v)| {
+        let mut ctx = Self::from_vars(std::env::vars_os().map(|(k, v)| {
             (
                 k.to_string_lossy().into_owned(),
                 v.to_string_lossy().into_owned(),
             )
-        }))
+        }))?;
+        let path = |name: &str| {
+            std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        ctx.charm_dir = path("JUJU_CHARM_DIR");
+        ctx.storage_location = path("JUJU_STORAGE_LOCATION");
+        ctx.pebble_containers_dir = path(crate::model::Container::SOCKET_DIR_ENV);
+        Ok(ctx)
     }
 
     /// The storage name of `JUJU_STORAGE_ID` (`data/0` → `data`).

@@ -6,12 +6,19 @@
 //! directory at that path. When the first Rust hook finds no state of its own, the runtime:
 //!
 //! 1. renames the SQLite file to `.unit-state.db.python-ops` ([`PYTHON_BACKUP`], mode 0600; the
-//!    directory is fsynced), freeing the path; the file is kept, never written;
-//! 2. reads it with the unit's `python3` (`python3 -I -c <reader> <file>`, by argv): a reader that
-//!    refuses to unpickle anything but plain data (no class is ever loaded) and prints JSON;
+//!    directory is fsynced), freeing the path, together with its `-journal`/`-wal`/`-shm` files
+//!    (moved first: SQLite finds them by name); the files are kept, never written. Only a regular
+//!    file is considered: a symbolic link or a FIFO at the path is never opened;
+//! 2. reads it with the unit's `python3` (`python3 -I -c <reader> <file> ...`, by argv): a reader
+//!    that refuses to unpickle anything but plain data (no class is ever loaded), reads a private
+//!    copy of the database and its journal (so an interrupted Python transaction is rolled back as
+//!    SQLite would), and prints JSON. It runs within [`ReaderLimits`]: memory and CPU time (set by
+//!    the reader itself with `setrlimit`), wall-clock time and output size (enforced from Rust, which
+//!    kills it); a state that breaks them fails the hook with [`MigrationError::Read`];
 //! 3. converts it ([`convert`]): the charm-level stored state (every `<Charm>/StoredStateData[..]`,
 //!    merged) becomes the charm's stored state (decoded by the charm's own `serde` type, so a
-//!    field it renamed or retyped fails the hook with a clear error rather than losing data), the
+//!    field it retyped fails the hook with a clear error, and so does a field it does not declare
+//!    ([`check_fields_kept`]), rather than losing data), the
 //!    framework's `event_count` the event counter, and each deferred Juju event a deferred notice
 //!    for the Rust handler of that event (the one named as the Python method without its leading
 //!    `_`, else every handler of the event: they replace the Python observer that deferred);
@@ -37,13 +44,16 @@
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
+use std::time::Duration;
 
 use serde_json::{Map, Value};
 
 use crate::charm::Handler;
 use crate::dispatch::{Notice, EVENT_COUNT_KEY, NOTICES_KEY};
 use crate::events::{EventSnapshot, SecretRef};
+use crate::hooktools::runner::run_command;
+use crate::hooktools::RunError;
 use crate::storage::Changes;
 use ops_metadata::{CharmMeta, EventKind};
 
@@ -125,8 +135,27 @@ pub struct Target {
 
 /// The reader run with `python3 -I -c`: plain data only (the pickles of ops' snapshots are dicts,
 /// lists, sets, strings, numbers, bytes, `None`), never a class.
+///
+/// It first bounds itself (`resource.setrlimit`: address space, CPU time, no core file; the limits
+/// are its arguments 2 and 3), then reads a private copy of the database and its `-journal` /
+/// `-wal` files (so SQLite rolls back an interrupted transaction, or replays its WAL, as it would
+/// on the original, while the backup itself is never written), opened as a path, never as a URI.
 const READER: &str = r#"
-import io, json, pickle, sqlite3, sys
+import io, json, os, pickle, resource, shutil, sqlite3, sys, tempfile
+
+def limit(which, value):
+    try:
+        soft, hard = resource.getrlimit(which)
+        if hard != resource.RLIM_INFINITY:
+            value = min(value, hard)
+        resource.setrlimit(which, (value, value if hard == resource.RLIM_INFINITY else hard))
+    except (ValueError, OSError) as e:
+        sys.stderr.write("cannot limit the reader: %s\n" % e)
+        sys.exit(1)
+
+limit(resource.RLIMIT_AS, int(sys.argv[2]))
+limit(resource.RLIMIT_CPU, int(sys.argv[3]))
+limit(resource.RLIMIT_CORE, 0)
 
 class PlainData(pickle.Unpickler):
     def find_class(self, module, name):
@@ -144,31 +173,101 @@ def plain(value):
         return list(value)
     raise TypeError("cannot convert %r to JSON" % type(value).__name__)
 
+def check_size(value, budget):
+    # Count the values as JSON would expand them (shared and cyclic structures included) before
+    # encoding anything: a tiny pickle can describe an enormous document.
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        budget -= 1
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            stack.extend(item)
+        elif isinstance(item, (str, bytes, bytearray)):
+            budget -= len(item) // 16
+        if budget < 0:
+            raise ValueError("the state is larger than the reader's output limit once expanded")
+    return budget
+
 try:
-    db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
-    snapshots = {}
-    for handle, data in db.execute("SELECT handle, data FROM snapshot"):
-        snapshots[handle] = PlainData(io.BytesIO(data)).load()
-    try:
-        notices = db.execute(
-            "SELECT event_path, observer_path, method_name FROM notice ORDER BY sequence"
-        ).fetchall()
-    except sqlite3.OperationalError:
-        notices = []
-    json.dump({"snapshots": snapshots, "notices": notices}, sys.stdout, default=plain,
-              allow_nan=False)
+    max_output = int(sys.argv[4])
+    budget = max(max_output // 8, 1)
+    with tempfile.TemporaryDirectory() as work:
+        copy = os.path.join(work, "state.db")
+        for suffix in ("", "-journal", "-wal"):
+            try:
+                shutil.copyfile(sys.argv[1] + suffix, copy + suffix)
+            except FileNotFoundError:
+                if not suffix:
+                    raise
+        db = sqlite3.connect(copy)
+        snapshots = {}
+        for handle, data in db.execute("SELECT handle, data FROM snapshot"):
+            snapshots[handle] = PlainData(io.BytesIO(data)).load()
+            budget = check_size(snapshots[handle], budget)
+        try:
+            notices = db.execute(
+                "SELECT event_path, observer_path, method_name FROM notice ORDER BY sequence"
+            ).fetchall()
+        except sqlite3.OperationalError:
+            notices = []
+        db.close()
+    text = json.dumps({"snapshots": snapshots, "notices": notices}, default=plain,
+                      allow_nan=False)
+    if len(text) > max_output:
+        raise ValueError("the state is larger than the reader's output limit")
+    sys.stdout.write(text)
+except MemoryError:
+    sys.stderr.write("MemoryError: the state needs more memory than the reader's limit\n")
+    sys.exit(1)
+except RecursionError:
+    sys.stderr.write("RecursionError: the state is nested too deeply\n")
+    sys.exit(1)
 except Exception as e:
-    sys.stderr.write("%s: %s\n" % (type(e).__name__, e))
+    sys.stderr.write("%s: %s\n" % (type(e).__name__, str(e)[:500]))
     sys.exit(1)
 "#;
 
+/// Bounds on the Python reader of [`read_python_state_with`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReaderLimits {
+    /// Address space (`RLIMIT_AS`, set by the reader itself). Default 1 GiB.
+    pub memory_bytes: u64,
+    /// CPU time (`RLIMIT_CPU`, set by the reader itself). Default 60 s.
+    pub cpu_seconds: u64,
+    /// Wall-clock time, after which the reader is killed. Default 120 s.
+    pub wall_clock: Duration,
+    /// The most JSON the reader may print; it is killed when it prints more. The reader also
+    /// refuses, before encoding anything, a state that expands to more than one value per 8 bytes
+    /// of this (a tiny pickle can describe a huge document). Default 64 MiB.
+    pub output_bytes: usize,
+}
+
+impl Default for ReaderLimits {
+    fn default() -> Self {
+        ReaderLimits {
+            memory_bytes: 1 << 30,
+            cpu_seconds: 60,
+            wall_clock: Duration::from_secs(120),
+            output_bytes: 64 << 20,
+        }
+    }
+}
+
+/// The suffixes of the files SQLite keeps next to a database, associated with it by name.
+const SQLITE_COMPANIONS: [&str; 3] = ["-journal", "-wal", "-shm"];
+
 /// Whether `path` is an SQLite database file (what Python ops keeps at `.unit-state.db`).
+///
+/// Only a regular file qualifies: a symbolic link is not followed and a FIFO is not opened for
+/// reading (which would block the hook until a writer comes).
 pub fn is_python_state(path: &Path) -> bool {
     use std::io::Read;
     let mut magic = [0u8; 16];
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut magic))
-        .is_ok_and(|()| &magic == SQLITE_MAGIC)
+    crate::storage::private::open_private(path, crate::storage::private::Create::No)
+        .is_ok_and(|mut f| f.read_exact(&mut magic).is_ok() && &magic == SQLITE_MAGIC)
 }
 
 /// The backup path of the database at `state_path` (`.unit-state.db` → `.unit-state.db.python-ops`).
@@ -176,56 +275,132 @@ pub fn backup_path(state_path: &Path) -> PathBuf {
     state_path.with_file_name(PYTHON_BACKUP)
 }
 
-/// Step 1: if `state_path` is a Python ops database, rename it to its backup path, durably.
+/// Step 1: if `state_path` is a Python ops database, rename it to its backup path, durably, with its
+/// `-journal`, `-wal` and `-shm` files (moved first: SQLite finds them by the database's name, and a
+/// hot journal separated from its database would leave it malformed).
 /// Returns the backup path when there is one (set aside now or by an earlier hook).
 pub fn set_aside(state_path: &Path) -> Result<Option<PathBuf>, MigrationError> {
     let backup = backup_path(state_path);
     if is_python_state(state_path) {
-        // The unit's state is private to it (Python ops left the file as its umask made it).
-        std::fs::set_permissions(state_path, std::fs::Permissions::from_mode(0o600))
+        let companion = |path: &Path, suffix: &str| {
+            let mut name = path.as_os_str().to_os_string();
+            name.push(suffix);
+            PathBuf::from(name)
+        };
+        let moved = SQLITE_COMPANIONS
+            .iter()
+            .try_for_each(|suffix| {
+                let from = companion(state_path, suffix);
+                match std::fs::symlink_metadata(&from) {
+                    Ok(meta) if meta.is_file() => {
+                        std::fs::set_permissions(&from, std::fs::Permissions::from_mode(0o600))?;
+                        std::fs::rename(&from, companion(&backup, suffix))
+                    }
+                    _ => Ok(()),
+                }
+            })
+            // The unit's state is private to it (Python ops left the file as its umask made it).
+            .and_then(|()| {
+                std::fs::set_permissions(state_path, std::fs::Permissions::from_mode(0o600))
+            })
             .and_then(|()| std::fs::rename(state_path, &backup))
             .and_then(|()| match state_path.parent() {
                 Some(dir) => std::fs::File::open(dir).and_then(|d| d.sync_all()),
                 None => Ok(()),
-            })
-            .map_err(|source| MigrationError::SetAside {
-                from: state_path.to_path_buf(),
-                to: backup.clone(),
-                source,
-            })?;
+            });
+        moved.map_err(|source| MigrationError::SetAside {
+            from: state_path.to_path_buf(),
+            to: backup.clone(),
+            source,
+        })?;
         log::info!(
             "Migrating the unit's Python ops state: {} moved to {}.",
             state_path.display(),
             backup.display()
         );
     }
-    Ok(backup.is_file().then_some(backup))
+    let kept = std::fs::symlink_metadata(&backup).is_ok_and(|m| m.is_file());
+    Ok(kept.then_some(backup))
 }
 
-/// Step 2: read the Python ops database `db` with the interpreter `program` (`python3`).
+/// Step 2: read the Python ops database `db` with the interpreter `program` (`python3`), within
+/// the default [`ReaderLimits`].
 pub fn read_python_state(program: &str, db: &Path) -> Result<PythonState, MigrationError> {
-    let out = Command::new(program)
-        .arg("-I")
+    read_python_state_with(program, db, &ReaderLimits::default())
+}
+
+/// Step 2 within `limits`: a reader that needs more memory, CPU or wall-clock time, or prints more,
+/// fails with [`MigrationError::Read`] (nothing is committed; the backup is kept).
+pub fn read_python_state_with(
+    program: &str,
+    db: &Path,
+    limits: &ReaderLimits,
+) -> Result<PythonState, MigrationError> {
+    let mut cmd = Command::new(program);
+    cmd.arg("-I")
         .arg("-c")
         .arg(READER)
         .arg(db)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|source| MigrationError::Interpreter {
-            db: db.to_path_buf(),
-            program: program.to_string(),
-            source,
-        })?;
+        .arg(limits.memory_bytes.to_string())
+        .arg(limits.cpu_seconds.max(1).to_string())
+        .arg(limits.output_bytes.to_string());
     let read_error = |message: String| MigrationError::Read {
         db: db.to_path_buf(),
         message,
     };
-    if !out.status.success() {
-        return Err(read_error(
-            String::from_utf8_lossy(&out.stderr).trim().to_string(),
-        ));
+    let out = match run_command(
+        program,
+        cmd,
+        None,
+        Some(limits.wall_clock),
+        Some(limits.output_bytes),
+    ) {
+        Ok(out) => out,
+        Err(RunError::NotFound(_)) => {
+            return Err(MigrationError::Interpreter {
+                db: db.to_path_buf(),
+                program: program.to_string(),
+                source: std::io::Error::from(std::io::ErrorKind::NotFound),
+            })
+        }
+        Err(RunError::Io { source, .. }) => {
+            return Err(MigrationError::Interpreter {
+                db: db.to_path_buf(),
+                program: program.to_string(),
+                source,
+            })
+        }
+        Err(e @ RunError::TimedOut { .. }) => {
+            return Err(read_error(format!("{e} (wall-clock limit)")))
+        }
+        Err(e @ RunError::OutputTooLarge { .. }) => {
+            return Err(read_error(format!("{e} (output limit)")))
+        }
+    };
+    if !out.success() {
+        let mut message = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        if out.code.is_none() {
+            message.push_str(" (killed by a signal: out of its CPU-time or memory limit)");
+        }
+        message.truncate(message.floor_char_boundary_compat(2000));
+        return Err(read_error(message));
     }
     serde_json::from_slice(&out.stdout).map_err(|e| read_error(format!("unexpected output: {e}")))
+}
+
+/// `str::floor_char_boundary` (unstable) for the crate's MSRV.
+trait FloorCharBoundary {
+    fn floor_char_boundary_compat(&self, index: usize) -> usize;
+}
+
+impl FloorCharBoundary for String {
+    fn floor_char_boundary_compat(&self, index: usize) -> usize {
+        let mut i = index.min(self.len());
+        while !self.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    }
 }
 
 /// Step 2, for state Python ops kept on the controller (`use_juju_for_storage`): its entries as
@@ -377,6 +552,40 @@ pub fn convert(
     changes.insert(NOTICES_KEY.to_string(), Some(bytes));
     changes.insert(MIGRATED_KEY.to_string(), Some(b"python-ops".to_vec()));
     Ok((changes, warnings))
+}
+
+/// Check that decoding the migrated stored state `migrated` into the Rust charm `type_name` and
+/// encoding it again (`reencoded`) kept every field: a field the Rust type does not declare (renamed,
+/// or forgotten) fails the hook with [`MigrationError::Convert`] naming it, instead of being
+/// dropped silently. The backup keeps the data; the hook commits nothing.
+pub fn check_fields_kept(
+    migrated: &[u8],
+    reencoded: &[u8],
+    type_name: &str,
+) -> Result<(), MigrationError> {
+    let (Ok(Value::Object(before)), Ok(Value::Object(after))) = (
+        serde_json::from_slice::<Value>(migrated),
+        serde_json::from_slice::<Value>(reencoded),
+    ) else {
+        return Ok(()); // not a struct-like state: serde's own decoding is the check
+    };
+    let dropped: Vec<&str> = before
+        .keys()
+        .filter(|k| !after.contains_key(*k))
+        .map(String::as_str)
+        .collect();
+    if dropped.is_empty() {
+        return Ok(());
+    }
+    Err(MigrationError::Convert(format!(
+        "the Python charm's stored state has field(s) {} that {type_name} does not declare: they \
+         would be lost (declare them, or rename them with #[serde(alias = ...)])",
+        dropped
+            .iter()
+            .map(|k| format!("{k:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )))
 }
 
 /// One Python notice as the Rust charm's notices (one per handler it goes to).

@@ -1575,7 +1575,7 @@ fn secret_add() {
     )
     .expect("add");
     assert_eq!(
-        fake.take_argvs(),
+        fake.take_resolved_argvs(),
         vec![
             argv(&["secret-add", "password=hunter2"]),
             argv(&[
@@ -1628,7 +1628,7 @@ fn secret_add() {
     assert!(matches!(err, HookToolError::Failed { .. }));
     let shown = format!("{err} {err:?}");
     assert!(!shown.contains("hunter2"), "{shown}");
-    assert!(shown.contains("password=<redacted>"), "{shown}");
+    assert!(shown.contains("password#file=<redacted>"), "{shown}");
     assert!(shown.contains("--label db"), "{shown}");
 }
 
@@ -1664,7 +1664,7 @@ fn secret_set() {
     )
     .expect("info");
     assert_eq!(
-        fake.take_argvs(),
+        fake.take_resolved_argvs(),
         vec![
             argv(&["secret-set", "secret:123", "password=new"]),
             argv(&[
@@ -1991,4 +1991,165 @@ fn accessors() {
     let out = b.runner().run("is-leader", &[], None).expect("runs");
     assert_eq!(out.stdout, b"true\n");
     assert!(format!("{b:?}").contains("my-app/12"));
+}
+
+/// Issue 11, item 7: whatever malformed thing `secret-get` (or `credential-get`, `leader-get`)
+/// prints, no Display or Debug of the error holds it (the JSON parser's message used to quote it).
+#[test]
+fn malformed_secret_output_never_reaches_an_error() {
+    const SECRET: &str = "hunter2-TOPSECRET";
+    let outputs = [
+        format!("\"{SECRET}\""),
+        format!("{{\"password\": 12345678{SECRET}"),
+        "{\"password\": 987654321}".to_string(),
+        format!("[\"{SECRET}\"]"),
+        format!("{{\"password\": \"{SECRET}\", \"password\": 1}}"),
+        format!("{{\"password\": [\"{SECRET}\"]}}"),
+        format!("{{\"{SECRET}\": true}}"),
+        SECRET.to_string(),
+        format!("\"\\u{SECRET}\""),
+    ];
+    for output in &outputs {
+        let (fake, b) = setup();
+        fake.on_ok("secret-get", output);
+        let err = b
+            .secret_get(Some("secret:abc"), None, false, false)
+            .expect_err(output);
+        let shown = format!("{err} {err:?}");
+        assert!(!shown.contains("hunter2"), "{output}: {shown}");
+        assert!(!shown.contains("987654321"), "{output}: {shown}");
+        assert!(!shown.contains("12345678"), "{output}: {shown}");
+        fake.on_ok("leader-get", output);
+        if let Err(err) = b.leader_get("password") {
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains("hunter2"), "leader-get {output}: {shown}");
+            assert!(!shown.contains("987654321"), "leader-get {output}: {shown}");
+        }
+    }
+}
+
+/// Issue 11, item 9: an error about relation data quotes a bounded excerpt of it, never the
+/// whole remote value (1 MB became 1 MB on stderr and nine juju-log calls).
+#[test]
+fn errors_quote_bounded_excerpts_of_remote_data() {
+    let huge = format!("{{\"key\": {}", "x".repeat(1 << 20));
+    let (fake, b) = setup();
+    fake.on_ok("relation-get", &huge);
+    let err = b
+        .relation_get(3, "remote/0", false)
+        .expect_err("invalid JSON");
+    assert!(
+        err.to_string().len() < 2048,
+        "{} bytes",
+        err.to_string().len()
+    );
+    assert!(
+        format!("{err:?}").len() < 8192,
+        "{} bytes",
+        format!("{err:?}").len()
+    );
+
+    let mut bag = BTreeMap::new();
+    bag.insert("port".to_string(), format!("\"{}\"", "y".repeat(1 << 20)));
+    let err = ops_core::databag::get_json::<u16>(&bag, "port").expect_err("not a number");
+    assert!(
+        err.to_string().len() < 2048,
+        "{} bytes",
+        err.to_string().len()
+    );
+    assert!(
+        format!("{err:?}").len() < 8192,
+        "{} bytes",
+        format!("{err:?}").len()
+    );
+
+    fake.on_fail("relation-set", 1, &"e".repeat(1 << 20));
+    let err = b.relation_set(3, &[("a", "b")], false).expect_err("fails");
+    assert!(
+        err.to_string().len() < 2048,
+        "{} bytes",
+        err.to_string().len()
+    );
+    assert!(
+        format!("{err:?}").len() < 8192,
+        "{} bytes",
+        format!("{err:?}").len()
+    );
+}
+
+/// Issue 11, item 10: a NUL byte in a message (e.g. a tool's stderr quoted by an error) still
+/// reaches juju-log: an argument cannot hold NUL, so it is shown escaped.
+#[test]
+fn a_nul_byte_in_a_log_message_does_not_stop_it() {
+    for args in ops_core::hooktools::juju_log_args("ERROR", "tool said: bad\0thing") {
+        assert!(args.iter().all(|a| !a.contains('\0')), "{args:?}");
+        assert!(args
+            .last()
+            .is_some_and(|m| m.contains("bad") && m.contains("thing")));
+    }
+}
+
+/// Issue 11, item 8: no argv of any hook-tool call holds a secret value (`/proc/<pid>/cmdline` is
+/// readable by every local user): secret-add and secret-set pass `key#file=<path>` naming private
+/// files (mode 0600 in a 0700 directory) that exist during the call only.
+#[test]
+fn secret_values_never_reach_a_command_line() {
+    use std::os::unix::fs::PermissionsExt;
+    let (fake, b) = setup();
+    let seen = Rc::new(std::cell::RefCell::new(Vec::new()));
+    let record = seen.clone();
+    let respond = move |args: &[String], _: Option<&[u8]>| {
+        for arg in args {
+            if let Some((_, path)) = arg.split_once("#file=") {
+                let file = std::fs::metadata(path).expect("the file exists during the call");
+                let dir = std::fs::metadata(std::path::Path::new(path).parent().expect("dir"))
+                    .expect("dir");
+                record.borrow_mut().push((
+                    path.to_string(),
+                    file.permissions().mode() & 0o777,
+                    dir.permissions().mode() & 0o777,
+                ));
+            }
+        }
+        ToolOutput::ok("secret:new\n")
+    };
+    fake.on_fn("secret-add", respond.clone());
+    fake.on_fn("secret-set", respond);
+    let secret = content(&[
+        ("password", "hunter2-x"),
+        ("api-key", "s3cr3t=value with spaces"),
+    ]);
+    b.secret_add(&secret, &SecretOptions::default(), Some(SecretOwner::Unit))
+        .expect("add");
+    b.secret_set("secret:new", Some(&secret), &SecretOptions::default())
+        .expect("set");
+    let calls = fake.take_calls();
+    assert_eq!(calls.len(), 2);
+    for call in &calls {
+        for arg in call.argv() {
+            assert!(
+                !arg.contains("hunter2") && !arg.contains("s3cr3t"),
+                "a secret value on the command line: {:?}",
+                call.argv()
+            );
+        }
+        let resolved = call.resolved_argv();
+        assert!(
+            resolved.contains(&"password=hunter2-x".to_string()),
+            "{resolved:?}"
+        );
+        assert!(
+            resolved.contains(&"api-key=s3cr3t=value with spaces".to_string()),
+            "{resolved:?}"
+        );
+    }
+    let seen = seen.borrow();
+    assert_eq!(seen.len(), 4);
+    for (path, file_mode, dir_mode) in seen.iter() {
+        assert_eq!((*file_mode, *dir_mode), (0o600, 0o700), "{path}");
+        assert!(
+            !std::path::Path::new(path).exists(),
+            "{path} is removed after the call"
+        );
+    }
 }

@@ -256,6 +256,19 @@ fn from_process_environment() {
         EnvError::Missing("JUJU_UNIT_NAME")
     );
     std::env::remove_var("JUJU_VERSION");
+
+    // Issue 11, item 11: a `JUJU_CHARM_DIR` that is not UTF-8 names the right directory (it was
+    // converted lossily, so every hook looked in a directory that does not exist).
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let dir = OsStr::from_bytes(b"/var/lib/juju/agents/unit-x-0/charm-\xff\xfe");
+    std::env::set_var("JUJU_UNIT_NAME", "x/0");
+    std::env::set_var("JUJU_CHARM_DIR", dir);
+    let ctx = JujuContext::from_env();
+    std::env::remove_var("JUJU_CHARM_DIR");
+    std::env::remove_var("JUJU_UNIT_NAME");
+    let ctx = ctx.expect("valid environment");
+    assert_eq!(ctx.charm_dir.as_deref(), Some(std::path::Path::new(dir)));
 }
 
 #[test]

@@ -7,6 +7,7 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::time::{Duration, Instant};
 
 use ops_core::hooktools::{
     Backend, HookToolError, ProcessRunner, RunError, SearchPathRunner, ToolRunner, MAX_LOG_LINE_LEN,
@@ -205,4 +206,71 @@ fn process_runner_uses_path() {
         tools.calls(),
         vec![argv(&["unit-get", "private-address", "--format=json"])]
     );
+}
+
+/// Issue 11, item 5: a tool that writes more than a pipe holds (64 KiB) before it reads its large
+/// standard input must not deadlock the hook (stdin is written while stdout/stderr are read).
+#[test]
+fn a_tool_writing_much_before_reading_its_stdin_does_not_deadlock() {
+    let tools = FakeTools::new();
+    // 256 KiB on stdout and on stderr first, then read all of stdin and report its size.
+    tools.add(
+        "state-set",
+        "head -c 262144 /dev/zero | tr '\\0' o; head -c 262144 /dev/zero | tr '\\0' e >&2; \
+         wc -c | tr -d ' ' >&2",
+    );
+    let input = vec![b'i'; 1 << 20];
+    let runner = SearchPathRunner::with_dir(tools.path()).with_timeout(Duration::from_secs(20));
+    let out = runner
+        .run("state-set", &argv(&["--file", "-"]), Some(&input))
+        .expect("run");
+    assert!(out.success());
+    assert_eq!(out.stdout.len(), 262_144);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with(&"e".repeat(1000)));
+    assert_eq!(stderr.trim_start_matches('e').trim(), "1048576");
+}
+
+/// Issue 11, item 12: a tool that exits while a child it started keeps its stdout open does not
+/// hang the hook: the call returns when the tool exits, with what it printed.
+#[test]
+fn a_tool_whose_child_keeps_stdout_open_does_not_hang_the_hook() {
+    let tools = FakeTools::new();
+    tools.add("status-get", "echo '\"active\"'; (sleep 30 &) ; exit 0");
+    let runner = SearchPathRunner::with_dir(tools.path());
+    let started = Instant::now();
+    let out = runner.run("status-get", &[], None).expect("run");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "waited {:?} for a tool's grandchild",
+        started.elapsed()
+    );
+    assert!(out.success());
+    assert_eq!(out.stdout, b"\"active\"\n");
+}
+
+/// Issue 11, item 12: an optional time limit per hook-tool call (off by default): a tool that
+/// runs longer is killed and the call fails with `RunError::TimedOut`.
+#[test]
+fn a_tool_exceeding_the_time_limit_is_killed() {
+    let tools = FakeTools::new();
+    tools.add("leader-get", "echo started; exec sleep 30");
+    let runner = SearchPathRunner::with_dir(tools.path()).with_timeout(Duration::from_millis(300));
+    let started = Instant::now();
+    let err = runner.run("leader-get", &[], None).expect_err("timed out");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    match &err {
+        RunError::TimedOut { tool, after } => {
+            assert_eq!(tool, "leader-get");
+            assert_eq!(*after, Duration::from_millis(300));
+        }
+        other => panic!("expected TimedOut, got {other:?}"),
+    }
+    assert!(err.to_string().contains("leader-get"), "{err}");
+    // Without a limit (the default) a slow tool is waited for.
+    tools.add("is-leader", "sleep 0.5; echo true");
+    let out = SearchPathRunner::with_dir(tools.path())
+        .run("is-leader", &[], None)
+        .expect("no limit");
+    assert_eq!(out.stdout, b"true\n");
 }

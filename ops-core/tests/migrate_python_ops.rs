@@ -466,3 +466,200 @@ fn stored_state_the_rust_charm_cannot_decode_fails_the_hook_and_keeps_the_backup
             .is_empty());
     }
 }
+
+/// Issue 11, item 3: a tiny pickle whose JSON is enormous (a list shared at every level: the
+/// reader expands it) is stopped by the reader's bounds, in bounded time, as a typed error.
+#[test]
+fn a_pickle_bomb_is_bounded_and_fails_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = make_db(
+        dir.path(),
+        &[(
+            "C/StoredStateData[_stored]",
+            "{'x': (lambda f: f(f, 12))(lambda f, n: [f(f, n - 1)] * 10 if n else [0] * 10)}",
+        )],
+    );
+    assert!(std::fs::metadata(&db).unwrap().len() < 64 * 1024);
+    let started = std::time::Instant::now();
+    let err = read_python_state(PYTHON, &db).unwrap_err();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(matches!(err, MigrationError::Read { .. }), "{err}");
+    assert!(err.to_string().contains("limit"), "{err}");
+}
+
+/// Issue 11, item 3: the reader's own limits (memory, CPU time, wall-clock time, output) are set
+/// and enforced; a reader that runs out of its wall-clock time is killed.
+#[test]
+fn the_reader_runs_within_limits() {
+    use ops_core::migrate::{read_python_state_with, ReaderLimits};
+    let dir = tempfile::tempdir().unwrap();
+    let db = make_db(dir.path(), &[("C/StoredStateData[_stored]", "{'a': 1}")]);
+    let tight = ReaderLimits {
+        wall_clock: std::time::Duration::from_millis(1),
+        ..ReaderLimits::default()
+    };
+    let err = read_python_state_with(PYTHON, &db, &tight).unwrap_err();
+    assert!(err.to_string().contains("did not finish"), "{err}");
+    // A state that needs more memory than the reader may use (8 MiB of bytes become a list of
+    // 8 Mi integers): it fails cleanly.
+    let big_dir = tempfile::tempdir().unwrap();
+    let big = make_db(
+        big_dir.path(),
+        &[("C/StoredStateData[_stored]", "{'b': b'x' * (8 << 20)}")],
+    );
+    let small = ReaderLimits {
+        memory_bytes: 64 << 20,
+        ..ReaderLimits::default()
+    };
+    let err = read_python_state_with(PYTHON, &big, &small).unwrap_err();
+    assert!(matches!(err, MigrationError::Read { .. }), "{err}");
+    assert!(err.to_string().contains("memory"), "{err}");
+    // And the defaults let a normal state through.
+    let state = read_python_state_with(PYTHON, &db, &ReaderLimits::default()).unwrap();
+    assert_eq!(
+        state.snapshots["C/StoredStateData[_stored]"],
+        json!({"a": 1})
+    );
+}
+
+/// Issue 11, item 4: a Python transaction interrupted mid-commit leaves a hot `-journal`; the
+/// migration moves it with the database (as SQLite associates them by name) and reads the
+/// database as SQLite would after rolling the journal back.
+#[test]
+fn a_hot_journal_moves_with_the_database_and_is_rolled_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = make_db(dir.path(), &[("C/StoredStateData[_stored]", "{'a': 1}")]);
+    // A writer killed in the middle of a large transaction: the journal stays, the file is
+    // half-written.
+    let script = "import os, pickle, sqlite3, sys\n\
+        db = sqlite3.connect(sys.argv[1])\n\
+        db.execute('PRAGMA cache_size=1')\n\
+        db.execute('UPDATE snapshot SET data=? WHERE handle=?', (pickle.dumps({'a': 2}), 'C/StoredStateData[_stored]'))\n\
+        for i in range(3000):\n\
+        \x20   db.execute('INSERT INTO snapshot VALUES (?, ?)', ('junk%d' % i, b'x' * 2000))\n\
+        os._exit(0)\n";
+    let status = std::process::Command::new(PYTHON)
+        .arg("-c")
+        .arg(script)
+        .arg(&state)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let journal = dir.path().join(".unit-state.db-journal");
+    assert!(
+        journal.is_file(),
+        "the interrupted transaction left a hot journal"
+    );
+    let backup = set_aside(&state).unwrap().unwrap();
+    assert!(!journal.exists(), "the journal moved with the database");
+    assert!(dir
+        .path()
+        .join(format!("{PYTHON_BACKUP}-journal"))
+        .is_file());
+    let read = read_python_state(PYTHON, &backup).unwrap();
+    assert_eq!(
+        read.snapshots["C/StoredStateData[_stored]"],
+        json!({"a": 1})
+    );
+    assert_eq!(
+        read.snapshots.len(),
+        1,
+        "the interrupted transaction is rolled back"
+    );
+    // The backup itself is never written.
+    assert!(dir
+        .path()
+        .join(format!("{PYTHON_BACKUP}-journal"))
+        .is_file());
+}
+
+/// Issue 11, item 11: a charm directory whose path holds `?` or `#` is read as a path, not as
+/// an SQLite URI (which created a stray database elsewhere).
+#[test]
+fn a_charm_dir_with_uri_characters_is_read_as_a_path() {
+    let top = tempfile::tempdir().unwrap();
+    let dir = top.path().join("charm?mode=rwc#x");
+    std::fs::create_dir(&dir).unwrap();
+    let state = make_db(&dir, &[("C/StoredStateData[_stored]", "{'a': 1}")]);
+    let backup = set_aside(&state).unwrap().unwrap();
+    let read = read_python_state(PYTHON, &backup).unwrap();
+    assert_eq!(
+        read.snapshots["C/StoredStateData[_stored]"],
+        json!({"a": 1})
+    );
+    let stray: Vec<_> = std::fs::read_dir(top.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n != "charm?mode=rwc#x")
+        .collect();
+    assert!(stray.is_empty(), "stray files: {stray:?}");
+}
+
+/// Issue 11, item 11: a FIFO at `.unit-state.db` is refused, never opened for reading (which
+/// blocks until a writer comes).
+#[test]
+fn a_fifo_at_the_state_path_is_not_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join(".unit-state.db");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&state)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let probe = state.clone();
+    std::thread::spawn(move || {
+        let _ = tx.send((
+            is_python_state(&probe),
+            set_aside(&probe).map(|b| b.is_some()),
+        ));
+    });
+    let (is_python, aside) = rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("a FIFO at the state path hangs the migration check");
+    assert!(!is_python);
+    assert!(matches!(aside, Ok(false)));
+}
+
+/// Issue 11, item 11: a stored-state field of the Python charm that the Rust charm's type does
+/// not declare fails the hook (as the module docs promise) instead of being dropped silently.
+#[test]
+fn a_python_field_the_rust_charm_does_not_declare_fails_the_hook() {
+    use ops_core::dispatch::{HookSetup, StoreSource, STATE_FILE};
+    use ops_core::hooktools::FakeRunner;
+    use std::rc::Rc;
+
+    let dir = tempfile::tempdir().unwrap();
+    make_db(
+        dir.path(),
+        &[(
+            "TinyCharm/StoredStateData[_stored]",
+            "{'count': 3, 'names': [], 'renamed_field': 'precious'}",
+        )],
+    );
+    let fake = Rc::new(FakeRunner::new());
+    fake.on_ok("juju-log", "");
+    let env: std::collections::HashMap<String, String> = [
+        ("JUJU_UNIT_NAME", "tiny/0"),
+        ("JUJU_VERSION", "3.1.6"),
+        ("JUJU_DISPATCH_PATH", "hooks/install"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let err = ops_core::run::<Tiny>(HookSetup {
+        env: ops_core::env::JujuContext::from_map(&env).unwrap(),
+        runner: fake,
+        charm_dir: dir.path().to_path_buf(),
+        argv0: dir.path().join("dispatch"),
+        store: Some(StoreSource::Local(dir.path().join(STATE_FILE))),
+        is_process: false,
+    })
+    .expect_err("a field would be lost");
+    assert!(err.to_string().contains("renamed_field"), "{err}");
+    assert!(dir.path().join(PYTHON_BACKUP).is_file());
+}

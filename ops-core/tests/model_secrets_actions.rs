@@ -357,7 +357,7 @@ fn add_secret_for_unit_and_app() {
         .unwrap_err();
     let text = err.to_string();
     assert!(
-        text.contains("secret-add --owner unit token=<redacted>"),
+        text.contains("secret-add --owner unit token#file=<redacted>"),
         "{text}"
     );
     assert!(!text.contains("s3cr3t"), "{text}");

@@ -232,3 +232,149 @@ fn a_failing_first_hook_leaves_no_database() {
     // The store was asked to get ready, but getting ready never creates a database.
     assert!(!path.exists());
 }
+
+/// A charm whose `start` handler takes a while, so that two hooks overlap.
+#[derive(Default, Serialize, Deserialize, StoredState)]
+struct Slow {
+    count: u32,
+}
+
+#[charm(dir = "tests/fixtures/tiny", module = slow_tiny)]
+impl Slow {
+    #[on(start)]
+    fn start(&mut self, _ctx: &mut Context<Self>, _e: &HookEvent) -> ops_core::Result<()> {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        self.count += 1;
+        Ok(())
+    }
+}
+
+/// Run `start` twice at the same time on the unit whose charm directory is `dir` (as an operator's
+/// `dispatch` run by hand, `juju exec` or debug-hooks overlap a hook): both results.
+fn overlapping_starts(dir: &Path) -> [Result<(), String>; 2] {
+    let path = dir.join(STATE_FILE);
+    let run = |path: std::path::PathBuf, dir: std::path::PathBuf| {
+        std::thread::spawn(move || {
+            ops_core::run::<Slow>(setup(&dir, "hooks/start", StoreSource::Local(path)))
+                .map(drop)
+                .map_err(|e| e.to_string())
+        })
+    };
+    let first = run(path.clone(), dir.to_path_buf());
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let second = run(path, dir.to_path_buf());
+    [
+        first.join().expect("first hook thread"),
+        second.join().expect("second hook thread"),
+    ]
+}
+
+fn stored_count(dir: &Path) -> u32 {
+    let mut store = SledStore::open(&dir.join(STATE_FILE)).expect("open");
+    let entries = store.load_all().expect("load");
+    let bytes = entries
+        .get(<Slow as ops_core::StoredState>::KEY)
+        .expect("stored state");
+    serde_json::from_slice::<Slow>(bytes).expect("decode").count
+}
+
+/// Issue 11, item 1: two overlapping hooks on a unit with no state yet serialise on the unit's
+/// state lock: both succeed and neither update is lost.
+#[test]
+fn overlapping_hooks_on_a_fresh_unit_serialise() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let [first, second] = overlapping_starts(dir.path());
+    assert_eq!((first, second), (Ok(()), Ok(())));
+    assert_eq!(stored_count(dir.path()), 2, "an update was lost");
+}
+
+/// Issue 11, item 1: the same on a unit that already has state (where the lazy store's check
+/// used to fail the second hook with a conflict).
+#[test]
+fn overlapping_hooks_on_a_unit_with_state_serialise() {
+    let dir = tempfile::tempdir().expect("tmp");
+    ops_core::run::<Slow>(setup(
+        dir.path(),
+        "hooks/start",
+        StoreSource::Local(dir.path().join(STATE_FILE)),
+    ))
+    .expect("first hook");
+    let [first, second] = overlapping_starts(dir.path());
+    assert_eq!((first, second), (Ok(()), Ok(())));
+    assert_eq!(stored_count(dir.path()), 3, "an update was lost");
+}
+
+/// The state lock: private, bounded wait with a clear error, released on drop, never through a
+/// symbolic link.
+#[test]
+fn the_state_lock_waits_a_bounded_time_and_is_private() {
+    use ops_core::storage::StateLock;
+    use std::os::unix::fs::PermissionsExt;
+    use std::time::Duration;
+    let dir = tempfile::tempdir().expect("tmp");
+    let state = dir.path().join(STATE_FILE);
+    let held = StateLock::acquire(&state, Duration::ZERO).expect("free lock");
+    let mode = std::fs::metadata(held.path())
+        .expect("lock file")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let err = StateLock::acquire(&state, Duration::from_millis(200)).expect_err("held");
+    assert!(matches!(err, StoreError::Busy { .. }), "{err:?}");
+    assert!(err.to_string().contains("lock"), "{err}");
+    drop(held);
+    StateLock::acquire(&state, Duration::ZERO).expect("released on drop");
+
+    let other = tempfile::tempdir().expect("tmp");
+    let target = other.path().join("target");
+    std::fs::write(&target, b"").expect("target");
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let linked = other.path().join(STATE_FILE);
+    std::os::unix::fs::symlink(&target, StateLock::path_for(&linked)).expect("symlink");
+    let err = StateLock::acquire(&linked, Duration::ZERO).expect_err("symlink");
+    assert!(err.to_string().contains("symbolic link"), "{err}");
+    let mode = std::fs::metadata(&target)
+        .expect("target")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o644, "the link's target was changed");
+}
+
+/// Issue 11, items 6 and 11: a FIFO or a symbolic link at `.unit-state.db` fails the hook at once
+/// with a clear error (it used to hang on the FIFO, or follow the link).
+#[test]
+fn a_fifo_or_symlink_at_the_state_path_fails_the_hook_clearly() {
+    for kind in ["fifo", "symlink"] {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join(STATE_FILE);
+        if kind == "fifo" {
+            let status = std::process::Command::new("mkfifo")
+                .arg(&path)
+                .status()
+                .expect("mkfifo");
+            assert!(status.success());
+        } else {
+            std::os::unix::fs::symlink(dir.path(), &path).expect("symlink");
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        let charm_dir = dir.path().to_path_buf();
+        std::thread::spawn(move || {
+            let result = ops_core::run::<Stateful>(setup(
+                &charm_dir,
+                "hooks/install",
+                StoreSource::Local(charm_dir.join(STATE_FILE)),
+            ));
+            let _ = tx.send(result.map(drop).map_err(|e| e.to_string()));
+        });
+        let result = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .unwrap_or_else(|_| panic!("{kind}: the hook hangs"));
+        let err = result.expect_err(kind);
+        let expected = if kind == "fifo" {
+            "FIFO"
+        } else {
+            "symbolic link"
+        };
+        assert!(err.contains(expected), "{kind}: {err}");
+    }
+}

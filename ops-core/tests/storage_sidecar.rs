@@ -517,8 +517,10 @@ fn a_commit_after_another_process_committed_is_refused() {
     assert_eq!(sled_entries(&path), entries(&[("count", b"2")]));
     assert_repaired(&path, &entries(&[("count", b"2")]));
 
-    // Whatever made the sidecar differ from sled (here: a sidecar that does not match, as if sled had
-    // lost a flushed commit), the conflict refreshes it, so that the next hook reads sled's state.
+    // A verified sidecar that nobody changed since the load, while sled differs from it: sled lost
+    // the commit the sidecar vouches for (issue 11, item 2). The newest verified copy wins: sled is
+    // restored from it and the commit goes on, instead of the sidecar being overwritten with sled's
+    // older state.
     std::fs::write(
         sidecar_path(&path),
         encode_sidecar(1, SCHEMA_VERSION, &entries(&[("count", b"9")])),
@@ -526,12 +528,10 @@ fn a_commit_after_another_process_committed_is_refused() {
     .expect("write");
     let mut store = SledStore::open_lazy(&path);
     assert_eq!(store.load_all().expect("load"), entries(&[("count", b"9")]));
-    assert!(matches!(
-        store.commit(&set(&[("count", b"10")])),
-        Err(StoreError::Conflict { .. })
-    ));
+    store.commit(&set(&[("count", b"10")])).expect("commit");
     drop(store);
-    assert_repaired(&path, &entries(&[("count", b"2")]));
+    assert_eq!(sled_entries(&path), entries(&[("count", b"10")]));
+    assert_repaired(&path, &entries(&[("count", b"10")]));
 
     // Also from a missing database: both read it empty, the first commit creates it.
     let dir = tempfile::tempdir().expect("tempdir");
@@ -546,4 +546,105 @@ fn a_commit_after_another_process_committed_is_refused() {
         first.commit(&set(&[("k", b"1")])),
         Err(StoreError::Conflict { .. })
     ));
+}
+
+/// Commit P, then N; the byte ranges of sled's log that N's commit wrote.
+fn p_then_n(path: &Path) -> Vec<std::ops::Range<usize>> {
+    commit(path, &set(&[("a", b"1"), ("b", b"1"), ("gone", b"x")]));
+    let after_p = std::fs::read(path.join("db")).expect("log");
+    commit(path, &p_to_n());
+    let after_n = std::fs::read(path.join("db")).expect("log");
+    let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
+    for (i, byte) in after_n.iter().enumerate() {
+        if after_p.get(i) != Some(byte) {
+            match ranges.last_mut() {
+                Some(r) if r.end == i => r.end = i + 1,
+                _ => ranges.push(i..i + 1),
+            }
+        }
+    }
+    ranges
+}
+
+/// Issue 11, item 2: damage to the end of sled's log (the bytes its last commit wrote) must not
+/// lose that commit when the verified sidecar holds it, nor overwrite the sidecar with sled's
+/// older state: the next commit builds on the newest verified copy.
+#[test]
+fn damage_at_the_end_of_sleds_log_recovers_from_the_sidecar() {
+    let mut expected = n();
+    expected.insert("c".into(), b"3".to_vec());
+    for (trial, damage) in [(0, 1usize), (1, 4), (2, 16), (3, usize::MAX)]
+        .into_iter()
+        .enumerate()
+    {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = db_path(&dir);
+        let written = p_then_n(&path);
+        let mut log = std::fs::read(path.join("db")).expect("log");
+        // Flip the last `damage` bytes N wrote (its last range), from its end backwards.
+        let last = written.last().cloned().expect("N wrote to the log");
+        for i in last.clone().rev().take(damage.1) {
+            log[i] ^= 0x5A;
+        }
+        std::fs::write(path.join("db"), &log).expect("damage");
+        let mut store = SledStore::open_lazy(&path);
+        let loaded = store.load_all().expect("load");
+        assert_eq!(
+            loaded,
+            n(),
+            "trial {trial}: the load serves the last commit"
+        );
+        let result = store.commit(&set(&[("c", b"3")]));
+        drop(store);
+        let sidecar = read_sidecar(&path).map(|(_, e)| e);
+        let sled = SledStore::open(&path).and_then(|mut s| s.load_all());
+        assert_eq!(
+            (
+                result.map_err(|e| e.to_string()),
+                sidecar,
+                sled.map_err(|e| e.to_string())
+            ),
+            (Ok(()), Some(expected.clone()), Ok(expected.clone())),
+            "trial {trial} (last range {last:?})"
+        );
+    }
+}
+
+/// Issue 11, item 2: a sled database that no longer opens is rebuilt from the verified sidecar
+/// (the damaged one kept aside), instead of wedging the unit.
+#[test]
+fn a_sled_database_that_does_not_open_is_rebuilt_from_the_sidecar() {
+    for marker in [false, true] {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = db_path(&dir);
+        p_then_n(&path);
+        let len = std::fs::metadata(path.join("db")).expect("log").len();
+        std::fs::write(path.join("db"), vec![0xA5u8; len as usize]).expect("damage");
+        for entry in std::fs::read_dir(&path).expect("list") {
+            let name = entry.expect("entry").file_name();
+            if name.to_string_lossy().starts_with("snap.") {
+                std::fs::write(path.join(&name), b"garbage").expect("damage snapshot");
+            }
+        }
+        if marker {
+            std::fs::write(marker_path(&path), b"").expect("marker");
+        }
+        let mut store = SledStore::open_lazy(&path);
+        let loaded = store.load_all().expect("load");
+        assert_eq!(loaded, n(), "marker {marker}");
+        store.commit(&set(&[("c", b"3")])).expect("commit");
+        drop(store);
+        let mut expected = n();
+        expected.insert("c".into(), b"3".to_vec());
+        assert_eq!(sled_entries(&path), expected, "marker {marker}");
+        assert_repaired(&path, &expected);
+        let kept = std::fs::read_dir(dir.path())
+            .expect("list")
+            .filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.file_name().to_string_lossy().contains(".damaged"))
+            })
+            .count();
+        assert_eq!(kept, 1, "the damaged database is kept aside");
+    }
 }

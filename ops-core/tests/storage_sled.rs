@@ -599,3 +599,66 @@ fn child_process() {
         other => panic!("unknown child role {other}"),
     }
 }
+
+/// Issue 11, item 6: a state path that is a symbolic link is refused (open, lazy load, commit)
+/// with a clear error, and nothing behind the link is read, created or chmodded.
+#[test]
+fn a_state_path_that_is_a_symlink_is_refused_and_its_target_untouched() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+    // A real database behind the link (as an attacker could point it at), with loose modes.
+    let target = elsewhere.path().join("victim");
+    SledStore::open(&target)
+        .expect("open")
+        .commit(&set(&[("k", b"v")]))
+        .expect("commit");
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::set_permissions(target.join("db"), std::fs::Permissions::from_mode(0o644))
+        .expect("chmod");
+    let path = db_path(&dir);
+    std::os::unix::fs::symlink(&target, &path).expect("symlink");
+
+    let err = SledStore::open(&path).expect_err("a symlink");
+    assert!(err.to_string().contains("symbolic link"), "{err}");
+    let mut lazy = SledStore::open_lazy(&path);
+    let err = lazy.load_all().expect_err("a symlink");
+    assert!(err.to_string().contains("symbolic link"), "{err}");
+    let err = lazy.commit(&set(&[("k", b"w")])).expect_err("a symlink");
+    assert!(err.to_string().contains("symbolic link"), "{err}");
+    drop(lazy);
+    assert_eq!(mode_of(&target), 0o755, "the target directory was chmodded");
+    assert_eq!(
+        mode_of(&target.join("db")),
+        0o644,
+        "the target's files were chmodded"
+    );
+    assert!(
+        std::fs::symlink_metadata(&path)
+            .expect("link")
+            .file_type()
+            .is_symlink(),
+        "the link is left as it is"
+    );
+}
+
+/// Issue 11, item 11: loose modes of existing state files are fixed by the first hook that reads
+/// the state, even one served from the sidecar without opening sled.
+#[test]
+fn loose_modes_are_fixed_by_a_load_served_from_the_sidecar() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db_path(&dir);
+    SledStore::open(&path)
+        .expect("open")
+        .commit(&set(&[("big", &blob_sized())]))
+        .expect("commit");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    for name in ["db", "conf", SIDECAR_FILE] {
+        std::fs::set_permissions(path.join(name), std::fs::Permissions::from_mode(0o644))
+            .expect("chmod");
+    }
+    let mut store = SledStore::open_lazy(&path);
+    store.load_all().expect("load");
+    assert!(!store.opened_sled(), "served from the sidecar");
+    drop(store);
+    assert_private(&path);
+}

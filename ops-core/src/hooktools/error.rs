@@ -116,6 +116,8 @@ impl HookToolError {
     }
 
     /// A [`HookToolError::Failed`] for `tool`, with `args` redacted as [`redact_args`] does.
+    ///
+    /// The stderr kept is at most [`KEPT_CHARS`] characters (a tool may print megabytes).
     pub fn failed(
         tool: &str,
         args: &[String],
@@ -126,23 +128,28 @@ impl HookToolError {
             tool: tool.to_string(),
             args: redact_args(tool, args),
             code,
-            stderr: stderr.into(),
+            stderr: excerpt(&stderr.into(), KEPT_CHARS),
         }
     }
 
     /// A [`HookToolError::Parse`] for `tool`, redacting `args` and, for tools whose output is
     /// secret ([`output_is_secret`]), the output.
+    ///
+    /// For those tools the message is also reduced to what is wrong and where (a JSON parser's
+    /// message may quote the secret value it choked on). Otherwise the output and message kept are
+    /// excerpts of at most [`KEPT_CHARS`] characters.
     pub fn parse(tool: &str, args: &[String], output: &str, message: impl Into<String>) -> Self {
-        let output = if output_is_secret(tool) {
-            REDACTED.to_string()
+        let message = message.into();
+        let (output, message) = if output_is_secret(tool) {
+            (REDACTED.to_string(), content_free(&message))
         } else {
-            output.to_string()
+            (excerpt(output, KEPT_CHARS), excerpt(&message, KEPT_CHARS))
         };
         HookToolError::Parse {
             tool: tool.to_string(),
             args: redact_args(tool, args),
             output,
-            message: message.into(),
+            message,
         }
     }
 }
@@ -202,14 +209,45 @@ fn redact_kv(arg: &str) -> String {
     }
 }
 
-fn shorten(text: &str) -> String {
-    let count = text.chars().count();
-    if count <= SHOWN_CHARS {
-        text.to_string()
-    } else {
-        let head: String = text.chars().take(SHOWN_CHARS).collect();
-        format!("{head}…[{} more chars]", count - SHOWN_CHARS)
+/// The most characters of a tool's output or stderr (or of a parser's message) an error keeps.
+pub const KEPT_CHARS: usize = 4096;
+
+/// `text` cut to its first `max_chars` characters, saying how many more there were.
+pub(crate) fn excerpt(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        None => text.to_string(),
+        Some((end, _)) => {
+            let more = text[end..].chars().count();
+            format!("{}…[{more} more chars]", &text[..end])
+        }
     }
+}
+
+fn shorten(text: &str) -> String {
+    excerpt(text, SHOWN_CHARS)
+}
+
+/// What a parser's `message` says about secret output, without any of its content: the kind of
+/// problem and, when the message ends with one, serde_json's position (`at line L column C`).
+fn content_free(message: &str) -> String {
+    // serde_json's syntax errors (what `invalid JSON: ...` carries) are fixed texts ("EOF while
+    // parsing a value", "trailing characters"...) and a position: they quote nothing.
+    if message.starts_with("invalid JSON") {
+        return message.to_string();
+    }
+    let kind = "output of an unexpected shape";
+    let position = message
+        .rfind(" at line ")
+        .map(|i| &message[i..])
+        .filter(|tail| {
+            let words: Vec<&str> = tail.split_whitespace().collect();
+            matches!(words.as_slice(), ["at", "line", l, "column", c]
+            if l.bytes().all(|b| b.is_ascii_digit()) && c.bytes().all(|b| b.is_ascii_digit()))
+        });
+    format!(
+        "{kind}{} (content not shown: it may be secret)",
+        position.unwrap_or("")
+    )
 }
 
 struct Argv<'a>(&'a str, &'a [String]);

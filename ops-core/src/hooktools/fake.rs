@@ -7,8 +7,9 @@ use std::rc::Rc;
 
 use super::runner::{RunError, ToolOutput, ToolRunner};
 
-/// One recorded call.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One recorded call. Its `Debug` names the files of `key#file=` arguments but never shows their
+/// content (secret content travels that way).
+#[derive(Clone, PartialEq, Eq)]
 pub struct RecordedCall {
     /// The tool, e.g. `relation-get`.
     pub tool: String,
@@ -16,6 +17,20 @@ pub struct RecordedCall {
     pub args: Vec<String>,
     /// What was fed on stdin, if anything.
     pub stdin: Option<Vec<u8>>,
+    /// The content, at call time, of each file named by a `key#file=<path>` argument (as
+    /// `secret-add`/`secret-set` pass secret content): path → content (lossy UTF-8).
+    pub files: std::collections::BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for RecordedCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecordedCall")
+            .field("tool", &self.tool)
+            .field("args", &self.args)
+            .field("stdin_bytes", &self.stdin.as_ref().map(Vec::len))
+            .field("files", &self.files.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 impl RecordedCall {
@@ -23,6 +38,19 @@ impl RecordedCall {
     pub fn argv(&self) -> Vec<String> {
         let mut argv = vec![self.tool.clone()];
         argv.extend(self.args.iter().cloned());
+        argv
+    }
+
+    /// [`RecordedCall::argv`] with each `key#file=<path>` argument shown as `key=<content of the
+    /// file at call time>`: the argv as a tool that reads the files sees it.
+    pub fn resolved_argv(&self) -> Vec<String> {
+        let mut argv = vec![self.tool.clone()];
+        argv.extend(self.args.iter().map(|arg| match arg.split_once("#file=") {
+            Some((key, path)) if self.files.contains_key(path) => {
+                format!("{key}={}", self.files[path])
+            }
+            _ => arg.clone(),
+        }));
         argv
     }
 
@@ -133,6 +161,14 @@ impl FakeRunner {
         self.calls.borrow().iter().map(RecordedCall::argv).collect()
     }
 
+    /// [`RecordedCall::resolved_argv`] of every call so far, forgetting the calls.
+    pub fn take_resolved_argvs(&self) -> Vec<Vec<String>> {
+        self.take_calls()
+            .iter()
+            .map(RecordedCall::resolved_argv)
+            .collect()
+    }
+
     /// [`FakeRunner::argvs`], forgetting the calls (ops: `fake_script_calls(clear=True)`).
     pub fn take_argvs(&self) -> Vec<Vec<String>> {
         self.take_calls().iter().map(RecordedCall::argv).collect()
@@ -150,6 +186,17 @@ impl ToolRunner for FakeRunner {
             tool: tool.to_string(),
             args: args.to_vec(),
             stdin: stdin.map(<[u8]>::to_vec),
+            files: args
+                .iter()
+                .filter_map(|arg| arg.split_once("#file=").map(|(_, path)| path))
+                .filter_map(|path| {
+                    let bytes = std::fs::read(path).ok()?;
+                    Some((
+                        path.to_string(),
+                        String::from_utf8_lossy(&bytes).into_owned(),
+                    ))
+                })
+                .collect(),
         });
         let queued = self
             .queued

@@ -34,7 +34,17 @@ pub fn log_split(message: &str, max_len: usize) -> Vec<String> {
 
 /// The argv (without the tool name) of every `juju-log` call for `message` at `level`:
 /// `--log-level <LEVEL> -- <chunk>` per chunk of [`log_split`].
+///
+/// A NUL character cannot travel in an argument (the call would fail and the record be lost): it
+/// is written `\0`.
 pub fn juju_log_args(level: &str, message: &str) -> Vec<Vec<String>> {
+    let escaped;
+    let message = if message.contains('\0') {
+        escaped = message.replace('\0', "\\0");
+        escaped.as_str()
+    } else {
+        message
+    };
     log_split(message, MAX_LOG_LINE_LEN)
         .into_iter()
         .map(|line| argv!["--log-level", level, "--", line])

@@ -25,7 +25,7 @@ pub(crate) mod yamlfmt;
 pub use actions::{format_action_results, is_valid_action_result_key};
 pub use backend::{Backend, LEASE_RENEWAL_PERIOD};
 pub use clock::{Clock, FakeClock, MonotonicClock};
-pub use error::{redact_args, HookToolError, REDACTED};
+pub use error::{redact_args, HookToolError, KEPT_CHARS, REDACTED};
 pub use fake::{FakeRunner, RecordedCall};
 pub use misc::{
     add_metric_args, is_valid_metric_key, juju_log_args, log_split, CloudCredential, CloudSpec,
@@ -37,7 +37,9 @@ pub use network::{
 };
 pub use path_runner::SearchPathRunner;
 pub use relations::RelationData;
-pub use runner::{ProcessRunner, RunError, ToolOutput, ToolRunner};
+pub use runner::{
+    tool_timeout_from_env, ProcessRunner, RunError, ToolOutput, ToolRunner, TOOL_TIMEOUT_ENV,
+};
 pub use secrets::{
     canonicalize_secret_id, is_valid_secret_key, validate_secret_content, SecretContent,
     SecretInfo, SecretOptions, SecretOwner, SecretRotate,

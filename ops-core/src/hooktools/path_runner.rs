@@ -4,16 +4,20 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use super::runner::{ProcessRunner, RunError, ToolOutput, ToolRunner};
+use std::process::Command;
+use std::time::Duration;
+
+use super::runner::{run_command, tool_timeout_from_env, RunError, ToolOutput, ToolRunner};
 
 /// Runs hook tools as child processes, looking them up in its own search path.
 ///
 /// The tool is resolved like `shutil.which`: the first directory holding an executable file of
-/// that name wins; none → [`RunError::NotFound`]. It is then run by absolute path through
-/// [`ProcessRunner`] (argv, never a shell). The child inherits the process environment.
+/// that name wins; none → [`RunError::NotFound`]. It is then run by absolute path, as
+/// [`ProcessRunner`](super::ProcessRunner) runs tools (argv, never a shell). The child inherits the process environment.
 #[derive(Debug, Clone)]
 pub struct SearchPathRunner {
     dirs: Vec<PathBuf>,
+    timeout: Option<Duration>,
 }
 
 impl SearchPathRunner {
@@ -21,6 +25,7 @@ impl SearchPathRunner {
     pub fn new(path: impl Into<OsString>) -> Self {
         SearchPathRunner {
             dirs: std::env::split_paths(&path.into()).collect(),
+            timeout: None,
         }
     }
 
@@ -28,7 +33,15 @@ impl SearchPathRunner {
     pub fn with_dir(dir: impl Into<PathBuf>) -> Self {
         SearchPathRunner {
             dirs: vec![dir.into()],
+            timeout: None,
         }
+    }
+
+    /// Kill a tool still running after `limit` (the call fails with [`RunError::TimedOut`]). By
+    /// default there is no limit.
+    pub fn with_timeout(mut self, limit: Duration) -> Self {
+        self.timeout = Some(limit);
+        self
     }
 
     /// Where `tool` would be run from, if found.
@@ -67,14 +80,9 @@ impl ToolRunner for SearchPathRunner {
         let Some(path) = self.which(tool) else {
             return Err(RunError::NotFound(tool.to_string()));
         };
-        ProcessRunner
-            .run(&path.to_string_lossy(), args, stdin)
-            .map_err(|e| match e {
-                RunError::NotFound(_) => RunError::NotFound(tool.to_string()),
-                RunError::Io { source, .. } => RunError::Io {
-                    tool: tool.to_string(),
-                    source,
-                },
-            })
+        let mut cmd = Command::new(&path);
+        cmd.args(args);
+        let limit = self.timeout.or_else(tool_timeout_from_env);
+        run_command(tool, cmd, stdin, limit, None)
     }
 }

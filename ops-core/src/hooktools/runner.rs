@@ -3,11 +3,20 @@
 //! In production [`ProcessRunner`] executes the tool found on `PATH` by argv (never through a shell).
 //! `ops-testing` plugs a simulated Juju in here, so tests run the same model code as production.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::io::{self, Read, Write};
+use std::os::fd::AsFd;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use rustix::event::{poll, PollFd, PollFlags, Timespec};
+use rustix::fs::{fcntl_getfl, fcntl_setfl, OFlags};
+use rustix::process::{pidfd_open, Pid, PidfdFlags};
 
 /// What a hook tool printed and how it exited.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+///
+/// Its `Debug` shows the sizes of the outputs, never their content (`secret-get` prints secrets).
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct ToolOutput {
     /// Exit code (`None` when killed by a signal).
     pub code: Option<i32>,
@@ -15,6 +24,16 @@ pub struct ToolOutput {
     pub stdout: Vec<u8>,
     /// Standard error.
     pub stderr: Vec<u8>,
+}
+
+impl std::fmt::Debug for ToolOutput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ToolOutput")
+            .field("code", &self.code)
+            .field("stdout_bytes", &self.stdout.len())
+            .field("stderr_bytes", &self.stderr.len())
+            .finish()
+    }
 }
 
 impl ToolOutput {
@@ -57,6 +76,22 @@ pub enum RunError {
         #[source]
         source: std::io::Error,
     },
+    /// The tool printed more than the caller accepts, and was killed.
+    #[error("{tool} printed more than {limit} bytes and was killed")]
+    OutputTooLarge {
+        /// The tool.
+        tool: String,
+        /// The most it may print (on standard output, and on standard error).
+        limit: usize,
+    },
+    /// The tool ran longer than the time limit and was killed (see [`TOOL_TIMEOUT_ENV`]).
+    #[error("{tool} did not finish within {after:?} and was killed")]
+    TimedOut {
+        /// The tool.
+        tool: String,
+        /// The time limit.
+        after: Duration,
+    },
 }
 
 /// Runs hook tools.
@@ -70,7 +105,29 @@ pub trait ToolRunner {
     ) -> Result<ToolOutput, RunError>;
 }
 
+/// The environment variable that sets a time limit, in seconds (a decimal number), on every
+/// hook-tool call [`ProcessRunner`] makes: a tool still running after it is killed and the call fails
+/// with [`RunError::TimedOut`]. Unset, empty, `0` or unparsable: no limit (the default, as in ops,
+/// whose hook-tool calls have none; Juju itself bounds the whole hook).
+pub const TOOL_TIMEOUT_ENV: &str = "OPS_HOOK_TOOL_TIMEOUT";
+
+/// The time limit [`TOOL_TIMEOUT_ENV`] sets, read once per process.
+pub fn tool_timeout_from_env() -> Option<Duration> {
+    static LIMIT: OnceLock<Option<Duration>> = OnceLock::new();
+    *LIMIT.get_or_init(|| {
+        let raw = std::env::var(TOOL_TIMEOUT_ENV).ok()?;
+        let secs: f64 = raw.trim().parse().ok()?;
+        (secs.is_finite() && secs > 0.0).then(|| Duration::from_secs_f64(secs.min(1e9)))
+    })
+}
+
 /// Runs hook tools as child processes found on `PATH`, by argv.
+///
+/// Standard input is written while standard output and error are read (so a tool that prints a
+/// lot before reading a large input cannot deadlock the hook). The call returns when the tool
+/// exits, with what it printed by then: a background process it left running that keeps the
+/// output pipes open does not hold the hook. [`TOOL_TIMEOUT_ENV`] optionally limits each call's
+/// duration.
 #[derive(Debug, Default, Clone)]
 pub struct ProcessRunner;
 
@@ -82,46 +139,240 @@ impl ToolRunner for ProcessRunner {
         stdin: Option<&[u8]>,
     ) -> Result<ToolOutput, RunError> {
         let mut cmd = Command::new(tool);
-        cmd.args(args)
-            .stdin(if stdin.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
+        cmd.args(args);
+        run_command(tool, cmd, stdin, tool_timeout_from_env(), None)
+    }
+}
+
+/// Run `cmd` (named `tool` in errors), feeding it `stdin`, killing it after `limit`, or as soon as
+/// it prints more than `max_output` bytes on either output ([`RunError::OutputTooLarge`]).
+///
+/// Returns when the process exits (what it wrote to the pipes before exiting is read), even if
+/// one of its own children keeps the pipes open.
+pub(crate) fn run_command(
+    tool: &str,
+    mut cmd: Command,
+    stdin: Option<&[u8]>,
+    limit: Option<Duration>,
+    max_output: Option<usize>,
+) -> Result<ToolOutput, RunError> {
+    let io_error = |source: io::Error| RunError::Io {
+        tool: tool.to_string(),
+        source,
+    };
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let started = Instant::now();
+    let mut child = cmd.spawn().map_err(|e| {
+        if e.kind() == io::ErrorKind::NotFound {
+            RunError::NotFound(tool.to_string())
+        } else {
+            io_error(e)
+        }
+    })?;
+    let result = pump(&mut child, stdin, started, limit, max_output);
+    match result {
+        Ok(Pumped::Exited(status, stdout, stderr)) => Ok(ToolOutput {
+            code: status.code(),
+            stdout,
+            stderr,
+        }),
+        Ok(Pumped::TooLarge) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            Err(RunError::OutputTooLarge {
+                tool: tool.to_string(),
+                limit: max_output.unwrap_or_default(),
             })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn().map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                RunError::NotFound(tool.to_string())
-            } else {
-                RunError::Io {
-                    tool: tool.to_string(),
-                    source: e,
-                }
-            }
-        })?;
-        if let Some(input) = stdin {
-            if let Some(mut pipe) = child.stdin.take() {
-                // A tool that exits without reading its input gives EPIPE: its exit status tells the rest.
-                if let Err(e) = pipe.write_all(input) {
-                    if e.kind() != std::io::ErrorKind::BrokenPipe {
-                        return Err(RunError::Io {
-                            tool: tool.to_string(),
-                            source: e,
-                        });
+        }
+        Ok(Pumped::TimedOut) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            Err(RunError::TimedOut {
+                tool: tool.to_string(),
+                after: limit.unwrap_or_default(),
+            })
+        }
+        Err(e) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            Err(io_error(e))
+        }
+    }
+}
+
+enum Pumped {
+    Exited(ExitStatus, Vec<u8>, Vec<u8>),
+    TimedOut,
+    TooLarge,
+}
+
+/// One output pipe being read.
+struct Sink<R> {
+    pipe: Option<R>,
+    data: Vec<u8>,
+    max: usize,
+    overflowed: bool,
+}
+
+impl<R: Read> Sink<R> {
+    /// Read what is available now (the pipe is non-blocking); drop the pipe at end of file.
+    fn drain(&mut self, buf: &mut [u8]) -> io::Result<()> {
+        while let Some(pipe) = self.pipe.as_mut() {
+            match pipe.read(buf) {
+                Ok(0) => self.pipe = None,
+                Ok(n) => {
+                    let room = self.max.saturating_sub(self.data.len());
+                    self.data.extend_from_slice(&buf[..n.min(room)]);
+                    if n > room {
+                        self.overflowed = true;
+                        return Ok(());
                     }
                 }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
             }
         }
-        let out = child.wait_with_output().map_err(|e| RunError::Io {
-            tool: tool.to_string(),
-            source: e,
-        })?;
-        Ok(ToolOutput {
-            code: out.status.code(),
-            stdout: out.stdout,
-            stderr: out.stderr,
-        })
+        Ok(())
+    }
+}
+
+fn nonblocking(fd: impl AsFd) -> io::Result<()> {
+    let flags = fcntl_getfl(&fd)?;
+    fcntl_setfl(&fd, flags | OFlags::NONBLOCK)?;
+    Ok(())
+}
+
+/// Feed stdin and collect stdout/stderr with `poll`, until the child exits (or `limit` passes).
+fn pump(
+    child: &mut Child,
+    input: Option<&[u8]>,
+    started: Instant,
+    limit: Option<Duration>,
+    max_output: Option<usize>,
+) -> io::Result<Pumped> {
+    let max = max_output.unwrap_or(usize::MAX);
+    let mut stdin = child.stdin.take();
+    let mut stdout = Sink {
+        pipe: child.stdout.take(),
+        data: Vec::new(),
+        max,
+        overflowed: false,
+    };
+    let mut stderr = Sink {
+        pipe: child.stderr.take(),
+        data: Vec::new(),
+        max,
+        overflowed: false,
+    };
+    for fd in [
+        stdout.pipe.as_ref().map(AsFd::as_fd),
+        stderr.pipe.as_ref().map(AsFd::as_fd),
+    ]
+    .into_iter()
+    .flatten()
+    .chain(stdin.as_ref().map(AsFd::as_fd))
+    {
+        nonblocking(fd)?;
+    }
+    let mut input = input.unwrap_or_default();
+    if input.is_empty() {
+        stdin = None; // closed: the tool sees end of file
+    }
+    // Tells when the child exits, even while a grandchild holds the pipes open (Linux ≥ 5.3);
+    // without it the loop also wakes up every few milliseconds to ask.
+    let pidfd = pidfd_open(Pid::from_child(child), PidfdFlags::empty()).ok();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        if stdout.overflowed || stderr.overflowed {
+            return Ok(Pumped::TooLarge);
+        }
+        if let Some(status) = child.try_wait()? {
+            // What the child wrote before it exited is in the pipes: read it, and stop there.
+            stdout.drain(&mut buf)?;
+            stderr.drain(&mut buf)?;
+            if stdout.overflowed || stderr.overflowed {
+                return Ok(Pumped::TooLarge);
+            }
+            return Ok(Pumped::Exited(status, stdout.data, stderr.data));
+        }
+        let mut wait = match limit {
+            Some(limit) => match limit.checked_sub(started.elapsed()) {
+                Some(left) => Some(left),
+                None => return Ok(Pumped::TimedOut),
+            },
+            None => None,
+        };
+        let outputs_open = stdout.pipe.is_some() || stderr.pipe.is_some();
+        if pidfd.is_none() {
+            let tick = Duration::from_millis(if outputs_open { 20 } else { 2 });
+            wait = Some(wait.map_or(tick, |w| w.min(tick)));
+        }
+        let mut fds = Vec::with_capacity(4);
+        let mut roles = Vec::with_capacity(4);
+        if let Some(pipe) = &stdout.pipe {
+            fds.push(PollFd::new(pipe, PollFlags::IN));
+            roles.push(0);
+        }
+        if let Some(pipe) = &stderr.pipe {
+            fds.push(PollFd::new(pipe, PollFlags::IN));
+            roles.push(1);
+        }
+        if let Some(pipe) = &stdin {
+            fds.push(PollFd::new(pipe, PollFlags::OUT));
+            roles.push(2);
+        }
+        if let Some(fd) = &pidfd {
+            fds.push(PollFd::new(fd, PollFlags::IN));
+            roles.push(3);
+        }
+        let timeout = match wait {
+            Some(w) => Some(Timespec::try_from(w).map_err(|_| io::Error::other("bad timeout"))?),
+            None => None,
+        };
+        match poll(&mut fds, timeout.as_ref()) {
+            Ok(_) => {}
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(e) => return Err(e.into()),
+        }
+        let ready: Vec<(i32, bool)> = fds
+            .iter()
+            .zip(&roles)
+            .map(|(fd, role)| (*role, !fd.revents().is_empty()))
+            .collect();
+        drop(fds);
+        for (role, is_ready) in ready {
+            if !is_ready {
+                continue;
+            }
+            match role {
+                0 => stdout.drain(&mut buf)?,
+                1 => stderr.drain(&mut buf)?,
+                2 => {
+                    if let Some(pipe) = stdin.as_mut() {
+                        match pipe.write(input) {
+                            Ok(n) => input = &input[n..],
+                            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                            // The tool exited or closed its input without reading it all: its
+                            // exit status tells the rest.
+                            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => input = &[],
+                            Err(e) => return Err(e),
+                        }
+                        if input.is_empty() {
+                            stdin = None;
+                        }
+                    }
+                }
+                _ => {} // the child exited: try_wait above sees it
+            }
+        }
     }
 }
 

@@ -1,8 +1,10 @@
 //! Secret tools: `secret-get`, `secret-info-get`, `secret-add`, `secret-set`, `secret-grant`,
 //! `secret-revoke`, `secret-remove`, `secret-ids`.
 //!
-//! Secret content only ever travels in arguments (as ops 2.1.1 passes it) and is redacted from
-//! every error (see [`super::error`]).
+//! Secret content never travels in arguments (ops 2.1.1 passed it there, readable by any local user
+//! in `/proc/<pid>/cmdline`): `secret-add` and `secret-set` get `key#file=<path>` arguments naming
+//! files in a private temporary directory, removed after the call, as current ops does. Content is
+//! redacted from every error (see [`super::error`]).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -238,8 +240,52 @@ pub fn validate_secret_content(content: &SecretContent) -> Result<()> {
     Ok(())
 }
 
-fn content_args(content: &SecretContent, args: &mut Vec<String>) {
-    args.extend(content.iter().map(|(k, v)| format!("{k}={v}")));
+/// Secret content written to files in a private temporary directory (mode `0700`, files `0600`),
+/// removed (with the files) when dropped.
+struct ContentFiles(#[allow(dead_code)] tempfile::TempDir);
+
+/// Write each value of `content` to its own file and add `key#file=<path>` to `args` (as ops does
+/// since it stopped passing content on the command line, where any local user can read it in
+/// `/proc/<pid>/cmdline`). Juju's secret tools read `#file=` values since secrets exist (3.0).
+/// The keys are validated secret keys (`[a-z0-9-]`), safe as file names.
+fn content_args(
+    tool: &str,
+    content: &SecretContent,
+    args: &mut Vec<String>,
+) -> Result<ContentFiles> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let io_error = |source: std::io::Error| HookToolError::Io {
+        tool: tool.to_string(),
+        source,
+    };
+    let dir = tempfile::Builder::new()
+        .prefix("ops-secret-")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+        .tempdir()
+        .map_err(io_error)?;
+    for (key, value) in content {
+        let path = dir.path().join(key);
+        let text = path.to_str().ok_or_else(|| {
+            io_error(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "the temporary directory {} is not UTF-8",
+                    dir.path().display()
+                ),
+            ))
+        })?;
+        let arg = format!("{key}#file={text}");
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+            .and_then(|mut file| file.write_all(value.as_bytes()))
+            .map_err(io_error)?;
+        args.push(arg);
+    }
+    Ok(ContentFiles(dir))
 }
 
 impl Backend {
@@ -291,7 +337,8 @@ impl Backend {
     }
 
     /// Creates a secret and returns its id (stdout stripped):
-    /// `secret-add [--label l] [--description d] [--expire t] [--rotate p] [--owner o] k=v …`.
+    /// `secret-add [--label l] [--description d] [--expire t] [--rotate p] [--owner o] k#file=path …`
+    /// (each value in a private temporary file, never on the command line).
     /// The content is validated first ([`validate_secret_content`]). Errors are not mapped to
     /// [`HookToolError::SecretNotFound`].
     pub fn secret_add(
@@ -306,13 +353,13 @@ impl Backend {
         if let Some(owner) = owner {
             args.extend(argv!["--owner", owner.as_str()]);
         }
-        content_args(content, &mut args);
+        let _files = content_args("secret-add", content, &mut args)?;
         let out = self.call_text("secret-add", &args, None)?;
         Ok(super::pyfmt::py_strip(&out).to_string())
     }
 
     /// Updates a secret's content and/or metadata:
-    /// `secret-set <id> [--label l] [--description d] [--expire t] [--rotate p] [k=v …]`.
+    /// `secret-set <id> [--label l] [--description d] [--expire t] [--rotate p] [k#file=path …]`.
     /// Content, when given, is validated first. `not found` → [`HookToolError::SecretNotFound`].
     pub fn secret_set(
         &self,
@@ -325,9 +372,10 @@ impl Backend {
         }
         let mut args = argv![id];
         options.push_args(&mut args);
-        if let Some(content) = content {
-            content_args(content, &mut args);
-        }
+        let _files = match content {
+            Some(content) => Some(content_args("secret-set", content, &mut args)?),
+            None => None,
+        };
         self.call("secret-set", &args, None)
             .map(drop)
             .map_err(|e| secret_not_found(e, id))

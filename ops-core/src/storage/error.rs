@@ -30,6 +30,20 @@ pub enum StoreError {
         path: PathBuf,
     },
 
+    /// Another process (a hook, `juju exec`, debug-hooks, `dispatch` run by hand) held the unit's
+    /// state lock ([`StateLock`](super::StateLock)) for longer than this hook waits for it. Nothing
+    /// was read or written: running the hook again later is safe.
+    #[error(
+        "another process has held the unit state lock {path} for {waited:?} (a hook, juju exec or \
+         dispatch run by hand is still running); giving up"
+    )]
+    Busy {
+        /// The lock file.
+        path: PathBuf,
+        /// How long this hook waited.
+        waited: std::time::Duration,
+    },
+
     /// The embedded database (sled) reported an error.
     #[error("unit state database {path}: {source}")]
     Sled {

@@ -35,12 +35,15 @@ use std::collections::BTreeMap;
 
 mod controller;
 mod error;
+mod lock;
 mod memory;
+pub(crate) mod private;
 mod sidecar;
 mod sled;
 
 pub use self::controller::{ControllerStore, CONTROLLER_SCHEMA_KEY};
 pub use self::error::StoreError;
+pub use self::lock::{StateLock, STATE_LOCK_WAIT};
 pub use self::memory::MemoryStore;
 pub use self::sidecar::{MARKER_FILE, SIDECAR_FILE};
 pub use self::sled::{SledStore, LOCK_WAIT, SCHEMA_KEY};

@@ -105,9 +105,8 @@
 //! instead, and reports a newer schema as [`StoreError::Schema`]).
 
 use std::collections::BTreeMap;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
 use super::{StoreError, SCHEMA_VERSION};
@@ -121,7 +120,6 @@ const SIDECAR_TMP: &str = "snapshot.tmp";
 
 const MAGIC: &[u8; 8] = b"OPSSNAP\x01";
 const HEADER_LEN: usize = 32;
-const FILE_MODE: u32 = 0o600;
 
 /// Identifies an encoded sidecar's content (its length and CRC).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -302,12 +300,26 @@ pub(super) fn read_trusted(dir: &Path) -> Result<Snapshot, Distrust> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(e) => return Err(Distrust::Unreadable(e)),
     }
-    let bytes = match fs::read(dir.join(SIDECAR_FILE)) {
+    let bytes = match read_file(&dir.join(SIDECAR_FILE)) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(Distrust::Missing),
         Err(e) => return Err(Distrust::Unreadable(e)),
     };
     decode(&bytes).map_err(Distrust::Invalid)
+}
+
+/// The content of the regular file `path` (never through a symbolic link, never a FIFO).
+fn read_file(path: &Path) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    super::private::open_regular(path)?.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// The sidecar in `dir` if it is intact (whether or not a commit marker exists).
+pub(super) fn read_verified(dir: &Path) -> Result<Snapshot, String> {
+    let bytes = read_file(&dir.join(SIDECAR_FILE)).map_err(|e| e.to_string())?;
+    decode(&bytes)
 }
 
 /// Create the dirty marker durably (step 1): from now on the sidecar is not trusted.
@@ -339,19 +351,18 @@ pub(super) fn write_and_unmark(dir: &Path, encoded: &[u8]) -> Result<(), StoreEr
     }
 }
 
-/// Create (or open, truncating if asked) a file with mode 0600 exactly, whatever the umask.
+/// Create (or open, truncating if asked) a file with mode 0600 exactly, whatever the umask, never
+/// through a symbolic link.
 fn create_private(path: &Path, truncate: bool) -> Result<File, StoreError> {
-    let file = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(truncate)
-        .mode(FILE_MODE)
-        .open(path)
-        .map_err(|e| StoreError::io("create", path, e))?;
-    // The mode given to open is masked by the umask; fchmod is not.
-    file.set_permissions(fs::Permissions::from_mode(FILE_MODE))
-        .map_err(|e| StoreError::io("set the permissions of", path, e))?;
-    Ok(file)
+    use super::private::{open_private, Create};
+    open_private(
+        path,
+        if truncate {
+            Create::Truncate
+        } else {
+            Create::IfMissing
+        },
+    )
 }
 
 /// fsync a directory: makes the creation, renaming and removal of its entries durable.

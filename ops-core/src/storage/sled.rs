@@ -18,10 +18,7 @@ use super::{check_key, Changes, Store, StoreError, SCHEMA_VERSION};
 /// [`Store::commit`]).
 pub const SCHEMA_KEY: &str = "\0schema";
 
-/// Mode of the database directory and of every directory in it.
-const DIR_MODE: u32 = 0o700;
-/// Mode of every file in the database directory.
-const FILE_MODE: u32 = 0o600;
+use super::private::{state_dir, DIR_MODE, FILE_MODE};
 
 /// What sled 0.34 says when another process holds the database lock (`Config::try_lock`).
 const SLED_LOCK_MESSAGE: &str = "could not acquire lock on";
@@ -66,8 +63,20 @@ pub const LOCK_WAIT: Duration = Duration::from_secs(1);
 /// the first store is dropped) waits up to [`LOCK_WAIT`] for the lock, then fails with
 /// [`StoreError::Locked`]. A lazy store reads the sidecar without the lock, so it checks at commit that
 /// sled still holds what it loaded; if another process committed in between, the commit fails with
-/// [`StoreError::Conflict`] and writes nothing (Juju runs one hook at a time per unit, so this does not
-/// happen in production).
+/// [`StoreError::Conflict`] and writes nothing. (The dispatcher holds the unit's
+/// [`StateLock`](super::StateLock) for the whole hook, so overlapping hooks wait for each other and
+/// never get here.)
+///
+/// # Damaged files
+///
+/// If sled differs from a trusted sidecar that nobody changed since the load (same fingerprint, no
+/// other process's marker), sled lost the commit the sidecar verifies (damage at the end of its log):
+/// the commit restores sled from the sidecar first and says so at ERROR, instead of overwriting the
+/// newer sidecar with sled's older state. If sled cannot be opened at all and the sidecar is intact,
+/// the damaged database is moved aside (`<path>.damaged-<unix time>`) and rebuilt from the sidecar
+/// (at ERROR; if a commit was in flight, its changes may be lost, and the message says so). Not
+/// covered: damage that makes sled silently lose commits while a `committing` marker exists (sled is
+/// then the reference, as after a crash).
 ///
 /// sled is configured lean for a process that lives for one hook: small cache, no background flusher
 /// thread (commit flushes explicitly), [`sled::Mode::LowSpace`](::sled::Mode::LowSpace).
@@ -141,7 +150,7 @@ impl SledStore {
     /// elsewhere for [`LOCK_WAIT`], and with [`StoreError::Schema`] when it was written with a newer
     /// [`SCHEMA_VERSION`].
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let db = open_sled(path)?;
+        let db = open_or_recover(path)?;
         Ok(SledStore {
             path: path.to_path_buf(),
             sled: Sled::Open(db),
@@ -168,9 +177,18 @@ impl SledStore {
     }
 
     /// Whether a database was ever created at `path`: a cheap check that lets a hook skip opening it
-    /// when nothing was ever stored (a missing database reads as empty).
+    /// when nothing was ever stored (a missing database reads as empty). Also `true` when `path` is
+    /// a symbolic link, FIFO, socket or device (nothing is followed or opened here): the store then
+    /// refuses it with a clear error rather than reading it as empty. A regular file (Python ops'
+    /// database) is not a sled database: `false`.
     pub fn exists(path: &Path) -> bool {
-        path.join("db").is_file()
+        match fs::symlink_metadata(path) {
+            Ok(meta) if meta.is_dir() => {
+                fs::symlink_metadata(path.join("db")).is_ok_and(|m| m.is_file())
+            }
+            Ok(meta) => !meta.is_file(),
+            Err(_) => false,
+        }
     }
 
     /// The database directory.
@@ -201,7 +219,7 @@ impl SledStore {
             },
             Sled::Closed => {
                 self.opened_sled = true;
-                open_sled(&self.path)?
+                open_or_recover(&self.path)?
             }
         };
         self.sled = Sled::Open(db);
@@ -251,8 +269,18 @@ impl Store for SledStore {
             // sled is the source of truth, and this store holds its lock: nothing else commits.
             return load_db(&open.db, &self.path);
         }
+        // Never read through a symbolic link (or a FIFO...) at the state path.
+        let dir = state_dir(&self.path)?;
         match sidecar::read_trusted(&self.path) {
             Ok(snapshot) => {
+                // Loose modes (an old version, an operator's chmod) are fixed now, not only when
+                // sled is next opened.
+                if let Some(meta) = dir {
+                    if meta.permissions().mode() & 0o7777 != DIR_MODE {
+                        set_mode(&self.path, DIR_MODE)?;
+                        restrict_files(&self.path)?;
+                    }
+                }
                 self.served = Some(snapshot.fingerprint);
                 return Ok(snapshot.entries);
             }
@@ -283,7 +311,30 @@ impl Store for SledStore {
             // The load came from the sidecar, without sled's lock: has anything committed since?
             let current = load_db(&open.db, path)?;
             let encoded = sidecar::encode(open.schema.unwrap_or(0), &current);
-            if sidecar::fingerprint(&encoded) != served {
+            if sidecar::fingerprint(&encoded) != served
+                && sidecar_still_serves(path, served, self.marker != Marker::NotOurs)
+            {
+                // Nobody committed since the load (the sidecar and the marker would show it), yet
+                // sled differs from the verified copy of its last commit: sled lost that commit
+                // (damage at the end of its log). Restore sled from the sidecar, then commit.
+                if self.marker == Marker::NotOurs {
+                    sidecar::mark_committing(path)?;
+                }
+                self.marker = Marker::Dirty;
+                let snapshot = sidecar::read_verified(path).map_err(|why| {
+                    StoreError::io(
+                        "read",
+                        path.join(sidecar::SIDECAR_FILE),
+                        io::Error::other(why),
+                    )
+                })?;
+                log::error!(
+                    "the unit state database {} lost its last commit (its log is damaged); \
+                     restoring it from the verified snapshot of that commit",
+                    path.display()
+                );
+                restore_entries(&open.db, path, &current, &snapshot.entries)?;
+            } else if sidecar::fingerprint(&encoded) != served {
                 // Whatever made them differ, the next hook must read what sled holds.
                 match sidecar::write_and_unmark(path, &encoded) {
                     Ok(()) => self.marker = Marker::NotOurs,
@@ -346,7 +397,7 @@ impl Store for SledStore {
         let spawned = std::thread::Builder::new()
             .name("ops-sled-open".to_string())
             .spawn(move || {
-                let db = open_sled(&path)?;
+                let db = open_or_recover(&path)?;
                 Ok((db, sidecar::mark_committing(&path).is_ok()))
             });
         match spawned {
@@ -360,6 +411,109 @@ impl Store for SledStore {
             }
         }
     }
+}
+
+/// Whether the sidecar still is the verified copy this store served (fingerprint `served`) and no
+/// other process has started a commit since (a marker that is not `ours`).
+fn sidecar_still_serves(path: &Path, served: Fingerprint, ours: bool) -> bool {
+    let foreign_marker = !ours && fs::symlink_metadata(path.join(MARKER_FILE)).is_ok();
+    !foreign_marker
+        && sidecar::read_verified(path).is_ok_and(|snapshot| snapshot.fingerprint == served)
+}
+
+/// Make sled hold exactly `wanted` (it holds `current`), durably.
+fn restore_entries(
+    db: &::sled::Db,
+    path: &Path,
+    current: &BTreeMap<String, Vec<u8>>,
+    wanted: &BTreeMap<String, Vec<u8>>,
+) -> Result<(), StoreError> {
+    let mut batch = ::sled::Batch::default();
+    batch.insert(SCHEMA_KEY.as_bytes(), SCHEMA_VERSION.to_string().as_bytes());
+    for key in current.keys().filter(|k| !wanted.contains_key(*k)) {
+        batch.remove(key.as_bytes());
+    }
+    for (key, value) in wanted {
+        batch.insert(key.as_bytes(), value.as_slice());
+    }
+    db.apply_batch(batch).map_err(|e| sled_error(path, e))?;
+    db.flush().map_err(|e| sled_error(path, e))?;
+    sync_sled_files(path)
+}
+
+/// [`open_sled`]; if sled reports its files damaged and the sidecar is intact, rebuild the database
+/// from the sidecar (the newest verified copy), keeping the damaged one aside, and say so at ERROR.
+fn open_or_recover(path: &Path) -> Result<OpenDb, StoreError> {
+    match open_sled(path) {
+        Err(err @ StoreError::Sled { .. }) if is_damage(&err) => {
+            match sidecar::read_verified(path) {
+                Ok(snapshot) => rebuild_from_sidecar(path, &err, snapshot),
+                Err(_) => Err(err),
+            }
+        }
+        other => other,
+    }
+}
+
+/// Whether sled's error says its files are damaged (not a permission problem, a full disk...,
+/// which a rebuild would not fix).
+fn is_damage(err: &StoreError) -> bool {
+    match err {
+        StoreError::Sled { source, .. } => match source {
+            ::sled::Error::Corruption { .. } | ::sled::Error::ReportableBug(_) => true,
+            ::sled::Error::Io(io) => matches!(
+                io.kind(),
+                io::ErrorKind::UnexpectedEof | io::ErrorKind::InvalidData
+            ),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+fn rebuild_from_sidecar(
+    path: &Path,
+    err: &StoreError,
+    snapshot: sidecar::Snapshot,
+) -> Result<OpenDb, StoreError> {
+    let in_flight = fs::symlink_metadata(path.join(MARKER_FILE)).is_ok();
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(format!(".damaged-{stamp}"));
+    let aside = path.with_file_name(name);
+    log::error!(
+        "the unit state database {} cannot be opened ({err}); rebuilding it from its verified \
+         snapshot ({} entries){}; the damaged database is kept at {}",
+        path.display(),
+        snapshot.entries.len(),
+        if in_flight {
+            ": a commit was in progress when it was damaged, and its changes may be lost"
+        } else {
+            ", which holds its last commit"
+        },
+        aside.display()
+    );
+    fs::rename(path, &aside)
+        .map_err(|e| StoreError::io("move the damaged database to", &aside, e))?;
+    if let Some(parent) = path.parent() {
+        fs::File::open(parent)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| StoreError::io("fsync the directory", parent, e))?;
+    }
+    let mut open = open_sled(path)?;
+    sidecar::mark_committing(path)?;
+    restore_entries(&open.db, path, &BTreeMap::new(), &snapshot.entries)?;
+    restrict_files(path)?;
+    open.schema = Some(SCHEMA_VERSION);
+    let encoded = sidecar::encode(SCHEMA_VERSION, &load_db(&open.db, path)?);
+    sidecar::write_and_unmark(path, &encoded)?;
+    Ok(open)
 }
 
 /// Open sled at `path` (creating the directory if needed), check the schema version and keep the files
@@ -470,9 +624,11 @@ fn parse_version(raw: &[u8]) -> Result<u32, StoreError> {
 
 /// Create the database directory with mode 0700 (or tighten an existing one), whatever the umask.
 fn prepare_dir(path: &Path) -> Result<(), StoreError> {
-    match fs::metadata(path) {
-        Ok(meta) if meta.is_dir() => {}
-        Ok(_) => {
+    // Never follows a symbolic link: one at the state path is refused (so nothing behind it is
+    // read, created or chmodded).
+    match state_dir(path) {
+        Ok(Some(meta)) if meta.is_dir() => {}
+        Ok(Some(_)) => {
             return Err(StoreError::io(
                 "open the database directory",
                 path,
@@ -482,14 +638,12 @@ fn prepare_dir(path: &Path) -> Result<(), StoreError> {
                 ),
             ))
         }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            match fs::DirBuilder::new().mode(DIR_MODE).create(path) {
-                Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-                Err(e) => return Err(StoreError::io("create the database directory", path, e)),
-            }
-        }
-        Err(e) => return Err(StoreError::io("inspect the database directory", path, e)),
+        Ok(None) => match fs::DirBuilder::new().mode(DIR_MODE).create(path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(StoreError::io("create the database directory", path, e)),
+        },
+        Err(e) => return Err(e),
     }
     // mkdir's mode is masked by the umask; chmod is not.
     set_mode(path, DIR_MODE)

@@ -87,9 +87,10 @@ pub struct Fixture {
 }
 
 impl Fixture {
-    /// Every call so far as argv (tool first), forgetting them.
+    /// Every call so far as argv (tool first), forgetting them; secret content passed in files
+    /// (`key#file=<path>`) is shown as `key=<content>`, as the tool read it.
     pub fn take(&self) -> Vec<Vec<String>> {
-        self.fake.take_argvs()
+        self.fake.take_resolved_argvs()
     }
 
     /// Every call so far as argv, keeping them.
