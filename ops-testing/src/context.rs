@@ -528,6 +528,9 @@ impl<C: Charm> Context<C> {
             SharedStore::with_entries(entries)
         };
         load_containers(state, &sim)?;
+        for fault in &state.tool_faults {
+            sim.add_fault(fault.clone())?;
+        }
         let dispatched = sim.dispatch::<C>(&store, &sim_event)?;
         {
             let juju = sim.state();
@@ -555,6 +558,7 @@ impl<C: Charm> Context<C> {
             store.entries()
         };
         let mut out = self.output_state(state, &sim.state(), entries);
+        out.tool_faults = sim.faults();
         for c in out.containers.iter_mut() {
             if let Some(fake) = sim.pebble(&c.name) {
                 c.pebble = fake.state();

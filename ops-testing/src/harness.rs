@@ -229,6 +229,22 @@ impl<C: Charm> Harness<C> {
         &self.sim
     }
 
+    /// Make hook tool calls fail or print chosen output from now on ([`ToolFault`]), so that
+    /// the charm's error paths can be tested: the charm sees the typed error the production
+    /// backend makes of that output. Faults limited with [`ToolFault::times`] go once used;
+    /// [`Harness::clear_tool_faults`] removes the others.
+    ///
+    /// [`ToolFault`]: crate::sim::ToolFault
+    /// [`ToolFault::times`]: crate::sim::ToolFault::times
+    pub fn add_tool_fault(&mut self, fault: crate::sim::ToolFault) -> Result<(), HarnessError> {
+        Ok(self.sim.add_fault(fault)?)
+    }
+
+    /// Remove every hook tool fault.
+    pub fn clear_tool_faults(&mut self) {
+        self.sim.clear_faults();
+    }
+
     /// The model as the simulated Juju holds it.
     pub fn juju_state(&self) -> std::cell::Ref<'_, JujuState> {
         self.sim.state()

@@ -1031,8 +1031,13 @@ fn opened_ports(c: &mut Call<'_>) -> R {
     } else {
         ""
     };
-    let ports: Vec<String> = c
-        .committed
+    // Juju >= 2.9 answers from the hook's context, where this hook's pending `open-port` and
+    // `close-port` are merged into what the controller holds; earlier versions listed the
+    // committed ports only.
+    let merged =
+        ops_core::version::JujuVersion::parse(&c.work.juju_version).map_or(true, |v| v >= "2.9.0");
+    let source = if merged { &*c.work } else { &*c.committed };
+    let ports: Vec<String> = source
         .opened_ports
         .iter()
         .map(|p| format!("{p}{suffix}"))

@@ -1,0 +1,277 @@
+//! Behaviour pinned down by Python ops 2.1.1's own unit tests (Harness, model and framework
+//! tests), in both test styles: ports opened in the running hook, hook tools made to fail, config
+//! set and unset in one `config-changed`.
+
+use ops_core::hooktools::HookToolError;
+use ops_core::prelude::*;
+use ops_core::ModelError;
+use ops_testing::sim::{ToolFault, ToolFaultError};
+use ops_testing::{
+    Context as TestContext, Event, Harness, HarnessError, Port, RunError, SimError, State,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+/// A charm that records what its handlers saw, as `key → outcome`.
+#[derive(Debug, Default, PartialEq, Serialize, Deserialize, StoredState)]
+#[serde(default)]
+pub struct Probe {
+    /// Observations, by key.
+    pub seen: BTreeMap<String, String>,
+}
+
+/// What a result looks like to the charm: `ok:<value>`, or the kind of error it got.
+fn outcome<T: std::fmt::Display>(r: Result<T, ModelError>) -> String {
+    match r {
+        Ok(v) => format!("ok:{v}"),
+        Err(ModelError::HookTool(HookToolError::Failed { code, stderr, .. })) => {
+            format!("failed:{}:{}", code.unwrap_or(-1), stderr.trim_end())
+        }
+        Err(ModelError::HookTool(HookToolError::Parse { .. })) => "parse".to_string(),
+        Err(e) if e.is_secret_not_found() => "secret-not-found".to_string(),
+        Err(e) if e.is_relation_not_found() => "relation-not-found".to_string(),
+        Err(e) => format!("other:{e}"),
+    }
+}
+
+fn ports(ctx: &Context<Probe>) -> Result<String, ModelError> {
+    Ok(ctx
+        .unit()
+        .opened_ports()?
+        .iter()
+        .map(|p| format!("{}/{}", p.port.unwrap_or(0), p.protocol))
+        .collect::<Vec<_>>()
+        .join(","))
+}
+
+#[charm(dir = "tests/fixtures/testcharm")]
+impl Probe {
+    #[on(update_status)]
+    fn on_update_status(
+        &mut self,
+        ctx: &mut Context<Self>,
+        _e: &HookEvent,
+    ) -> ops_core::Result<()> {
+        let network = ctx
+            .model()
+            .network("db", None)
+            .map(|n| n.bind_address().unwrap_or("").to_string());
+        self.seen.insert("network".into(), outcome(network));
+        self.seen.insert("ports".into(), outcome(ports(ctx)));
+        self.seen.insert(
+            "status".into(),
+            outcome(ctx.unit().status().map(|s| s.name().to_string())),
+        );
+        Ok(())
+    }
+
+    #[on(start)]
+    fn on_start(&mut self, ctx: &mut Context<Self>, _e: &HookEvent) -> ops_core::Result<()> {
+        self.seen.insert("before".into(), ports(ctx)?);
+        ctx.unit().open_port("tcp", Some(9000))?;
+        ctx.unit().close_port("tcp", Some(80))?;
+        self.seen.insert("after".into(), ports(ctx)?);
+        Ok(())
+    }
+
+    #[on(config_changed)]
+    fn on_config_changed(
+        &mut self,
+        ctx: &mut Context<Self>,
+        _e: &HookEvent,
+    ) -> ops_core::Result<()> {
+        let raw = ctx.model().backend().config_get()?;
+        let mut keys: Vec<String> = raw
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        keys.sort();
+        self.seen.insert("config".into(), keys.join(" "));
+        let n = self.seen.get("config-events").map_or(0, |s| s.len());
+        self.seen.insert("config-events".into(), "x".repeat(n + 1));
+        Ok(())
+    }
+}
+
+fn seen(h: &Harness<Probe>, key: &str) -> Result<String, HarnessError> {
+    Ok(h.charm()?.seen.get(key).cloned().unwrap_or_default())
+}
+
+fn seen_in(state: &State, key: &str) -> String {
+    state
+        .stored_state::<Probe>()
+        .ok()
+        .and_then(|c| c.seen.get(key).cloned())
+        .unwrap_or_default()
+}
+
+// ---- ports opened or closed in the running hook ------------------------------------------------
+
+#[test]
+fn harness_opened_ports_include_this_hooks_changes() -> TestResult {
+    let mut h = Harness::<Probe>::new();
+    h.begin()?;
+    h.sim().state_mut().opened_ports = vec!["80/tcp".into(), "53/udp".into()];
+    h.emit_hook("start")?;
+    assert_eq!(seen(&h, "before")?, "80/tcp,53/udp");
+    assert_eq!(seen(&h, "after")?, "9000/tcp,53/udp");
+    assert_eq!(h.opened_ports(), [Port::tcp(9000), Port::udp(53)]);
+    Ok(())
+}
+
+#[test]
+fn state_opened_ports_include_this_hooks_changes() -> TestResult {
+    let ctx = TestContext::<Probe>::new();
+    let out = ctx.run(
+        Event::start(),
+        State::default().with_opened_port(Port::tcp(80)),
+    )?;
+    assert_eq!(seen_in(&out, "before"), "80/tcp");
+    assert_eq!(seen_in(&out, "after"), "9000/tcp");
+    assert_eq!(
+        out.opened_ports().iter().copied().collect::<Vec<_>>(),
+        [Port::tcp(9000)]
+    );
+    Ok(())
+}
+
+#[test]
+fn before_juju_2_9_opened_ports_are_the_committed_ones() -> TestResult {
+    let ctx = TestContext::<Probe>::new().with_juju_version("2.8.10");
+    let out = ctx.run(
+        Event::start(),
+        State::default().with_opened_port(Port::tcp(80)),
+    )?;
+    assert_eq!(seen_in(&out, "after"), "80/tcp");
+    Ok(())
+}
+
+// ---- hook tools made to fail -------------------------------------------------------------------
+
+const UNBOUND: &str = "ERROR no network config found for binding \"db\"\n";
+
+#[test]
+fn harness_tool_fault_for_one_call_leaves_the_next_untouched() -> TestResult {
+    let mut h = Harness::<Probe>::new();
+    h.begin()?;
+    h.add_tool_fault(
+        ToolFault::fail("network-get", 1, UNBOUND)?
+            .with_args(["db"])
+            .times(1),
+    )?;
+    h.emit_hook("update-status")?;
+    assert_eq!(
+        seen(&h, "network")?,
+        "failed:1:ERROR no network config found for binding \"db\""
+    );
+    assert!(h.sim().faults().is_empty(), "used up");
+    h.emit_hook("update-status")?;
+    assert_eq!(seen(&h, "network")?, "ok:10.0.0.10");
+    Ok(())
+}
+
+#[test]
+fn harness_tool_fault_prints_garbage_and_warnings() -> TestResult {
+    let mut h = Harness::<Probe>::new();
+    h.begin()?;
+    h.add_tool_fault(ToolFault::print("opened-ports", "eighty/tcp\n")?)?;
+    h.add_tool_fault(
+        ToolFault::print(
+            "status-get",
+            r#"{"status":"active","message":"","status-data":{}}"#,
+        )?
+        .with_stderr("WARNING deprecated\n"),
+    )?;
+    h.emit_hook("update-status")?;
+    assert_eq!(seen(&h, "ports")?, "parse");
+    assert_eq!(seen(&h, "status")?, "ok:active");
+    // A fault without a count stays.
+    h.emit_hook("update-status")?;
+    assert_eq!(seen(&h, "ports")?, "parse");
+    h.clear_tool_faults();
+    h.emit_hook("update-status")?;
+    assert_eq!(seen(&h, "ports")?, "ok:");
+    Ok(())
+}
+
+#[test]
+fn a_faulted_call_is_traced_and_writes_nothing() -> TestResult {
+    let mut h = Harness::<Probe>::new();
+    h.begin()?;
+    h.add_tool_fault(ToolFault::fail(
+        "open-port",
+        1,
+        "ERROR port range conflict\n",
+    )?)?;
+    let err = h.emit_hook("start").expect_err("open-port fails");
+    assert!(err.to_string().contains("port range conflict"), "{err}");
+    assert!(h.opened_ports().is_empty());
+    let call = h
+        .tool_calls()
+        .into_iter()
+        .find(|c| c.argv[0] == "open-port")
+        .ok_or("open-port traced")?;
+    assert_eq!(
+        (call.exit, call.stderr.as_str()),
+        (1, "ERROR port range conflict\n")
+    );
+    Ok(())
+}
+
+#[test]
+fn state_tool_fault_and_what_is_left_of_it() -> TestResult {
+    let ctx = TestContext::<Probe>::new();
+    let state = State::default()
+        .with_tool_fault(ToolFault::fail("status-get", 1, "ERROR status-get failed\n")?.times(2))
+        .with_tool_fault(ToolFault::fail("network-get", 1, UNBOUND)?.with_args(["admin"]));
+    let out = ctx.run(Event::update_status(), &state)?;
+    assert_eq!(seen_in(&out, "status"), "failed:1:ERROR status-get failed");
+    // `admin` was not asked for: that fault did not apply.
+    assert_eq!(seen_in(&out, "network"), "ok:10.0.0.10");
+    let left: Vec<(&str, Option<u32>)> = out
+        .tool_faults()
+        .iter()
+        .map(|f| (f.tool(), f.remaining()))
+        .collect();
+    assert_eq!(left, [("status-get", Some(1)), ("network-get", None)]);
+    let out = ctx.run(Event::update_status(), &out)?;
+    assert_eq!(seen_in(&out, "status"), "failed:1:ERROR status-get failed");
+    let out = ctx.run(Event::update_status(), &out)?;
+    assert_eq!(seen_in(&out, "status"), "ok:unknown");
+    Ok(())
+}
+
+#[test]
+fn bad_faults_get_clear_errors() -> TestResult {
+    let err = ToolFault::fail("stauts-get", 1, "").expect_err("unknown tool");
+    assert_eq!(
+        err.to_string(),
+        "`stauts-get` is not a Juju hook tool (did you mean `status-get`?)"
+    );
+    assert!(matches!(
+        ToolFault::fail("status-get", 0, ""),
+        Err(ToolFaultError::ExitCode(0))
+    ));
+    assert!(matches!(
+        ToolFault::fail("status-get", 300, ""),
+        Err(ToolFaultError::ExitCode(300))
+    ));
+    let mut h = Harness::<Probe>::new();
+    let err = h
+        .add_tool_fault(ToolFault::print("is-leader", "true")?.times(0))
+        .expect_err("never applies");
+    assert!(matches!(
+        err,
+        HarnessError::Sim(SimError::Fault(ToolFaultError::NeverApplies(_)))
+    ));
+    let ctx = TestContext::<Probe>::new();
+    let state = State::default().with_tool_fault(ToolFault::print("is-leader", "true")?.times(0));
+    let err = ctx
+        .run(Event::update_status(), state)
+        .expect_err("never applies");
+    assert!(matches!(err, RunError::Sim(SimError::Fault(_))), "{err}");
+    Ok(())
+}
