@@ -746,6 +746,37 @@ impl<C: Charm> Harness<C> {
         self.fire(SimEvent::hook("config-changed"))
     }
 
+    /// Set some config options and reset others to their defaults in one change, then run a
+    /// single `config-changed` (ops' `update_config(key_values, unset)`). Every key is checked
+    /// first: on an error nothing changes. A key both set and unset ends up unset, as in ops.
+    pub fn update_config_and_unset<K: AsRef<str>, V: Into<Value>, U: AsRef<str>>(
+        &mut self,
+        values: impl IntoIterator<Item = (K, V)>,
+        unset: impl IntoIterator<Item = U>,
+    ) -> Result<(), HarnessError> {
+        let values: Vec<(String, Value)> = values
+            .into_iter()
+            .map(|(k, v)| (k.as_ref().to_string(), v.into()))
+            .collect();
+        let unset: Vec<String> = unset.into_iter().map(|k| k.as_ref().to_string()).collect();
+        for (k, v) in &values {
+            check_config(C::meta(), k, v)?;
+        }
+        for k in &unset {
+            if C::meta().config_option(k).is_none() {
+                return Err(ConfigError::UnknownKey(k.clone()).into());
+            }
+        }
+        {
+            let mut state = self.sim.state_mut();
+            state.config.extend(values);
+            for k in &unset {
+                state.config.remove(k);
+            }
+        }
+        self.fire(SimEvent::hook("config-changed"))
+    }
+
     /// Reset config options to their defaults and run `config-changed`.
     pub fn unset_config<K: AsRef<str>>(
         &mut self,

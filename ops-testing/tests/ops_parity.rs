@@ -275,3 +275,31 @@ fn bad_faults_get_clear_errors() -> TestResult {
     assert!(matches!(err, RunError::Sim(SimError::Fault(_))), "{err}");
     Ok(())
 }
+
+// ---- config set and unset in one config-changed ------------------------------------------------
+
+#[test]
+fn update_config_sets_and_unsets_in_one_config_changed() -> TestResult {
+    let mut h = Harness::<Probe>::new();
+    h.update_config([("name", "bob")])?;
+    h.update_config([("token", "t1")])?;
+    h.begin()?;
+    h.update_config_and_unset([("port", 9000)], ["name", "token"])?;
+    assert_eq!(seen(&h, "config-events")?, "x", "one config-changed");
+    assert_eq!(
+        seen(&h, "config")?,
+        "debug=false name=\"\" port=9000 ratio=1.5"
+    );
+    // A bad key changes nothing and runs nothing.
+    let err = h
+        .update_config_and_unset([("port", 1)], ["nope"])
+        .expect_err("unknown key");
+    assert!(err.to_string().contains("nope"), "{err}");
+    let err = h
+        .update_config_and_unset([("port", "eighty")], Vec::<String>::new())
+        .expect_err("wrong type");
+    assert!(matches!(err, HarnessError::Config(_)), "{err}");
+    assert_eq!(h.config().get("port"), Some(&serde_json::json!(9000)));
+    assert_eq!(seen(&h, "config-events")?, "x");
+    Ok(())
+}
