@@ -1429,7 +1429,11 @@ impl<C: Charm> Harness<C> {
     }
 
     /// Give secret `id` (owned by another application) a new revision with `content`, and run
-    /// `secret-changed`.
+    /// `secret-changed` if the charm is granted the secret and tracks an older revision (as
+    /// Juju: a consumer that never read it tracks the revision current at its grant, see
+    /// [`Harness::grant_secret`]). The charm's `get_content()` keeps returning its tracked
+    /// revision; `get_content(true)` (refresh) moves it to the latest; `peek_content()` reads
+    /// the latest without moving.
     pub fn set_secret_content<K: Into<String>, V: Into<String>>(
         &mut self,
         id: &str,
@@ -1445,11 +1449,22 @@ impl<C: Charm> Harness<C> {
             .collect();
         ops_core::hooktools::validate_secret_content(&content)
             .map_err(|e| HarnessError::SecretContent(e.to_string()))?;
-        if let Some(t) = self.sim.state_mut().secret_mut(id) {
-            let revision = t.latest_revision() + 1;
-            t.revisions.push(SecretRevision { revision, content });
+        let (app, unit) = (self.app_name(), self.unit_name());
+        let behind = match self.sim.state_mut().secret_mut(id) {
+            Some(t) => {
+                let revision = t.latest_revision() + 1;
+                t.revisions.push(SecretRevision { revision, content });
+                // Juju tells only a consumer that can read the secret and tracks an older
+                // revision (one that never read it tracks what it was granted).
+                let granted = t.grants.values().flatten().any(|g| *g == app || *g == unit);
+                granted && t.consumer_revision.is_some_and(|r| r < revision)
+            }
+            None => false,
+        };
+        if behind {
+            self.fire(SimEvent::hook("secret-changed").secret(s.id))?;
         }
-        self.fire(SimEvent::hook("secret-changed").secret(s.id))
+        Ok(())
     }
 
     fn relation_to_owner(&self, s: &SimSecret) -> Result<i64, HarnessError> {
@@ -1467,7 +1482,8 @@ impl<C: Charm> Harness<C> {
     }
 
     /// Let `observer` (this application or unit) read secret `id`, owned by a related
-    /// application, over the relation with its owner.
+    /// application, over the relation with its owner. The charm starts tracking the current
+    /// revision (as in ops' Harness).
     pub fn grant_secret(&mut self, id: &str, observer: &str) -> Result<(), HarnessError> {
         let s = self.secret_record(id)?;
         if self.owned_by_charm(&s) {
@@ -1478,6 +1494,10 @@ impl<C: Charm> Harness<C> {
             let grants = t.grants.entry(rid).or_default();
             if !grants.iter().any(|g| g == observer) {
                 grants.push(observer.to_string());
+            }
+            // As ops' Harness: the grant starts tracking the current revision.
+            if t.consumer_revision.is_none() {
+                t.consumer_revision = Some(t.latest_revision());
             }
         }
         Ok(())
@@ -1495,6 +1515,9 @@ impl<C: Charm> Harness<C> {
                 g.retain(|x| x != observer);
             }
             t.grants.retain(|_, g| !g.is_empty());
+            if t.grants.is_empty() {
+                t.consumer_revision = None;
+            }
         }
         Ok(())
     }

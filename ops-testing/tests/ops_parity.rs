@@ -67,6 +67,32 @@ impl Probe {
         Ok(())
     }
 
+    #[on(secret_changed)]
+    fn on_secret_changed(
+        &mut self,
+        ctx: &mut Context<Self>,
+        e: &SecretEvent,
+    ) -> ops_core::Result<()> {
+        let id = e.secret.id().ok_or("the event names its secret")?;
+        let read = |how: &str| -> ops_core::Result<String> {
+            let secret = ctx.model().get_secret(Some(&id), None)?;
+            let content = match how {
+                "peek" => secret.peek_content()?,
+                "refresh" => secret.get_content(true)?,
+                _ => secret.get_content(false)?,
+            };
+            Ok(content.get("key").cloned().unwrap_or_default())
+        };
+        let reads = ["get", "peek", "get", "refresh", "get"]
+            .iter()
+            .map(|how| read(how))
+            .collect::<ops_core::Result<Vec<_>>>()?;
+        let n = self.seen.get("secret-events").map_or(0, |s| s.len());
+        self.seen.insert("secret-events".into(), "x".repeat(n + 1));
+        self.seen.insert("secret".into(), reads.join(" "));
+        Ok(())
+    }
+
     #[on(start)]
     fn on_start(&mut self, ctx: &mut Context<Self>, _e: &HookEvent) -> ops_core::Result<()> {
         self.seen.insert("before".into(), ports(ctx)?);
@@ -301,5 +327,56 @@ fn update_config_sets_and_unsets_in_one_config_changed() -> TestResult {
     assert!(matches!(err, HarnessError::Config(_)), "{err}");
     assert_eq!(h.config().get("port"), Some(&serde_json::json!(9000)));
     assert_eq!(seen(&h, "config-events")?, "x");
+    Ok(())
+}
+
+// ---- secret revisions, as a consumer tracks them -------------------------------------------------
+
+#[test]
+fn harness_consumer_tracks_the_granted_revision() -> TestResult {
+    let mut h = Harness::<Probe>::new();
+    h.add_relation("db", "remote")?;
+    let id = h.add_model_secret("remote", [("key", "v1")])?;
+    h.begin()?;
+    // Not granted yet: this unit tracks nothing and gets no secret-changed.
+    h.set_secret_content(&id, [("key", "v2")])?;
+    assert_eq!(seen(&h, "secret-events")?, "");
+    // The grant starts tracking the current revision (2).
+    h.grant_secret(&id, "testcharm")?;
+    h.set_secret_content(&id, [("key", "v3")])?;
+    assert_eq!(seen(&h, "secret-events")?, "x");
+    // get_content: tracked; peek: latest without moving; refresh: latest, moving.
+    assert_eq!(seen(&h, "secret")?, "v2 v3 v2 v3 v3");
+    Ok(())
+}
+
+#[test]
+fn harness_no_secret_changed_for_a_consumer_already_on_the_latest() -> TestResult {
+    let mut h = Harness::<Probe>::new();
+    h.add_relation("db", "remote")?;
+    let id = h.add_model_secret("remote", [("key", "v1")])?;
+    h.grant_secret(&id, "testcharm")?;
+    h.begin()?;
+    h.set_secret_content(&id, [("key", "v2")])?;
+    assert_eq!(seen(&h, "secret")?, "v1 v2 v1 v2 v2");
+    // The handler refreshed: tracking is at 2; a third revision is news again.
+    h.set_secret_content(&id, [("key", "v3")])?;
+    assert_eq!(seen(&h, "secret-events")?, "xx");
+    assert_eq!(seen(&h, "secret")?, "v2 v3 v2 v3 v3");
+    Ok(())
+}
+
+#[test]
+fn state_consumer_reads_tracked_peeks_and_refreshes_latest() -> TestResult {
+    let secret = ops_testing::Secret::new([("key", "v1")]).with_latest_content([("key", "v2")]);
+    let ctx = TestContext::<Probe>::new();
+    let out = ctx.run(
+        Event::secret_changed(&secret),
+        State::default().with_secret(secret.clone()),
+    )?;
+    assert_eq!(seen_in(&out, "secret"), "v1 v2 v1 v2 v2");
+    let after = out.secret(secret.id()).ok_or("kept")?;
+    assert_eq!(after.tracked_revision(), Some(2));
+    assert_eq!(after.tracked_content(), after.latest());
     Ok(())
 }
