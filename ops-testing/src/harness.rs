@@ -119,6 +119,14 @@ pub enum HarnessError {
     /// Not a hook without arguments.
     #[error("`{0}` is not a hook that takes no arguments (use the dedicated methods for relation, storage, secret and action events)")]
     UnknownHook(String),
+    /// Writing what a [`Harness::with_charm`] closure changed failed (e.g. its buffered
+    /// relation data).
+    #[error(transparent)]
+    Model(#[from] ops_core::ModelError),
+    /// A [`Harness::with_charm`] closure panicked: its pending writes were dropped, as those of
+    /// a failed hook, and the harness can go on.
+    #[error("the closure given to with_charm panicked: {0}")]
+    Panicked(String),
     /// The simulator refused the event (unknown action, invalid params...).
     #[error(transparent)]
     Sim(#[from] SimError),
@@ -426,6 +434,68 @@ impl<C: Charm> Harness<C> {
             return Err(HarnessError::NotBegun);
         }
         Ok(C::from_stored(self.stored_entry(C::KEY)?.as_deref())?)
+    }
+
+    /// Run `f` over the charm (its stored state as the last successful hook committed it) and a
+    /// [`Context`](ops_core::Context) on the model, outside any event: what ops' tests do with
+    /// `harness.charm` and `harness.model` between events.
+    ///
+    /// Reads are served by the simulated Juju, in a hook context like `update-status`'s (no
+    /// relation, remote unit or action). Writes are those of a hook: `status-set` and the like
+    /// are kept at once, relation data, ports or secrets when `f` returns (buffered relation data
+    /// is written then, as the dispatcher does after the last handler); what `f` changes in the
+    /// charm's stored state is saved where the charm keeps it. Deferred events are not re-emitted
+    /// and nothing else runs. If `f` panics, its pending writes are dropped as a failed hook's,
+    /// and the panic comes back as [`HarnessError::Panicked`].
+    pub fn with_charm<T>(
+        &mut self,
+        f: impl FnOnce(&mut C, &mut ops_core::Context<C>) -> T,
+    ) -> Result<T, HarnessError> {
+        let mut charm = self.charm()?;
+        let before = charm.to_stored()?;
+        let env = self.sim.begin(&SimEvent::hook("update-status"))?;
+        let env = match ops_core::env::JujuContext::from_owned_vars(env) {
+            Ok(env) => env,
+            Err(e) => {
+                self.sim.finish(1);
+                return Err(SimError::Environment(e.to_string()).into());
+            }
+        };
+        let runner: Rc<dyn ops_core::hooktools::ToolRunner> = self.sim.clone();
+        let model = ops_core::model::Model::new(C::meta(), &env, runner);
+        let mut ctx = ops_core::Context::<C>::new(model);
+        let out =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut charm, &mut ctx)));
+        let out = match out {
+            Ok(out) => out,
+            Err(panic) => {
+                self.sim.finish(1);
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "(a non-string payload)".to_string());
+                return Err(HarnessError::Panicked(message));
+            }
+        };
+        if let Err(e) = ctx.model().flush() {
+            self.sim.finish(1);
+            return Err(e.into());
+        }
+        self.sim.finish(0);
+        let after = charm.to_stored()?;
+        if after != before {
+            if self.sim.uses_controller_storage::<C>() {
+                let mut entries = self.sim.controller_entries()?;
+                entries.insert(C::KEY.to_string(), after);
+                self.sim.set_controller_entries(&entries)?;
+            } else {
+                let changes = ops_core::storage::Changes::from([(C::KEY.to_string(), Some(after))]);
+                ops_core::storage::Store::commit(&mut self.store.clone(), &changes)
+                    .map_err(|e| SimError::Store(e.to_string()))?;
+            }
+        }
+        Ok(out)
     }
 
     /// The deferred events waiting in the unit's state (database or controller).

@@ -380,3 +380,68 @@ fn state_consumer_reads_tracked_peeks_and_refreshes_latest() -> TestResult {
     assert_eq!(after.tracked_content(), after.latest());
     Ok(())
 }
+
+// ---- the model from a test, between events -----------------------------------------------------
+
+#[test]
+fn with_charm_reads_the_model_and_writes_as_a_hook() -> TestResult {
+    let mut h = Harness::<Probe>::new();
+    assert!(matches!(
+        h.with_charm(|_, _| ()),
+        Err(HarnessError::NotBegun)
+    ));
+    let rid = h.add_relation("db", "postgresql")?;
+    h.add_relation_unit(rid, "postgresql/0")?;
+    h.update_relation_data(rid, "postgresql/0", [("host", "db0")])?;
+    h.update_config([("port", 7000)])?;
+    h.begin()?;
+    let read = h.with_charm(|charm, ctx| -> Result<(i64, String), ModelError> {
+        charm.seen.insert("poked".into(), "yes".into());
+        let relation = ctx.model().relations("db")?.remove(0);
+        let unit = relation.units()?.remove(0);
+        let host = relation.data(&unit).get("host")?.unwrap_or_default();
+        relation.local_unit_data().set("seen-host", host.clone())?;
+        ctx.unit().set_status(Status::active("poked"))?;
+        Ok((ctx.config()?.port, host))
+    })?;
+    let (port, host) = read?;
+    assert_eq!((port, host.as_str()), (7000, "db0"));
+    assert_eq!(h.unit_status(), Status::active("poked"));
+    assert_eq!(
+        h.get_relation_data(rid, "testcharm/0")?
+            .and_then(|d| d.get("seen-host").cloned()),
+        Some("db0".to_string())
+    );
+    assert_eq!(seen(&h, "poked")?, "yes");
+    assert!(!h.sim().in_hook());
+    Ok(())
+}
+
+#[test]
+fn with_charm_survives_a_panic_and_drops_its_pending_writes() -> TestResult {
+    let mut h = Harness::<Probe>::new();
+    h.begin()?;
+    let err = h
+        .with_charm(|charm, ctx| {
+            charm.seen.insert("lost".into(), "yes".into());
+            let _ = ctx.unit().open_port("tcp", Some(4000));
+            let _ = ctx.unit().set_status(Status::blocked("kept"));
+            panic!("boom in a test closure");
+        })
+        .expect_err("panicked");
+    assert!(
+        matches!(&err, HarnessError::Panicked(m) if m == "boom in a test closure"),
+        "{err}"
+    );
+    assert!(h.opened_ports().is_empty(), "pending writes dropped");
+    assert_eq!(
+        h.unit_status(),
+        Status::blocked("kept"),
+        "status-set is kept at once"
+    );
+    assert_eq!(seen(&h, "lost")?, "");
+    // The harness goes on.
+    h.emit_hook("update-status")?;
+    assert_eq!(seen(&h, "network")?, "ok:10.0.0.10");
+    Ok(())
+}
