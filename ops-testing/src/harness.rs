@@ -970,6 +970,17 @@ impl<C: Charm> Harness<C> {
     /// Remove relation `id`: each remote unit departs (`relation-departed`), then
     /// `relation-broken` runs; its data and the secret grants on it are gone.
     pub fn remove_relation(&mut self, id: i64) -> Result<(), HarnessError> {
+        self.remove_relation_as(id, false)
+    }
+
+    /// As [`Harness::remove_relation`], with Juju not naming the remote application in
+    /// `relation-broken` (`JUJU_REMOTE_APP` empty, as when it is already gone): the charm's
+    /// `relation.app()` is `None`.
+    pub fn remove_relation_without_remote_app(&mut self, id: i64) -> Result<(), HarnessError> {
+        self.remove_relation_as(id, true)
+    }
+
+    fn remove_relation_as(&mut self, id: i64, app_unknown: bool) -> Result<(), HarnessError> {
         let rel = self.relation(id)?;
         for unit in rel.remote_units.keys() {
             self.remove_relation_unit(id, unit)?;
@@ -977,7 +988,9 @@ impl<C: Charm> Harness<C> {
         if let Some(r) = self.sim.state_mut().relation_mut(id) {
             r.broken = true;
         }
-        self.fire(SimEvent::hook(format!("{}-relation-broken", rel.endpoint)).relation(id))?;
+        let mut broken = SimEvent::hook(format!("{}-relation-broken", rel.endpoint)).relation(id);
+        broken.remote_app_unknown = app_unknown;
+        self.fire(broken)?;
         let mut state = self.sim.state_mut();
         state.relations.retain(|r| r.id != id);
         for s in state.secrets.iter_mut() {

@@ -93,6 +93,18 @@ impl Probe {
         Ok(())
     }
 
+    #[on(db_relation_broken)]
+    fn on_db_broken(
+        &mut self,
+        _ctx: &mut Context<Self>,
+        e: &RelationEvent,
+    ) -> ops_core::Result<()> {
+        let app = e.relation.app()?.map(|a| a.name().to_string());
+        self.seen
+            .insert("broken-app".into(), app.unwrap_or_else(|| "none".into()));
+        Ok(())
+    }
+
     #[on(start)]
     fn on_start(&mut self, ctx: &mut Context<Self>, _e: &HookEvent) -> ops_core::Result<()> {
         self.seen.insert("before".into(), ports(ctx)?);
@@ -443,5 +455,82 @@ fn with_charm_survives_a_panic_and_drops_its_pending_writes() -> TestResult {
     // The harness goes on.
     h.emit_hook("update-status")?;
     assert_eq!(seen(&h, "network")?, "ok:10.0.0.10");
+    Ok(())
+}
+
+// ---- a relation whose remote application is unknown ---------------------------------------------
+
+#[test]
+fn harness_relation_broken_without_remote_app() -> TestResult {
+    let mut h = Harness::<Probe>::new();
+    h.begin()?;
+    let known = h.add_relation("db", "postgresql")?;
+    h.remove_relation(known)?;
+    assert_eq!(seen(&h, "broken-app")?, "postgresql");
+    let unknown = h.add_relation("db", "postgresql")?;
+    h.remove_relation_without_remote_app(unknown)?;
+    assert_eq!(seen(&h, "broken-app")?, "none");
+    assert!(h.relation_ids("db").is_empty());
+    Ok(())
+}
+
+#[test]
+fn state_relation_broken_without_remote_app() -> TestResult {
+    let db = ops_testing::Relation::named("db").remote_app("postgresql");
+    let state = State::default().with_relation(db.clone());
+    let ctx = TestContext::<Probe>::new();
+    let out = ctx.run(Event::relation_broken(&db), &state)?;
+    assert_eq!(seen_in(&out, "broken-app"), "postgresql");
+    let out = ctx.run(Event::relation_broken(&db).without_remote_app(), &state)?;
+    assert_eq!(seen_in(&out, "broken-app"), "none");
+    Ok(())
+}
+
+// ---- Unit::containers --------------------------------------------------------------------------
+
+/// A Kubernetes charm that lists its containers.
+#[derive(Debug, Default, PartialEq, Serialize, Deserialize, StoredState)]
+#[serde(default)]
+pub struct K8sProbe {
+    /// The container names, comma-separated.
+    pub containers: String,
+}
+
+#[charm(dir = "tests/fixtures/k8scharm")]
+impl K8sProbe {
+    #[on(update_status)]
+    fn on_update_status(
+        &mut self,
+        ctx: &mut Context<Self>,
+        _e: &HookEvent,
+    ) -> ops_core::Result<()> {
+        let names: Vec<String> = ctx
+            .unit()
+            .containers()?
+            .into_iter()
+            .map(|(name, c)| format!("{name}:{}", c.name()))
+            .collect();
+        self.containers = names.join(",");
+        Ok(())
+    }
+}
+
+#[test]
+fn unit_containers_in_both_styles() -> TestResult {
+    let mut h = Harness::<K8sProbe>::new();
+    h.begin()?;
+    h.emit_hook("update-status")?;
+    assert_eq!(h.charm()?.containers, "app:app,sidecar:sidecar");
+    let listed = h.with_charm(|_, ctx| {
+        ctx.unit()
+            .containers()
+            .map(|c| c.keys().cloned().collect::<Vec<_>>())
+    })??;
+    assert_eq!(listed, ["app", "sidecar"]);
+    let out = TestContext::<K8sProbe>::new().run(Event::update_status(), State::default())?;
+    assert_eq!(
+        out.stored_state::<K8sProbe>()?.containers,
+        "app:app,sidecar:sidecar"
+    );
     Ok(())
 }

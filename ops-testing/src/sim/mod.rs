@@ -161,6 +161,9 @@ pub struct SimEvent {
     pub secret_label: Option<String>,
     /// `*-pebble-ready`: the container (default: from the hook name).
     pub workload: Option<String>,
+    /// Relation hooks: Juju does not name the remote application (`JUJU_REMOTE_APP` empty), as
+    /// in a `relation-broken` whose remote application is already gone.
+    pub remote_app_unknown: bool,
 }
 
 impl SimEvent {
@@ -191,6 +194,12 @@ impl SimEvent {
     /// With remote unit `unit`.
     pub fn remote_unit(mut self, unit: impl Into<String>) -> Self {
         self.remote_unit = Some(unit.into());
+        self
+    }
+
+    /// Without naming the remote application (see [`SimEvent::remote_app_unknown`]).
+    pub fn without_remote_app(mut self) -> Self {
+        self.remote_app_unknown = true;
         self
     }
 
@@ -688,7 +697,11 @@ impl SimJuju {
                     })?;
                 ctx.relation_id = Some(rel.id);
                 ctx.relation_name = Some(rel.endpoint.clone());
-                ctx.remote_app = rel.remote_app.clone();
+                ctx.remote_app = if event.remote_app_unknown {
+                    String::new()
+                } else {
+                    rel.remote_app.clone()
+                };
                 ctx.remote_unit = event.remote_unit.clone().unwrap_or_default();
                 ctx.departing_unit = event.departing_unit.clone().unwrap_or_default();
             }
