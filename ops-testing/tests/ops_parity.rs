@@ -105,6 +105,22 @@ impl Probe {
         Ok(())
     }
 
+    #[on(greet_action)]
+    fn on_greet(
+        &mut self,
+        _ctx: &mut Context<Self>,
+        e: &ActionEvent<testcharm::actions::GreetParams>,
+    ) -> ops_core::Result<()> {
+        log::info!("greeting {}", e.params.who);
+        let logged = e.log("greeting").map(|_| "done");
+        let set = e
+            .set_results(&serde_json::json!({"greeting": format!("hi {}", e.params.who)}))
+            .map(|_| "done");
+        self.seen.insert("action-log".into(), outcome(logged));
+        self.seen.insert("action-set".into(), outcome(set));
+        Ok(())
+    }
+
     #[on(start)]
     fn on_start(&mut self, ctx: &mut Context<Self>, _e: &HookEvent) -> ops_core::Result<()> {
         self.seen.insert("before".into(), ports(ctx)?);
@@ -532,5 +548,60 @@ fn unit_containers_in_both_styles() -> TestResult {
         out.stored_state::<K8sProbe>()?.containers,
         "app:app,sidecar:sidecar"
     );
+    Ok(())
+}
+
+// ---- action tools and juju-log failing -----------------------------------------------------------
+
+#[test]
+fn harness_action_tools_failing() -> TestResult {
+    let mut h = Harness::<Probe>::new();
+    h.begin()?;
+    h.add_tool_fault(ToolFault::fail("action-log", 1, "ERROR action-log failed\n")?.times(1))?;
+    h.add_tool_fault(
+        ToolFault::fail("action-set", 2, "ERROR key \"greeting\" not valid\n")?.times(1),
+    )?;
+    let out = h.run_action("greet", serde_json::json!({"who": "bob"}))?;
+    assert_eq!(seen(&h, "action-log")?, "failed:1:ERROR action-log failed");
+    assert_eq!(
+        seen(&h, "action-set")?,
+        "failed:2:ERROR key \"greeting\" not valid"
+    );
+    assert!(out.results.is_empty() && out.logs.is_empty(), "{out:?}");
+    // The params come from action-get: when it fails, the handler never runs.
+    h.add_tool_fault(ToolFault::fail(
+        "action-get",
+        1,
+        "ERROR no action running\n",
+    )?)?;
+    let err = h
+        .run_action("greet", serde_json::json!({"who": "eve"}))
+        .expect_err("action-get fails");
+    assert!(err.to_string().contains("no action running"), "{err}");
+    Ok(())
+}
+
+#[test]
+fn state_juju_log_failing_does_not_fail_the_hook() -> TestResult {
+    let ctx = TestContext::<Probe>::new();
+    let state = State::default().with_tool_fault(ToolFault::fail(
+        "juju-log",
+        1,
+        "ERROR juju-log failed\n",
+    )?);
+    let out = ctx.run(
+        Event::action_named(
+            "greet",
+            serde_json::Map::from_iter([("who".to_string(), "bob".into())]),
+        ),
+        state,
+    )?;
+    assert_eq!(seen_in(&out, "action-set"), "ok:done");
+    assert!(ctx
+        .juju_log()
+        .iter()
+        .all(|r| !r.message.contains("greeting bob")));
+    let output = ctx.action_output().ok_or("an action ran")?;
+    assert_eq!(output.logs, ["greeting"]);
     Ok(())
 }
