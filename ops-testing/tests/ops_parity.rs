@@ -605,3 +605,49 @@ fn state_juju_log_failing_does_not_fail_the_hook() -> TestResult {
     assert_eq!(output.logs, ["greeting"]);
     Ok(())
 }
+
+/// A charm that keeps its state on the controller, in its own module (the generated metadata
+/// module is named after the charm directory).
+mod controller {
+    use ops_core::prelude::*;
+    use serde::{Deserialize, Serialize};
+
+    /// A charm that keeps its state on the controller (`state-get`/`state-set`).
+    #[derive(Debug, Default, PartialEq, Serialize, Deserialize, StoredState)]
+    #[serde(default)]
+    pub struct ControllerProbe {
+        /// Set by a test through `with_charm`.
+        pub note: String,
+    }
+
+    #[charm(dir = "tests/fixtures/testcharm", storage = "controller")]
+    impl ControllerProbe {
+        #[on(update_status)]
+        fn on_update_status(
+            &mut self,
+            ctx: &mut Context<Self>,
+            _e: &HookEvent,
+        ) -> ops_core::Result<()> {
+            ctx.unit().set_status(Status::active(self.note.clone()))?;
+            Ok(())
+        }
+    }
+}
+
+#[test]
+fn with_charm_saves_state_kept_on_the_controller() -> TestResult {
+    let mut h = Harness::<controller::ControllerProbe>::new();
+    h.begin()?;
+    h.with_charm(|charm, _| charm.note = "from the test".into())?;
+    assert_eq!(h.charm()?.note, "from the test");
+    assert!(
+        h.controller_state()
+            .values()
+            .any(|v| v.contains("from the test")),
+        "{:?}",
+        h.controller_state()
+    );
+    h.emit_hook("update-status")?;
+    assert_eq!(h.unit_status(), Status::active("from the test"));
+    Ok(())
+}
