@@ -651,3 +651,84 @@ fn with_charm_saves_state_kept_on_the_controller() -> TestResult {
     assert_eq!(h.unit_status(), Status::active("from the test"));
     Ok(())
 }
+
+// ---- the framework's pre_commit and commit events ------------------------------------------------
+
+/// A charm observing ops' framework commit events, in its own module.
+mod committing {
+    use ops_core::prelude::*;
+    use serde::{Deserialize, Serialize};
+
+    /// The order handlers ran in.
+    #[derive(Debug, Default, PartialEq, Serialize, Deserialize, StoredState)]
+    #[serde(default)]
+    pub struct Committing {
+        /// Handler names, in order.
+        pub order: Vec<String>,
+    }
+
+    #[charm(dir = "tests/fixtures/testcharm")]
+    impl Committing {
+        #[on(update_status)]
+        fn on_update_status(
+            &mut self,
+            _ctx: &mut Context<Self>,
+            _e: &HookEvent,
+        ) -> ops_core::Result<()> {
+            self.order.push("update_status".into());
+            Ok(())
+        }
+
+        #[on(commit)]
+        fn on_commit(&mut self, ctx: &mut Context<Self>, _e: &HookEvent) -> ops_core::Result<()> {
+            self.order.push("commit".into());
+            ctx.unit()
+                .set_status(Status::active(format!("{} events", self.order.len())))?;
+            Ok(())
+        }
+
+        #[on(pre_commit)]
+        fn on_pre_commit(
+            &mut self,
+            _ctx: &mut Context<Self>,
+            e: &HookEvent,
+        ) -> ops_core::Result<()> {
+            self.order.push("pre_commit".into());
+            if self.order.len() > 6 {
+                e.defer();
+            }
+            Ok(())
+        }
+    }
+}
+
+#[test]
+fn harness_pre_commit_then_commit_end_every_hook() -> TestResult {
+    let mut h = Harness::<committing::Committing>::new();
+    h.begin()?;
+    h.emit_hook("update-status")?;
+    assert_eq!(h.charm()?.order, ["update_status", "pre_commit", "commit"]);
+    assert_eq!(h.unit_status(), Status::active("3 events"));
+    // A hook the charm does not observe still ends with them.
+    h.emit_hook("install")?;
+    assert_eq!(h.charm()?.order.len(), 5);
+    // They cannot be deferred (ops: "Cannot defer lifecycle events").
+    let err = h
+        .emit_hook("update-status")
+        .expect_err("deferred pre_commit");
+    assert!(err.to_string().contains("pre_commit"), "{err}");
+    assert!(h.deferred().is_empty());
+    Ok(())
+}
+
+#[test]
+fn state_pre_commit_then_commit_end_every_hook() -> TestResult {
+    let out = TestContext::<committing::Committing>::new()
+        .run(Event::update_status(), State::default())?;
+    assert_eq!(
+        out.stored_state::<committing::Committing>()?.order,
+        ["update_status", "pre_commit", "commit"]
+    );
+    assert_eq!(out.unit_status(), &ops_core::Status::active("3 events"));
+    Ok(())
+}
