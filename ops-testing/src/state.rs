@@ -645,6 +645,14 @@ impl Secret {
         self
     }
 
+    /// Tracking `revision` as a consumer (default: the first; [`Secret::with_latest_content`]
+    /// keeps the tracked revision). A revision the secret does not have is refused by the
+    /// consistency checker.
+    pub fn with_tracked_revision(mut self, revision: u64) -> Self {
+        self.tracked = Some(revision);
+        self
+    }
+
     /// Granted (by the charm, its owner) to `grantee` (an application or unit) over `relation`.
     pub fn with_remote_grant(mut self, relation: &Relation, grantee: impl Into<String>) -> Self {
         self.remote_grants

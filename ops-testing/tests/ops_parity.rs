@@ -406,6 +406,25 @@ fn state_consumer_reads_tracked_peeks_and_refreshes_latest() -> TestResult {
     let after = out.secret(secret.id()).ok_or("kept")?;
     assert_eq!(after.tracked_revision(), Some(2));
     assert_eq!(after.tracked_content(), after.latest());
+    // Tracking a middle revision: plain reads return it.
+    let secret = ops_testing::Secret::new([("key", "v1")])
+        .with_latest_content([("key", "v2")])
+        .with_latest_content([("key", "v3")])
+        .with_tracked_revision(2);
+    let out = ctx.run(
+        Event::secret_changed(&secret),
+        State::default().with_secret(secret.clone()),
+    )?;
+    assert_eq!(seen_in(&out, "secret"), "v2 v3 v2 v3 v3");
+    // A tracked revision the secret does not have is inconsistent.
+    let bad = secret.with_tracked_revision(7);
+    let err = ctx
+        .run(
+            Event::secret_changed(&bad),
+            State::default().with_secret(bad.clone()),
+        )
+        .expect_err("revision 7 does not exist");
+    assert!(err.to_string().contains("revision 7"), "{err}");
     Ok(())
 }
 
