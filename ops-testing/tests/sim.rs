@@ -472,10 +472,17 @@ fn the_rest_of_the_tools() -> TestResult {
         Some("ERROR metrics not allowed in this context\n")
     );
     let err = b.resource_get("blob").expect_err("no resource");
-    assert!(err
-        .stderr()
-        .unwrap_or_default()
-        .contains("resource#testcharm/blob not found"));
+    // Juju names the URL the unit agent downloads the resource from.
+    assert_eq!(
+        err.stderr().unwrap_or_default(),
+        format!(
+            "ERROR could not download resource: HTTP request failed: Get \
+             https://{}/model/{}/units/unit-testcharm-0/resources/blob: \
+             resource#testcharm/blob not found\n",
+            ops_testing::sim::DEFAULT_CONTROLLER_API,
+            ops_testing::sim::DEFAULT_MODEL_UUID
+        )
+    );
     assert_eq!(b.storage_list("data")?, [0]);
     b.storage_add("cache", 2)?;
     let err = b.storage_add("nope", 1).expect_err("undeclared");

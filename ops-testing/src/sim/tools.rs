@@ -1115,8 +1115,13 @@ fn resource_get(c: &mut Call<'_>) -> R {
     let name = &c.args[0];
     match c.work.resources.get(name) {
         Some(path) => Ok(Out::Raw(format!("{}\n", path.display()))),
+        // As Juju prints it: the unit agent's download request to the controller failed.
         None => Err(fail(format!(
-            "could not download resource: HTTP request failed: resource#{}/{name} not found",
+            "could not download resource: HTTP request failed: Get \
+             https://{DEFAULT_CONTROLLER_API}/model/{}/units/unit-{}/resources/{name}: \
+             resource#{}/{name} not found",
+            c.work.model_uuid,
+            c.work.unit.replace('/', "-"),
             c.app()
         ))),
     }
