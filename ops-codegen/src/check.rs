@@ -18,7 +18,12 @@ pub enum Bound {
     Juju(EventMeta),
     /// A custom event type.
     Custom(syn::Path),
+    /// One of ops' framework events run at the end of every hook: `pre_commit`, `commit`.
+    Framework(&'static str),
 }
+
+/// ops' framework events a handler can observe, in the order they run at the end of a hook.
+pub const FRAMEWORK_EVENTS: [&str; 2] = ["pre_commit", "commit"];
 
 /// One (event, handler) pair, in declaration order.
 #[derive(Clone)]
@@ -37,6 +42,7 @@ impl Binding {
         match &self.event {
             Bound::Juju(e) => e.name.clone(),
             Bound::Custom(p) => custom_event_name(p),
+            Bound::Framework(name) => name.to_string(),
         }
     }
 }
@@ -139,6 +145,13 @@ pub fn bind(handlers: &[HandlerDef], meta: &CharmMeta, errors: &mut Errors) -> V
                     let name = id.to_string();
                     match events.iter().find(|e| e.name == name) {
                         Some(e) => (Bound::Juju(e.clone()), id.span()),
+                        None if FRAMEWORK_EVENTS.contains(&name.as_str()) => {
+                            let name = FRAMEWORK_EVENTS
+                                .into_iter()
+                                .find(|n| *n == name)
+                                .unwrap_or("commit");
+                            (Bound::Framework(name), id.span())
+                        }
                         None => {
                             errors.error(id.span(), unknown_event_message(id, meta, &events));
                             continue;

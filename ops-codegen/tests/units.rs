@@ -510,9 +510,29 @@ resources:
                 assert_eq!(e.kind, EventKind::RelationDeparted);
                 assert_eq!(e.source.as_deref(), Some("shop-peers"));
             }
-            Bound::Custom(_) => panic!("a Juju event"),
+            Bound::Custom(_) | Bound::Framework(_) => panic!("a Juju event"),
         }
         assert!(matches!(&bindings[1].event, Bound::Custom(p) if p.is_ident("Ready")));
+    }
+
+    #[test]
+    fn framework_commit_events_bind_by_name() {
+        let mut imp: syn::ItemImpl = syn::parse2(quote! {
+            impl C {
+                #[on(pre_commit, commit)]
+                fn h(&mut self, c: &mut Context<Self>, e: &HookEvent) {}
+                #[on(comit)]
+                fn g(&mut self, c: &mut Context<Self>, e: &HookEvent) {}
+            }
+        })
+        .expect("impl");
+        let mut errors = Errors::new();
+        let handlers = collect(&mut imp, &mut errors);
+        let bindings = bind(&handlers, &meta(), &mut errors);
+        let names: Vec<String> = bindings.iter().map(|b| b.event_name()).collect();
+        assert_eq!(names, ["pre_commit", "commit"]);
+        assert!(matches!(bindings[0].event, Bound::Framework("pre_commit")));
+        assert!(!errors.is_empty(), "a misspelt name is still an error");
     }
 
     #[test]

@@ -339,6 +339,7 @@ fn run_hook<C: Charm>(setup: HookSetup) -> Result<HookReport, DispatchError> {
             log::debug!(target: "ops_core", "Event {event_name} not defined for {}.", C::TYPE_NAME);
         }
     }
+    hook.framework_commit(&mut state)?;
     hook.commit(&mut state)
 }
 
@@ -775,6 +776,31 @@ impl<C: Charm> Hook<C> {
                 self.notices_changed = true;
             }
         }
+    }
+
+    /// ops' framework events `pre_commit` then `commit`, to their observers (`#[on(pre_commit)]`,
+    /// `#[on(commit)]`), at the end of every hook; as in ops they cannot be deferred.
+    fn framework_commit(&mut self, state: &mut UnitState) -> Result<(), DispatchError> {
+        for name in ["pre_commit", "commit"] {
+            let observers: Vec<&'static str> = C::HANDLERS
+                .iter()
+                .filter(|h| h.event == name)
+                .map(|h| h.method)
+                .collect();
+            if observers.is_empty() {
+                continue;
+            }
+            let event = EventSnapshot::new(name, EventKind::Custom);
+            for method in observers {
+                if self.call(state, method, &event)? {
+                    return Err(DispatchError::Event(format!(
+                        "{method} deferred `{name}`: the framework's commit events cannot be deferred"
+                    )));
+                }
+                self.run_emitted(state)?;
+            }
+        }
+        Ok(())
     }
 
     /// Emit an event to every handler observing it.

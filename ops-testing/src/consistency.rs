@@ -658,6 +658,16 @@ fn check_event(
                         ),
                     );
                 }
+                if event.kind == EventKind::SecretChanged && !s.is_owned() {
+                    if let Some(t) = s.tracked.filter(|t| *t >= s.latest_revision()) {
+                        c.fail(
+                            Rule::EventSecret,
+                            format!(
+                                "Juju sends `secret_changed` to consumers tracking an older revision, and the charm tracks revision {t}, the latest of `{id}` (add one with `Secret::with_latest_content`)"
+                            ),
+                        );
+                    }
+                }
                 if let Some(rev) = event.revision.filter(|r| s.content(*r).is_none()) {
                     c.fail(
                         Rule::EventSecret,

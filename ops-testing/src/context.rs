@@ -54,6 +54,7 @@ pub struct Event {
     pub(crate) action: Option<(String, Map<String, Value>)>,
     pub(crate) params_error: Option<String>,
     pub(crate) container: Option<String>,
+    pub(crate) remote_app_unknown: bool,
 }
 
 fn hook_event_name(kind: EventKind) -> &'static str {
@@ -102,6 +103,7 @@ impl Event {
             action: None,
             params_error: None,
             container: None,
+            remote_app_unknown: false,
         }
     }
 
@@ -210,6 +212,14 @@ impl Event {
     /// From remote unit number `unit` (relation events).
     pub fn with_remote_unit(mut self, unit: u32) -> Self {
         self.remote_unit = Some(Some(unit));
+        self
+    }
+
+    /// Without Juju naming the remote application (`JUJU_REMOTE_APP` empty), as in a
+    /// `relation-broken` whose remote application is already gone: the charm's
+    /// `relation.app()` is `None`.
+    pub fn without_remote_app(mut self) -> Self {
+        self.remote_app_unknown = true;
         self
     }
 
@@ -528,6 +538,9 @@ impl<C: Charm> Context<C> {
             SharedStore::with_entries(entries)
         };
         load_containers(state, &sim)?;
+        for fault in &state.tool_faults {
+            sim.add_fault(fault.clone())?;
+        }
         let dispatched = sim.dispatch::<C>(&store, &sim_event)?;
         {
             let juju = sim.state();
@@ -555,6 +568,7 @@ impl<C: Charm> Context<C> {
             store.entries()
         };
         let mut out = self.output_state(state, &sim.state(), entries);
+        out.tool_faults = sim.faults();
         for c in out.containers.iter_mut() {
             if let Some(fake) = sim.pebble(&c.name) {
                 c.pebble = fake.state();
@@ -711,6 +725,9 @@ impl<C: Charm> Context<C> {
         let mut ev = SimEvent::hook(event.hook_name());
         if let Some(r) = &event.relation {
             ev = ev.relation(r.id);
+            if event.remote_app_unknown {
+                ev = ev.without_remote_app();
+            }
             if let Some(rel) = juju.relation_mut(r.id) {
                 let unit_name = |i: u32| format!("{}/{i}", rel.remote_app);
                 let remote = match (event.kind, event.remote_unit) {
@@ -762,7 +779,8 @@ impl<C: Charm> Context<C> {
         let mut snap = EventSnapshot::new(event.name(), event.kind);
         if let Some(r) = ev.relation.and_then(|id| juju.relation(id)) {
             snap.relation = Some((r.endpoint.clone(), r.id));
-            snap.app = Some(r.remote_app.clone()).filter(|a| !a.is_empty());
+            snap.app =
+                Some(r.remote_app.clone()).filter(|a| !a.is_empty() && !ev.remote_app_unknown);
             snap.unit = ev.remote_unit.clone();
             snap.departing_unit = ev.departing_unit.clone();
         }

@@ -119,6 +119,14 @@ pub enum HarnessError {
     /// Not a hook without arguments.
     #[error("`{0}` is not a hook that takes no arguments (use the dedicated methods for relation, storage, secret and action events)")]
     UnknownHook(String),
+    /// Writing what a [`Harness::with_charm`] closure changed failed (e.g. its buffered
+    /// relation data).
+    #[error(transparent)]
+    Model(#[from] ops_core::ModelError),
+    /// A [`Harness::with_charm`] closure panicked: its pending writes were dropped, as those of
+    /// a failed hook, and the harness can go on.
+    #[error("the closure given to with_charm panicked: {0}")]
+    Panicked(String),
     /// The simulator refused the event (unknown action, invalid params...).
     #[error(transparent)]
     Sim(#[from] SimError),
@@ -227,6 +235,22 @@ impl<C: Charm> Harness<C> {
     /// The simulated Juju (its model, trace and logs).
     pub fn sim(&self) -> &SimJuju {
         &self.sim
+    }
+
+    /// Make hook tool calls fail or print chosen output from now on ([`ToolFault`]), so that
+    /// the charm's error paths can be tested: the charm sees the typed error the production
+    /// backend makes of that output. Faults limited with [`ToolFault::times`] go once used;
+    /// [`Harness::clear_tool_faults`] removes the others.
+    ///
+    /// [`ToolFault`]: crate::sim::ToolFault
+    /// [`ToolFault::times`]: crate::sim::ToolFault::times
+    pub fn add_tool_fault(&mut self, fault: crate::sim::ToolFault) -> Result<(), HarnessError> {
+        Ok(self.sim.add_fault(fault)?)
+    }
+
+    /// Remove every hook tool fault.
+    pub fn clear_tool_faults(&mut self) {
+        self.sim.clear_faults();
     }
 
     /// The model as the simulated Juju holds it.
@@ -410,6 +434,68 @@ impl<C: Charm> Harness<C> {
             return Err(HarnessError::NotBegun);
         }
         Ok(C::from_stored(self.stored_entry(C::KEY)?.as_deref())?)
+    }
+
+    /// Run `f` over the charm (its stored state as the last successful hook committed it) and a
+    /// [`Context`](ops_core::Context) on the model, outside any event: what ops' tests do with
+    /// `harness.charm` and `harness.model` between events.
+    ///
+    /// Reads are served by the simulated Juju, in a hook context like `update-status`'s (no
+    /// relation, remote unit or action). Writes are those of a hook: `status-set` and the like
+    /// are kept at once, relation data, ports or secrets when `f` returns (buffered relation data
+    /// is written then, as the dispatcher does after the last handler); what `f` changes in the
+    /// charm's stored state is saved where the charm keeps it. Deferred events are not re-emitted
+    /// and nothing else runs. If `f` panics, its pending writes are dropped as a failed hook's,
+    /// and the panic comes back as [`HarnessError::Panicked`].
+    pub fn with_charm<T>(
+        &mut self,
+        f: impl FnOnce(&mut C, &mut ops_core::Context<C>) -> T,
+    ) -> Result<T, HarnessError> {
+        let mut charm = self.charm()?;
+        let before = charm.to_stored()?;
+        let env = self.sim.begin(&SimEvent::hook("update-status"))?;
+        let env = match ops_core::env::JujuContext::from_owned_vars(env) {
+            Ok(env) => env,
+            Err(e) => {
+                self.sim.finish(1);
+                return Err(SimError::Environment(e.to_string()).into());
+            }
+        };
+        let runner: Rc<dyn ops_core::hooktools::ToolRunner> = self.sim.clone();
+        let model = ops_core::model::Model::new(C::meta(), &env, runner);
+        let mut ctx = ops_core::Context::<C>::new(model);
+        let out =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut charm, &mut ctx)));
+        let out = match out {
+            Ok(out) => out,
+            Err(panic) => {
+                self.sim.finish(1);
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "(a non-string payload)".to_string());
+                return Err(HarnessError::Panicked(message));
+            }
+        };
+        if let Err(e) = ctx.model().flush() {
+            self.sim.finish(1);
+            return Err(e.into());
+        }
+        self.sim.finish(0);
+        let after = charm.to_stored()?;
+        if after != before {
+            if self.sim.uses_controller_storage::<C>() {
+                let mut entries = self.sim.controller_entries()?;
+                entries.insert(C::KEY.to_string(), after);
+                self.sim.set_controller_entries(&entries)?;
+            } else {
+                let changes = ops_core::storage::Changes::from([(C::KEY.to_string(), Some(after))]);
+                ops_core::storage::Store::commit(&mut self.store.clone(), &changes)
+                    .map_err(|e| SimError::Store(e.to_string()))?;
+            }
+        }
+        Ok(out)
     }
 
     /// The deferred events waiting in the unit's state (database or controller).
@@ -731,6 +817,37 @@ impl<C: Charm> Harness<C> {
         self.fire(SimEvent::hook("config-changed"))
     }
 
+    /// Set some config options and reset others to their defaults in one change, then run a
+    /// single `config-changed` (ops' `update_config(key_values, unset)`). Every key is checked
+    /// first: on an error nothing changes. A key both set and unset ends up unset, as in ops.
+    pub fn update_config_and_unset<K: AsRef<str>, V: Into<Value>, U: AsRef<str>>(
+        &mut self,
+        values: impl IntoIterator<Item = (K, V)>,
+        unset: impl IntoIterator<Item = U>,
+    ) -> Result<(), HarnessError> {
+        let values: Vec<(String, Value)> = values
+            .into_iter()
+            .map(|(k, v)| (k.as_ref().to_string(), v.into()))
+            .collect();
+        let unset: Vec<String> = unset.into_iter().map(|k| k.as_ref().to_string()).collect();
+        for (k, v) in &values {
+            check_config(C::meta(), k, v)?;
+        }
+        for k in &unset {
+            if C::meta().config_option(k).is_none() {
+                return Err(ConfigError::UnknownKey(k.clone()).into());
+            }
+        }
+        {
+            let mut state = self.sim.state_mut();
+            state.config.extend(values);
+            for k in &unset {
+                state.config.remove(k);
+            }
+        }
+        self.fire(SimEvent::hook("config-changed"))
+    }
+
     /// Reset config options to their defaults and run `config-changed`.
     pub fn unset_config<K: AsRef<str>>(
         &mut self,
@@ -854,6 +971,17 @@ impl<C: Charm> Harness<C> {
     /// Remove relation `id`: each remote unit departs (`relation-departed`), then
     /// `relation-broken` runs; its data and the secret grants on it are gone.
     pub fn remove_relation(&mut self, id: i64) -> Result<(), HarnessError> {
+        self.remove_relation_as(id, false)
+    }
+
+    /// As [`Harness::remove_relation`], with Juju not naming the remote application in
+    /// `relation-broken` (`JUJU_REMOTE_APP` empty, as when it is already gone): the charm's
+    /// `relation.app()` is `None`.
+    pub fn remove_relation_without_remote_app(&mut self, id: i64) -> Result<(), HarnessError> {
+        self.remove_relation_as(id, true)
+    }
+
+    fn remove_relation_as(&mut self, id: i64, app_unknown: bool) -> Result<(), HarnessError> {
         let rel = self.relation(id)?;
         for unit in rel.remote_units.keys() {
             self.remove_relation_unit(id, unit)?;
@@ -861,7 +989,9 @@ impl<C: Charm> Harness<C> {
         if let Some(r) = self.sim.state_mut().relation_mut(id) {
             r.broken = true;
         }
-        self.fire(SimEvent::hook(format!("{}-relation-broken", rel.endpoint)).relation(id))?;
+        let mut broken = SimEvent::hook(format!("{}-relation-broken", rel.endpoint)).relation(id);
+        broken.remote_app_unknown = app_unknown;
+        self.fire(broken)?;
         let mut state = self.sim.state_mut();
         state.relations.retain(|r| r.id != id);
         for s in state.secrets.iter_mut() {
@@ -1383,7 +1513,11 @@ impl<C: Charm> Harness<C> {
     }
 
     /// Give secret `id` (owned by another application) a new revision with `content`, and run
-    /// `secret-changed`.
+    /// `secret-changed` if the charm is granted the secret and tracks an older revision (as
+    /// Juju: a consumer that never read it tracks the revision current at its grant, see
+    /// [`Harness::grant_secret`]). The charm's `get_content()` keeps returning its tracked
+    /// revision; `get_content(true)` (refresh) moves it to the latest; `peek_content()` reads
+    /// the latest without moving.
     pub fn set_secret_content<K: Into<String>, V: Into<String>>(
         &mut self,
         id: &str,
@@ -1399,11 +1533,22 @@ impl<C: Charm> Harness<C> {
             .collect();
         ops_core::hooktools::validate_secret_content(&content)
             .map_err(|e| HarnessError::SecretContent(e.to_string()))?;
-        if let Some(t) = self.sim.state_mut().secret_mut(id) {
-            let revision = t.latest_revision() + 1;
-            t.revisions.push(SecretRevision { revision, content });
+        let (app, unit) = (self.app_name(), self.unit_name());
+        let behind = match self.sim.state_mut().secret_mut(id) {
+            Some(t) => {
+                let revision = t.latest_revision() + 1;
+                t.revisions.push(SecretRevision { revision, content });
+                // Juju tells only a consumer that can read the secret and tracks an older
+                // revision (one that never read it tracks what it was granted).
+                let granted = t.grants.values().flatten().any(|g| *g == app || *g == unit);
+                granted && t.consumer_revision.is_some_and(|r| r < revision)
+            }
+            None => false,
+        };
+        if behind {
+            self.fire(SimEvent::hook("secret-changed").secret(s.id))?;
         }
-        self.fire(SimEvent::hook("secret-changed").secret(s.id))
+        Ok(())
     }
 
     fn relation_to_owner(&self, s: &SimSecret) -> Result<i64, HarnessError> {
@@ -1421,7 +1566,8 @@ impl<C: Charm> Harness<C> {
     }
 
     /// Let `observer` (this application or unit) read secret `id`, owned by a related
-    /// application, over the relation with its owner.
+    /// application, over the relation with its owner. The charm starts tracking the current
+    /// revision (as in ops' Harness).
     pub fn grant_secret(&mut self, id: &str, observer: &str) -> Result<(), HarnessError> {
         let s = self.secret_record(id)?;
         if self.owned_by_charm(&s) {
@@ -1432,6 +1578,10 @@ impl<C: Charm> Harness<C> {
             let grants = t.grants.entry(rid).or_default();
             if !grants.iter().any(|g| g == observer) {
                 grants.push(observer.to_string());
+            }
+            // As ops' Harness: the grant starts tracking the current revision.
+            if t.consumer_revision.is_none() {
+                t.consumer_revision = Some(t.latest_revision());
             }
         }
         Ok(())
@@ -1449,6 +1599,9 @@ impl<C: Charm> Harness<C> {
                 g.retain(|x| x != observer);
             }
             t.grants.retain(|_, g| !g.is_empty());
+            if t.grants.is_empty() {
+                t.consumer_revision = None;
+            }
         }
         Ok(())
     }

@@ -645,6 +645,14 @@ impl Secret {
         self
     }
 
+    /// Tracking `revision` as a consumer (default: the first; [`Secret::with_latest_content`]
+    /// keeps the tracked revision). A revision the secret does not have is refused by the
+    /// consistency checker.
+    pub fn with_tracked_revision(mut self, revision: u64) -> Self {
+        self.tracked = Some(revision);
+        self
+    }
+
     /// Granted (by the charm, its owner) to `grantee` (an application or unit) over `relation`.
     pub fn with_remote_grant(mut self, relation: &Relation, grantee: impl Into<String>) -> Self {
         self.remote_grants
@@ -1031,6 +1039,7 @@ pub struct State {
     pub(crate) workload_version: String,
     pub(crate) planned_units: Option<u32>,
     pub(crate) model: Model,
+    pub(crate) tool_faults: Vec<crate::sim::ToolFault>,
 }
 
 impl Default for State {
@@ -1053,11 +1062,27 @@ impl Default for State {
             workload_version: String::new(),
             planned_units: None,
             model: Model::default(),
+            tool_faults: Vec::new(),
         }
     }
 }
 
 impl State {
+    /// With hook tool calls made to fail or print chosen output ([`ToolFault`]), so that the
+    /// charm's error paths can be tested: `network-get` for an unbound endpoint, `secret-get`
+    /// denied, `action-set` failing... The output state keeps the faults not used up.
+    ///
+    /// [`ToolFault`]: crate::sim::ToolFault
+    pub fn with_tool_fault(mut self, fault: crate::sim::ToolFault) -> Self {
+        self.tool_faults.push(fault);
+        self
+    }
+
+    /// The hook tool faults in force (see [`State::with_tool_fault`]).
+    pub fn tool_faults(&self) -> &[crate::sim::ToolFault] {
+        &self.tool_faults
+    }
+
     /// Whether the unit is the leader.
     pub fn with_leader(mut self, leader: bool) -> Self {
         self.leader = leader;

@@ -313,6 +313,8 @@ fn secret_events_go_to_the_right_side() {
         let e = refused(event, state.clone());
         assert_rule(&e, Rule::EventSecret, "owner");
     }
+    let e = refused(Event::secret_changed(&consumed), state.clone());
+    assert_rule(&e, Rule::EventSecret, "tracking an older revision");
     let e = refused(Event::secret_remove(&owned, 3), state.clone());
     assert_rule(&e, Rule::EventSecret, "revision 3");
     let e = refused(Event::secret_changed(&Secret::new([("key", "v")])), state);

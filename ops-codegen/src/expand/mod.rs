@@ -151,6 +151,7 @@ fn event_type(
     let e = quote!(#krate::events);
     match &binding.event {
         Bound::Custom(p) => quote!(#e::CustomEvent<#p>),
+        Bound::Framework(_) => quote!(#e::HookEvent),
         Bound::Juju(ev) => match ev.kind {
             EventKind::RelationCreated
             | EventKind::RelationJoined

@@ -136,6 +136,18 @@ impl Unit {
         super::secret::add_secret(&self.model, content, options, super::SecretOwner::Unit)
     }
 
+    /// Every workload container of the charm's metadata, by name (ops' `Unit.containers`; no
+    /// hook tool is called, no Pebble is contacted).
+    pub fn containers(&self) -> Result<BTreeMap<String, Container>, ModelError> {
+        self.ours("get the containers")?;
+        self.model
+            .meta()
+            .containers
+            .iter()
+            .map(|c| Ok((c.name.to_string(), self.container(&c.name)?)))
+            .collect()
+    }
+
     /// The workload container `name` (Kubernetes charms).
     pub fn container(&self, name: &str) -> Result<Container, ModelError> {
         self.ours("get the containers")?;

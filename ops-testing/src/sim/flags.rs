@@ -175,7 +175,9 @@ fn convert(
         }
         Kind::Storage => {
             if state.storage(value).is_none_or(|s| !s.attached) {
-                return Err(invalid(&format!("storage \"{value}\" not found")));
+                // As a deployment prints it (Juju's `-s` parser wraps the unit context's
+                // not-found error; ops' own tests pin this text): juju-sim names the id.
+                return Err(invalid("storage not found"));
             }
             FlagValue::Storage(Some(value.to_string()))
         }

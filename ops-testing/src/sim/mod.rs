@@ -16,12 +16,14 @@
 //! [juju-sim]: https://example.invalid/shared/juju-sim
 //! [`Backend`]: ops_core::hooktools::Backend
 
+mod faults;
 mod flags;
 pub mod format;
 mod state;
 mod tools;
 mod workloads;
 
+pub use faults::{ToolFault, ToolFaultError};
 pub use state::*;
 pub use tools::{
     default_network, is_valid_app_name, is_valid_secret_id, is_valid_unit_name, known_bindings,
@@ -159,6 +161,9 @@ pub struct SimEvent {
     pub secret_label: Option<String>,
     /// `*-pebble-ready`: the container (default: from the hook name).
     pub workload: Option<String>,
+    /// Relation hooks: Juju does not name the remote application (`JUJU_REMOTE_APP` empty), as
+    /// in a `relation-broken` whose remote application is already gone.
+    pub remote_app_unknown: bool,
 }
 
 impl SimEvent {
@@ -189,6 +194,12 @@ impl SimEvent {
     /// With remote unit `unit`.
     pub fn remote_unit(mut self, unit: impl Into<String>) -> Self {
         self.remote_unit = Some(unit.into());
+        self
+    }
+
+    /// Without naming the remote application (see [`SimEvent::remote_app_unknown`]).
+    pub fn without_remote_app(mut self) -> Self {
+        self.remote_app_unknown = true;
         self
     }
 
@@ -280,6 +291,9 @@ pub enum SimError {
     /// The unit's state kept on the controller could not be read or written.
     #[error("controller-side unit state: {0}")]
     Store(String),
+    /// A [`ToolFault`] that cannot apply.
+    #[error(transparent)]
+    Fault(#[from] ToolFaultError),
 }
 
 /// What an action produced.
@@ -317,6 +331,9 @@ pub struct SimJuju {
     hook: RefCell<HookContext>,
     records: Records,
     tracing: std::cell::Cell<bool>,
+    /// Whether the running pseudo-hook is the simulator's own (no fault applies to it).
+    internal: std::cell::Cell<bool>,
+    faults: RefCell<Vec<ToolFault>>,
     workloads: std::cell::OnceCell<Workloads>,
 }
 
@@ -433,6 +450,8 @@ impl SimJuju {
             hook: RefCell::new(HookContext::default()),
             records: Records::default(),
             tracing: std::cell::Cell::new(true),
+            internal: std::cell::Cell::new(false),
+            faults: RefCell::new(Vec::new()),
             workloads: std::cell::OnceCell::new(),
         }
     }
@@ -478,6 +497,24 @@ impl SimJuju {
     /// Whether every tool call is recorded (default: yes).
     pub fn set_tracing(&self, on: bool) {
         self.tracing.set(on);
+    }
+
+    /// Make the calls `fault` matches fail or print its output instead of running (see
+    /// [`ToolFault`]); faults are tried in the order they were added.
+    pub fn add_fault(&self, fault: ToolFault) -> Result<(), SimError> {
+        fault.validate()?;
+        self.faults.borrow_mut().push(fault);
+        Ok(())
+    }
+
+    /// The faults still in force (a fault limited with [`ToolFault::times`] is gone once used).
+    pub fn faults(&self) -> Vec<ToolFault> {
+        self.faults.borrow().clone()
+    }
+
+    /// Remove every fault.
+    pub fn clear_faults(&self) {
+        self.faults.borrow_mut().clear();
     }
 
     /// Every tool call recorded so far.
@@ -580,6 +617,7 @@ impl SimJuju {
         f: impl FnOnce(&mut ControllerStore<&SimJuju>) -> Result<T, ops_core::storage::StoreError>,
     ) -> Result<T, SimError> {
         let tracing = self.tracing.replace(false);
+        self.internal.set(true);
         let out = self.begin(&SimEvent::hook("update-status")).and_then(|_| {
             let mut store = ControllerStore::new(self);
             let out = f(&mut store).map_err(|e| SimError::Store(e.to_string()));
@@ -587,6 +625,7 @@ impl SimJuju {
             out
         });
         self.tracing.set(tracing);
+        self.internal.set(false);
         out
     }
 
@@ -658,7 +697,11 @@ impl SimJuju {
                     })?;
                 ctx.relation_id = Some(rel.id);
                 ctx.relation_name = Some(rel.endpoint.clone());
-                ctx.remote_app = rel.remote_app.clone();
+                ctx.remote_app = if event.remote_app_unknown {
+                    String::new()
+                } else {
+                    rel.remote_app.clone()
+                };
                 ctx.remote_unit = event.remote_unit.clone().unwrap_or_default();
                 ctx.departing_unit = event.departing_unit.clone().unwrap_or_default();
             }
@@ -884,7 +927,14 @@ impl ToolRunner for SimJuju {
         let Some(spec) = tools::find(tool) else {
             return Err(RunError::NotFound(tool.to_string()));
         };
-        let (code, stdout, stderr) = {
+        let fault = if self.internal.get() {
+            None
+        } else {
+            faults::ToolFault::apply(&mut self.faults.borrow_mut(), tool, args)
+        };
+        let (code, stdout, stderr) = if let Some(out) = fault {
+            out
+        } else {
             let mut work = self.work.borrow_mut();
             if self.running.get() && work.is_none() {
                 *work = Some(self.committed.borrow().clone());

@@ -15,6 +15,9 @@ pub const DEFAULT_JUJU_VERSION: &str = "3.1.6";
 pub const DEFAULT_MODEL_UUID: &str = "7e3a1c2d-5b4f-4a60-9c8e-0123456789ab";
 /// The unit's address unless told otherwise (juju-sim's default).
 pub const DEFAULT_ADDRESS: &str = "10.0.0.10";
+/// The controller's API address the simulated unit agent uses (it appears in the URL of
+/// `resource-get` errors).
+pub const DEFAULT_CONTROLLER_API: &str = "10.0.0.1:17070";
 /// The `since` time `goal-state` reports (fixed, so outputs are reproducible).
 pub const FIXED_SINCE: &str = "2024-01-01T00:00:00Z";
 

@@ -1031,8 +1031,13 @@ fn opened_ports(c: &mut Call<'_>) -> R {
     } else {
         ""
     };
-    let ports: Vec<String> = c
-        .committed
+    // Juju >= 2.9 answers from the hook's context, where this hook's pending `open-port` and
+    // `close-port` are merged into what the controller holds; earlier versions listed the
+    // committed ports only.
+    let merged =
+        ops_core::version::JujuVersion::parse(&c.work.juju_version).map_or(true, |v| v >= "2.9.0");
+    let source = if merged { &*c.work } else { &*c.committed };
+    let ports: Vec<String> = source
         .opened_ports
         .iter()
         .map(|p| format!("{p}{suffix}"))
@@ -1110,8 +1115,13 @@ fn resource_get(c: &mut Call<'_>) -> R {
     let name = &c.args[0];
     match c.work.resources.get(name) {
         Some(path) => Ok(Out::Raw(format!("{}\n", path.display()))),
+        // As Juju prints it: the unit agent's download request to the controller failed.
         None => Err(fail(format!(
-            "could not download resource: HTTP request failed: resource#{}/{name} not found",
+            "could not download resource: HTTP request failed: Get \
+             https://{DEFAULT_CONTROLLER_API}/model/{}/units/unit-{}/resources/{name}: \
+             resource#{}/{name} not found",
+            c.work.model_uuid,
+            c.work.unit.replace('/', "-"),
             c.app()
         ))),
     }
