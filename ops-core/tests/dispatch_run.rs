@@ -198,3 +198,164 @@ fn errors_outside_handlers_are_logged_once_at_error() {
         errors[0]
     );
 }
+
+thread_local! {
+    /// The handlers the charms below ran on this test's thread, in order.
+    static RAN: std::cell::RefCell<Vec<&'static str>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// Whether their `wait` handler defers.
+    static DEFERRING: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+fn ran() -> Vec<&'static str> {
+    RAN.with(|r| r.take())
+}
+
+/// Two observers of config-changed: `wait` sets a status and defers (while `DEFERRING`), `watch`
+/// never defers.
+#[derive(Default, StoredState)]
+struct TwoObservers;
+
+#[charm(dir = "tests/fixtures/tiny", module = two_observers_tiny)]
+impl TwoObservers {
+    #[on(config_changed)]
+    fn wait(&mut self, ctx: &mut Context<Self>, event: &HookEvent) -> ops_core::Result<()> {
+        RAN.with(|r| r.borrow_mut().push("wait"));
+        ctx.unit().set_status(Status::waiting("waiting"))?;
+        if DEFERRING.get() {
+            event.defer();
+        }
+        Ok(())
+    }
+
+    #[on(config_changed)]
+    fn watch(&mut self, _ctx: &mut Context<Self>, _event: &HookEvent) -> ops_core::Result<()> {
+        RAN.with(|r| r.borrow_mut().push("watch"));
+        Ok(())
+    }
+}
+
+/// [`TwoObservers`], keeping ops 2.1.1's behaviour for duplicate events.
+#[derive(Default, StoredState)]
+struct KeepsDuplicates;
+
+#[charm(
+    dir = "tests/fixtures/tiny",
+    module = keeps_duplicates_tiny,
+    skip_duplicate_events = false
+)]
+impl KeepsDuplicates {
+    #[on(config_changed)]
+    fn wait(&mut self, ctx: &mut Context<Self>, event: &HookEvent) -> ops_core::Result<()> {
+        RAN.with(|r| r.borrow_mut().push("wait"));
+        ctx.unit().set_status(Status::waiting("waiting"))?;
+        if DEFERRING.get() {
+            event.defer();
+        }
+        Ok(())
+    }
+
+    #[on(config_changed)]
+    fn watch(&mut self, _ctx: &mut Context<Self>, _event: &HookEvent) -> ops_core::Result<()> {
+        RAN.with(|r| r.borrow_mut().push("watch"));
+        Ok(())
+    }
+}
+
+fn logs_at(fake: &FakeRunner, level: &str) -> Vec<String> {
+    fake.calls()
+        .iter()
+        .filter(|c| c.tool == "juju-log" && c.args.get(1).map(String::as_str) == Some(level))
+        .map(|c| c.args.last().cloned().unwrap_or_default())
+        .collect()
+}
+
+fn status_sets(fake: &FakeRunner) -> usize {
+    fake.calls()
+        .iter()
+        .filter(|c| c.tool == "status-set")
+        .count()
+}
+
+fn stored_notices(dir: &Path) -> Vec<ops_core::dispatch::Notice> {
+    let mut store = SledStore::open(&dir.join(STATE_FILE)).expect("open");
+    let entries = ops_core::storage::Store::load_all(&mut store).expect("load");
+    entries
+        .get(ops_core::dispatch::NOTICES_KEY)
+        .map(|b| serde_json::from_slice(b).expect("notices"))
+        .unwrap_or_default()
+}
+
+#[test]
+fn an_event_already_queued_for_a_handler_is_skipped_for_that_handler_only() {
+    let dir = tempfile::tempdir().expect("tmp");
+    DEFERRING.set(true);
+    let fake = fake();
+    let report =
+        ops_core::run::<TwoObservers>(setup(dir.path(), &fake, "hooks/config-changed", &[]))
+            .expect("hook");
+    assert_eq!(ran(), ["wait", "watch"]);
+    assert_eq!(report.deferred, 1);
+
+    // The waiting event is re-emitted to `wait` (deferred again) and stands for the new one:
+    // `wait` does not run for it, `watch` (nothing queued for it) does.
+    let fake = self::fake();
+    let report =
+        ops_core::run::<TwoObservers>(setup(dir.path(), &fake, "hooks/config-changed", &[]))
+            .expect("hook");
+    assert_eq!(ran(), ["wait", "watch"]);
+    assert_eq!(report.handler_calls, 2);
+    assert_eq!(status_sets(&fake), 1);
+    assert_eq!(
+        logs_at(&fake, "INFO"),
+        ["Skipping notice (TwoObservers/on/config_changed[2]/TwoObservers/wait) - already in the queue."]
+    );
+    assert_eq!(report.deferred, 1);
+    assert!(!report.committed, "nothing changed");
+    let notices = stored_notices(dir.path());
+    assert_eq!(notices.len(), 1);
+    assert_eq!(notices[0].path, "TwoObservers/on/config_changed[1]");
+    assert_eq!(notices[0].method, "wait");
+
+    // Once `wait` stops deferring, the queued event runs, then the new one (the queue is empty
+    // by then).
+    DEFERRING.set(false);
+    let fake = self::fake();
+    let report =
+        ops_core::run::<TwoObservers>(setup(dir.path(), &fake, "hooks/config-changed", &[]))
+            .expect("hook");
+    assert_eq!(ran(), ["wait", "wait", "watch"]);
+    assert!(logs_at(&fake, "INFO").is_empty());
+    assert_eq!(report.deferred, 0);
+    assert!(stored_notices(dir.path()).is_empty());
+}
+
+#[test]
+fn skip_duplicate_events_false_keeps_ops_2_1_1_behaviour() {
+    let dir = tempfile::tempdir().expect("tmp");
+    DEFERRING.set(true);
+    let fake = fake();
+    ops_core::run::<KeepsDuplicates>(setup(dir.path(), &fake, "hooks/config-changed", &[]))
+        .expect("hook");
+    assert_eq!(ran(), ["wait", "watch"]);
+
+    // The handler runs for the re-emitted event and for the new one, and both stay queued.
+    let fake = self::fake();
+    let report =
+        ops_core::run::<KeepsDuplicates>(setup(dir.path(), &fake, "hooks/config-changed", &[]))
+            .expect("hook");
+    assert_eq!(ran(), ["wait", "wait", "watch"]);
+    assert_eq!(status_sets(&fake), 2);
+    assert!(logs_at(&fake, "INFO").is_empty());
+    assert_eq!(report.deferred, 2);
+    let paths: Vec<_> = stored_notices(dir.path())
+        .into_iter()
+        .map(|n| n.path)
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "KeepsDuplicates/on/config_changed[1]",
+            "KeepsDuplicates/on/config_changed[2]"
+        ]
+    );
+}
