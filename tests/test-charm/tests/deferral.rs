@@ -162,6 +162,56 @@ fn events_with_different_arguments_are_not_duplicates() {
 }
 
 #[test]
+fn secret_events_compare_as_ops_snapshots_them() {
+    let charm = Charm::new();
+    charm.behaviour(json!({"secret_changed": ["defer"], "secret_remove": ["defer"]}));
+    let secret = |hook: &str, revision: &'static str| {
+        charm
+            .run(
+                hook,
+                &[
+                    ("JUJU_SECRET_ID", "secret:abc"),
+                    ("JUJU_SECRET_LABEL", "db"),
+                    ("JUJU_SECRET_REVISION", revision),
+                ],
+            )
+            .ok();
+    };
+    // ops does not keep a secret-changed event's revision: another revision is the same event.
+    secret("hooks/secret-changed", "1");
+    secret("hooks/secret-changed", "2");
+    assert_eq!(
+        charm.logs("INFO"),
+        vec![skipped("TestCharm/on/secret_changed[2]", "on_secret")]
+    );
+    // secret-remove keeps it: another revision is another event.
+    charm.take_calls();
+    secret("hooks/secret-remove", "1");
+    secret("hooks/secret-remove", "2");
+    assert!(charm.logs("INFO").is_empty(), "{:?}", charm.logs("INFO"));
+    let revisions: Vec<_> = charm
+        .state()
+        .expect("state")
+        .notices
+        .iter()
+        .map(|n| {
+            (
+                n.event.name.clone(),
+                n.event.secret.as_ref().and_then(|s| s.revision),
+            )
+        })
+        .collect();
+    assert_eq!(
+        revisions,
+        [
+            ("secret_changed".to_string(), Some(1)),
+            ("secret_remove".to_string(), Some(1)),
+            ("secret_remove".to_string(), Some(2))
+        ]
+    );
+}
+
+#[test]
 fn a_custom_event_equal_to_a_deferred_one_is_skipped_too() {
     let charm = Charm::new();
     charm.behaviour(json!({"start": ["emit"], "custom:Ping": ["defer"]}));
