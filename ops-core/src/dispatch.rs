@@ -311,7 +311,6 @@ fn run_hook<C: Charm>(setup: HookSetup) -> Result<HookReport, DispatchError> {
         },
         notices: None,
         notices_changed: false,
-        in_flight: 0,
         event_count: None,
     };
 
@@ -618,9 +617,6 @@ struct Hook<C: Charm> {
     report: HookReport,
     notices: Option<Vec<Notice>>,
     notices_changed: bool,
-    /// How many of `notices` are for events whose handlers are running: as in ops, an event is
-    /// queued for its handlers before they run, and kept for those that defer it.
-    in_flight: usize,
     event_count: Option<u64>,
 }
 
@@ -679,18 +675,19 @@ impl<C: Charm> Hook<C> {
         }
     }
 
-    /// Call one handler, turning a panic into an error.
+    /// Call one handler (`reemitted`: for a deferred notice), turning a panic into an error.
     fn call(
         &mut self,
         state: &mut UnitState,
         method: &str,
         event: &EventSnapshot,
+        reemitted: bool,
     ) -> Result<bool, DispatchError> {
         self.charm(state)?;
         // The handler may change stored state (or drop the notice being re-emitted): get the store
-        // ready for the commit while it runs.
-        let in_flight = self.in_flight;
-        if C::STATEFUL || self.notices.as_ref().is_some_and(|n| n.len() > in_flight) {
+        // ready for the commit while it runs. (A new event's notice is written only if the handler
+        // defers it, which gets the store ready then.)
+        if C::STATEFUL || reemitted {
             state.prefetch();
         }
         let Hook {
@@ -736,7 +733,7 @@ impl<C: Charm> Hook<C> {
                 continue;
             }
             log::debug!(target: "ops_core", "Re-emitting deferred event <{}>.", notice.path);
-            let deferred = self.call(state, &notice.method, &notice.event)?;
+            let deferred = self.call(state, &notice.method, &notice.event, true)?;
             // The notice stays queued while the events its handler emitted run (in ops they run
             // inside the handler): an equal one among them is skipped.
             self.run_emitted(state)?;
@@ -814,12 +811,12 @@ impl<C: Charm> Hook<C> {
                 event: event.clone(),
             });
         }
+        // As in ops, the event is queued for its handlers before they run; it is kept for those
+        // that defer it.
         self.notices(state)?.extend(queued.iter().cloned());
-        self.in_flight += queued.len();
         for notice in queued {
-            let deferred = self.call(state, &notice.method, &notice.event)?;
+            let deferred = self.call(state, &notice.method, &notice.event, false)?;
             self.run_emitted(state)?;
-            self.in_flight -= 1;
             if deferred {
                 log::debug!(target: "ops_core", "Deferring <{path}>.");
                 state.prefetch();
