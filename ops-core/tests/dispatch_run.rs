@@ -12,7 +12,7 @@ use ops_core::env::JujuContext;
 use ops_core::hooktools::FakeRunner;
 use ops_core::prelude::*;
 use ops_core::storage::SledStore;
-use ops_core::DispatchError;
+use ops_core::{DispatchError, HookReport};
 use serde::{Deserialize, Serialize};
 
 /// A charm without fields: it never needs the database.
@@ -357,5 +357,140 @@ fn skip_duplicate_events_false_keeps_ops_2_1_1_behaviour() {
             "KeepsDuplicates/on/config_changed[1]",
             "KeepsDuplicates/on/config_changed[2]"
         ]
+    );
+}
+
+/// A custom event: `Snapshots::ping` emits `Ping { n: 2 }` whatever it handles.
+#[derive(Debug, Clone, Serialize, Deserialize, ops_core::CustomEvent)]
+struct Ping {
+    n: u32,
+}
+
+/// Handlers deferring (while `DEFERRING`) events with arguments, and a custom event whose handler
+/// emits an event equal to the one it may be handling.
+#[derive(Default, StoredState)]
+struct Snapshots;
+
+#[charm(dir = "tests/fixtures/tiny", module = snapshots_tiny)]
+impl Snapshots {
+    #[on(db_relation_changed)]
+    fn db(&mut self, _ctx: &mut Context<Self>, event: &RelationEvent) -> ops_core::Result<()> {
+        RAN.with(|r| r.borrow_mut().push("db"));
+        if DEFERRING.get() {
+            event.defer();
+        }
+        Ok(())
+    }
+
+    #[on(secret_changed, secret_remove)]
+    fn secret(&mut self, _ctx: &mut Context<Self>, event: &SecretEvent) -> ops_core::Result<()> {
+        RAN.with(|r| r.borrow_mut().push("secret"));
+        if DEFERRING.get() {
+            event.defer()?;
+        }
+        Ok(())
+    }
+
+    #[on(start)]
+    fn start(&mut self, ctx: &mut Context<Self>, _event: &HookEvent) -> ops_core::Result<()> {
+        RAN.with(|r| r.borrow_mut().push("start"));
+        ctx.emit(&Ping { n: 2 })?;
+        Ok(())
+    }
+
+    #[on(custom(Ping))]
+    fn ping(&mut self, ctx: &mut Context<Self>, event: &CustomEvent<Ping>) -> ops_core::Result<()> {
+        RAN.with(|r| r.borrow_mut().push("ping"));
+        if DEFERRING.get() {
+            event.defer();
+        }
+        ctx.emit(&Ping { n: 2 })?;
+        Ok(())
+    }
+}
+
+fn run_snapshots(dir: &Path, dispatch: &str, env: &[(&str, &str)]) -> (HookReport, Rc<FakeRunner>) {
+    let fake = fake();
+    let report = ops_core::run::<Snapshots>(setup(dir, &fake, dispatch, env)).expect("hook");
+    (report, fake)
+}
+
+#[test]
+fn events_are_duplicates_only_with_equal_arguments() {
+    let dir = tempfile::tempdir().expect("tmp");
+    DEFERRING.set(true);
+    let db = |unit| {
+        [
+            ("JUJU_RELATION", "db"),
+            ("JUJU_RELATION_ID", "db:4"),
+            ("JUJU_REMOTE_APP", "pg"),
+            ("JUJU_REMOTE_UNIT", unit),
+        ]
+    };
+    run_snapshots(dir.path(), "hooks/db-relation-changed", &db("pg/0"));
+    let (report, fake) = run_snapshots(dir.path(), "hooks/db-relation-changed", &db("pg/1"));
+    assert_eq!(report.deferred, 2, "another remote unit: another event");
+    assert!(logs_at(&fake, "INFO").is_empty());
+    let (report, fake) = run_snapshots(dir.path(), "hooks/db-relation-changed", &db("pg/1"));
+    assert_eq!(report.deferred, 2);
+    assert_eq!(logs_at(&fake, "INFO").len(), 1);
+    ran();
+
+    // ops keeps no revision for secret-changed (so another revision is the same event), and keeps
+    // it for secret-remove.
+    let secret = |revision| {
+        [
+            ("JUJU_SECRET_ID", "secret:abc"),
+            ("JUJU_SECRET_LABEL", "creds"),
+            ("JUJU_SECRET_REVISION", revision),
+        ]
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    run_snapshots(dir.path(), "hooks/secret-changed", &secret("1"));
+    let (report, fake) = run_snapshots(dir.path(), "hooks/secret-changed", &secret("2"));
+    assert_eq!(ran(), ["secret", "secret"], "re-emitted, then skipped");
+    assert_eq!(report.deferred, 1);
+    assert_eq!(
+        logs_at(&fake, "INFO"),
+        ["Skipping notice (Snapshots/on/secret_changed[2]/Snapshots/secret) - already in the queue."]
+    );
+    let (report, fake) = run_snapshots(dir.path(), "hooks/secret-remove", &secret("1"));
+    assert_eq!(report.deferred, 2);
+    assert!(logs_at(&fake, "INFO").is_empty());
+    let (report, fake) = run_snapshots(dir.path(), "hooks/secret-remove", &secret("2"));
+    assert_eq!(
+        report.deferred, 3,
+        "another revision to remove: another event"
+    );
+    assert!(logs_at(&fake, "INFO").is_empty());
+    ran();
+}
+
+#[test]
+fn an_event_is_queued_while_its_handlers_run() {
+    // As in ops, where custom events run inside the emitting handler: an event equal to the one
+    // being handled (or re-emitted) is skipped, so `ping` re-emitting its own event does not loop.
+    let dir = tempfile::tempdir().expect("tmp");
+    DEFERRING.set(true);
+    let (report, fake) = run_snapshots(dir.path(), "hooks/start", &[]);
+    assert_eq!(ran(), ["start", "ping"]);
+    assert_eq!(report.deferred, 1);
+    assert_eq!(
+        logs_at(&fake, "INFO"),
+        ["Skipping notice (Snapshots/on/Ping[3]/Snapshots/ping) - already in the queue."]
+    );
+
+    // The deferred Ping is re-emitted: the Ping its handler emits is skipped (the re-emitted one
+    // is still queued while it runs); start's Ping then runs (the queue is empty by then) and the
+    // one its handler emits is skipped.
+    DEFERRING.set(false);
+    let (report, fake) = run_snapshots(dir.path(), "hooks/start", &[]);
+    assert_eq!(ran(), ["ping", "start", "ping"]);
+    assert_eq!(report.deferred, 0);
+    assert_eq!(
+        logs_at(&fake, "INFO").len(),
+        2,
+        "{:?}",
+        logs_at(&fake, "INFO")
     );
 }
