@@ -16,6 +16,7 @@ pub const CHARM_KEYS: &[&str] = &[
     "crate",
     "module",
     "storage",
+    "skip_duplicate_events",
 ];
 
 /// A path given to `#[charm]`, with the literal it came from (errors point at it).
@@ -46,6 +47,8 @@ pub struct CharmArgs {
     pub module: Option<Ident>,
     /// `storage = "local" | "controller" | "auto"`.
     pub storage: Option<(String, Span)>,
+    /// `skip_duplicate_events = true | false` (default: the `Charm` trait's, `true`).
+    pub skip_duplicate_events: Option<bool>,
 }
 
 /// One `key = value` argument.
@@ -189,6 +192,21 @@ impl CharmArgs {
                     }
                     args.storage = Some((v, lit.span()));
                 }
+                "skip_duplicate_events" => match &arg.value {
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Bool(b),
+                        ..
+                    }) => {
+                        if args.skip_duplicate_events.is_some() {
+                            dup(errors);
+                        }
+                        args.skip_duplicate_events = Some(b.value);
+                    }
+                    other => errors.spanned(
+                        other,
+                        "#[charm] `skip_duplicate_events` expects `true` or `false`",
+                    ),
+                },
                 other => {
                     let hint = did_you_mean(other, CHARM_KEYS.iter().copied())
                         .map(|s| format!("; did you mean `{s}`?"))

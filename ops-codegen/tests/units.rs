@@ -137,6 +137,32 @@ mod attrs {
     }
 
     #[test]
+    fn skip_duplicate_events_takes_a_bool() {
+        let (args, errors) = charm_args(quote!());
+        assert!(errors.is_empty() && args.skip_duplicate_events.is_none());
+        for skip in [true, false] {
+            let (args, errors) = charm_args(quote!(skip_duplicate_events = #skip));
+            assert!(errors.is_empty(), "{errors:?}");
+            assert_eq!(args.skip_duplicate_events, Some(skip));
+        }
+        let (args, errors) = charm_args(quote!(skip_duplicate_events = "no"));
+        assert!(args.skip_duplicate_events.is_none());
+        assert_eq!(
+            errors,
+            ["#[charm] `skip_duplicate_events` expects `true` or `false`"]
+        );
+        let (args, errors) = charm_args(quote!(
+            skip_duplicate_events = true,
+            skip_duplicate_events = false
+        ));
+        assert_eq!(
+            errors,
+            ["duplicate #[charm] argument `skip_duplicate_events`"]
+        );
+        assert_eq!(args.skip_duplicate_events, Some(false));
+    }
+
+    #[test]
     fn charmcraft_excludes_separate_files() {
         let (_, errors) = charm_args(quote!(
             charmcraft = "charmcraft.yaml",

@@ -44,6 +44,13 @@ pub trait Charm: StoredState + 'static {
     /// Where stored state lives (`#[charm(storage = "...")]`).
     const STORAGE: StorageChoice = StorageChoice::Auto;
 
+    /// Whether an event equal to one still deferred for a handler is skipped for that handler, as
+    /// ops ≥ 2.18 does by default (its `Framework(skip_duplicate_events=True)`): the waiting event
+    /// stands for the new one, whose handler does not run and which is not queued again. `false`
+    /// (`#[charm(skip_duplicate_events = false)]`) keeps ops 2.1.1's behaviour: the handler runs
+    /// for every event, and each one it defers is queued.
+    const SKIP_DUPLICATE_EVENTS: bool = true;
+
     /// The charm's metadata, embedded at compile time.
     fn meta() -> &'static CharmMeta;
 

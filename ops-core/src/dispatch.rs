@@ -702,17 +702,19 @@ impl<C: Charm> Hook<C> {
         }
     }
 
-    /// Call one handler, turning a panic into an error.
+    /// Call one handler (`reemitted`: for a deferred notice), turning a panic into an error.
     fn call(
         &mut self,
         state: &mut UnitState,
         method: &str,
         event: &EventSnapshot,
+        reemitted: bool,
     ) -> Result<bool, DispatchError> {
         self.charm(state)?;
         // The handler may change stored state (or drop the notice being re-emitted): get the store
-        // ready for the commit while it runs.
-        if C::STATEFUL || self.notices.as_ref().is_some_and(|n| !n.is_empty()) {
+        // ready for the commit while it runs. (A new event's notice is written only if the handler
+        // defers it, which gets the store ready then.)
+        if C::STATEFUL || reemitted {
             state.prefetch();
         }
         let Hook {
@@ -758,23 +760,22 @@ impl<C: Charm> Hook<C> {
                 continue;
             }
             log::debug!(target: "ops_core", "Re-emitting deferred event <{}>.", notice.path);
-            let deferred = self.call(state, &notice.method, &notice.event)?;
+            let deferred = self.call(state, &notice.method, &notice.event, true)?;
+            // The notice stays queued while the events its handler emitted run (in ops they run
+            // inside the handler): an equal one among them is skipped.
+            self.run_emitted(state)?;
             if deferred {
                 log::debug!(target: "ops_core", "Deferring <{}>.", notice.path);
             } else {
                 self.drop_notice(&notice);
             }
-            self.run_emitted(state)?;
         }
         Ok(())
     }
 
     fn drop_notice(&mut self, notice: &Notice) {
-        if let Some(list) = self.notices.as_mut() {
-            if let Some(i) = list.iter().position(|n| n == notice) {
-                list.remove(i);
-                self.notices_changed = true;
-            }
+        if self.remove_notice(notice) {
+            self.notices_changed = true;
         }
     }
 
@@ -792,7 +793,7 @@ impl<C: Charm> Hook<C> {
             }
             let event = EventSnapshot::new(name, EventKind::Custom);
             for method in observers {
-                if self.call(state, method, &event)? {
+                if self.call(state, method, &event, false)? {
                     return Err(DispatchError::Event(format!(
                         "{method} deferred `{name}`: the framework's commit events cannot be deferred"
                     )));
@@ -803,7 +804,40 @@ impl<C: Charm> Hook<C> {
         Ok(())
     }
 
+    /// Remove `notice` from the queue; whether it was there.
+    fn remove_notice(&mut self, notice: &Notice) -> bool {
+        let Some(list) = self.notices.as_mut() else {
+            return false;
+        };
+        match list.iter().rposition(|n| n == notice) {
+            Some(i) => {
+                list.remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Whether an event equal to `event` is queued for handler `method` (ops'
+    /// `Framework._event_is_in_storage`): deferred earlier, or being handled right now.
+    fn is_queued(
+        &mut self,
+        state: &mut UnitState,
+        method: &str,
+        event: &EventSnapshot,
+    ) -> Result<bool, DispatchError> {
+        Ok(self
+            .notices(state)?
+            .iter()
+            .any(|n| n.method == method && same_event(&n.event, event)))
+    }
+
     /// Emit an event to every handler observing it.
+    ///
+    /// As ops' `Framework._emit`: the event is queued for every handler before the first one runs
+    /// and stays queued while each runs, and is kept for a handler only if it deferred it. A
+    /// handler for which an equal event is already queued is skipped, unless the charm keeps
+    /// ops 2.1.1's behaviour ([`Charm::SKIP_DUPLICATE_EVENTS`]).
     fn emit(&mut self, state: &mut UnitState, event: EventSnapshot) -> Result<(), DispatchError> {
         let observers: Vec<&'static str> = C::HANDLERS
             .iter()
@@ -814,26 +848,34 @@ impl<C: Charm> Hook<C> {
             return Ok(());
         }
         let path = self.next_event_path(state, &event.name)?;
+        let mut queued = Vec::with_capacity(observers.len());
         for method in observers {
-            let deferred = self.call(state, method, &event)?;
+            if C::SKIP_DUPLICATE_EVENTS && self.is_queued(state, method, &event)? {
+                log::info!(
+                    "Skipping notice ({path}/{}/{method}) - already in the queue.",
+                    C::TYPE_NAME
+                );
+                continue;
+            }
+            queued.push(Notice {
+                path: path.clone(),
+                method: method.to_string(),
+                event: event.clone(),
+            });
+        }
+        // As in ops, the event is queued for its handlers before they run; it is kept for those
+        // that defer it.
+        self.notices(state)?.extend(queued.iter().cloned());
+        for notice in queued {
+            let deferred = self.call(state, &notice.method, &notice.event, false)?;
+            self.run_emitted(state)?;
             if deferred {
                 log::debug!(target: "ops_core", "Deferring <{path}>.");
                 state.prefetch();
-                let notices = self.notices(state)?;
-                // As ops ≥ 2.18: an identical event already waiting for this handler is not queued twice.
-                let duplicate = notices
-                    .iter()
-                    .any(|n| n.method == method && n.event == event);
-                if !duplicate {
-                    notices.push(Notice {
-                        path: path.clone(),
-                        method: method.to_string(),
-                        event: event.clone(),
-                    });
-                    self.notices_changed = true;
-                }
+                self.notices_changed = true;
+            } else {
+                self.remove_notice(&notice);
             }
-            self.run_emitted(state)?;
         }
         Ok(())
     }
@@ -886,6 +928,28 @@ impl<C: Charm> Hook<C> {
         self.report.deferred = self.notices.as_ref().map(Vec::len).unwrap_or(0);
         Ok(self.report)
     }
+}
+
+/// Whether two events are the same for ops' duplicate check: the same event, with equal snapshots.
+///
+/// ops compares what each event's `snapshot()` saves; everything an [`EventSnapshot`] holds is in
+/// it except the revision of `secret-changed` and `secret-rotate` (ops keeps it only for
+/// `secret-remove` and `secret-expired`).
+fn same_event(queued: &EventSnapshot, event: &EventSnapshot) -> bool {
+    if !matches!(
+        event.kind,
+        EventKind::SecretChanged | EventKind::SecretRotate
+    ) {
+        return queued == event;
+    }
+    let without_revision = |e: &EventSnapshot| {
+        let mut e = e.clone();
+        if let Some(secret) = e.secret.as_mut() {
+            secret.revision = None;
+        }
+        e
+    };
+    without_revision(queued) == without_revision(event)
 }
 
 /// Run `hooks/<event>` when a charm has both `dispatch` and a legacy hook (ops runs it first).

@@ -19,6 +19,9 @@
 //!   `db-provider` → `db_provider`; see [naming](#naming) for a charm named like a crate);
 //! * `storage = "auto" | "local" | "controller"`: where stored state lives (ops'
 //!   `use_juju_for_storage`); `auto` (the default) is ops' heuristic;
+//! * `skip_duplicate_events = true | false`: whether an event equal to one still deferred for a
+//!   handler is skipped for that handler (`true`, the default, as ops ≥ 2.18) or run and queued
+//!   again (`false`, as ops 2.1.1); see [`crate::Charm::SKIP_DUPLICATE_EVENTS`];
 //! * `crate = "::path"`: where `ops_core` is, if renamed.
 //!
 //! Cargo rebuilds the charm whenever one of the files read changes. Every problem in the files is a

@@ -12,7 +12,7 @@ use ops_core::env::JujuContext;
 use ops_core::hooktools::FakeRunner;
 use ops_core::prelude::*;
 use ops_core::storage::SledStore;
-use ops_core::DispatchError;
+use ops_core::{DispatchError, HookReport};
 use serde::{Deserialize, Serialize};
 
 /// A charm without fields: it never needs the database.
@@ -196,5 +196,301 @@ fn errors_outside_handlers_are_logged_once_at_error() {
         errors[0].contains("relation-set -r 4 --file -") && errors[0].contains("ERROR cannot set"),
         "{}",
         errors[0]
+    );
+}
+
+thread_local! {
+    /// The handlers the charms below ran on this test's thread, in order.
+    static RAN: std::cell::RefCell<Vec<&'static str>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// Whether their `wait` handler defers.
+    static DEFERRING: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+fn ran() -> Vec<&'static str> {
+    RAN.with(|r| r.take())
+}
+
+/// Two observers of config-changed: `wait` sets a status and defers (while `DEFERRING`), `watch`
+/// never defers.
+#[derive(Default, StoredState)]
+struct TwoObservers;
+
+#[charm(dir = "tests/fixtures/tiny", module = two_observers_tiny)]
+impl TwoObservers {
+    #[on(config_changed)]
+    fn wait(&mut self, ctx: &mut Context<Self>, event: &HookEvent) -> ops_core::Result<()> {
+        RAN.with(|r| r.borrow_mut().push("wait"));
+        ctx.unit().set_status(Status::waiting("waiting"))?;
+        if DEFERRING.get() {
+            event.defer();
+        }
+        Ok(())
+    }
+
+    #[on(config_changed)]
+    fn watch(&mut self, _ctx: &mut Context<Self>, _event: &HookEvent) -> ops_core::Result<()> {
+        RAN.with(|r| r.borrow_mut().push("watch"));
+        Ok(())
+    }
+}
+
+/// [`TwoObservers`], keeping ops 2.1.1's behaviour for duplicate events.
+#[derive(Default, StoredState)]
+struct KeepsDuplicates;
+
+#[charm(
+    dir = "tests/fixtures/tiny",
+    module = keeps_duplicates_tiny,
+    skip_duplicate_events = false
+)]
+impl KeepsDuplicates {
+    #[on(config_changed)]
+    fn wait(&mut self, ctx: &mut Context<Self>, event: &HookEvent) -> ops_core::Result<()> {
+        RAN.with(|r| r.borrow_mut().push("wait"));
+        ctx.unit().set_status(Status::waiting("waiting"))?;
+        if DEFERRING.get() {
+            event.defer();
+        }
+        Ok(())
+    }
+
+    #[on(config_changed)]
+    fn watch(&mut self, _ctx: &mut Context<Self>, _event: &HookEvent) -> ops_core::Result<()> {
+        RAN.with(|r| r.borrow_mut().push("watch"));
+        Ok(())
+    }
+}
+
+fn logs_at(fake: &FakeRunner, level: &str) -> Vec<String> {
+    fake.calls()
+        .iter()
+        .filter(|c| c.tool == "juju-log" && c.args.get(1).map(String::as_str) == Some(level))
+        .map(|c| c.args.last().cloned().unwrap_or_default())
+        .collect()
+}
+
+fn status_sets(fake: &FakeRunner) -> usize {
+    fake.calls()
+        .iter()
+        .filter(|c| c.tool == "status-set")
+        .count()
+}
+
+fn stored_notices(dir: &Path) -> Vec<ops_core::dispatch::Notice> {
+    let mut store = SledStore::open(&dir.join(STATE_FILE)).expect("open");
+    let entries = ops_core::storage::Store::load_all(&mut store).expect("load");
+    entries
+        .get(ops_core::dispatch::NOTICES_KEY)
+        .map(|b| serde_json::from_slice(b).expect("notices"))
+        .unwrap_or_default()
+}
+
+#[test]
+fn an_event_already_queued_for_a_handler_is_skipped_for_that_handler_only() {
+    let dir = tempfile::tempdir().expect("tmp");
+    DEFERRING.set(true);
+    let fake = fake();
+    let report =
+        ops_core::run::<TwoObservers>(setup(dir.path(), &fake, "hooks/config-changed", &[]))
+            .expect("hook");
+    assert_eq!(ran(), ["wait", "watch"]);
+    assert_eq!(report.deferred, 1);
+
+    // The waiting event is re-emitted to `wait` (deferred again) and stands for the new one:
+    // `wait` does not run for it, `watch` (nothing queued for it) does.
+    let fake = self::fake();
+    let report =
+        ops_core::run::<TwoObservers>(setup(dir.path(), &fake, "hooks/config-changed", &[]))
+            .expect("hook");
+    assert_eq!(ran(), ["wait", "watch"]);
+    assert_eq!(report.handler_calls, 2);
+    assert_eq!(status_sets(&fake), 1);
+    assert_eq!(
+        logs_at(&fake, "INFO"),
+        ["Skipping notice (TwoObservers/on/config_changed[2]/TwoObservers/wait) - already in the queue."]
+    );
+    assert_eq!(report.deferred, 1);
+    assert!(!report.committed, "nothing changed");
+    let notices = stored_notices(dir.path());
+    assert_eq!(notices.len(), 1);
+    assert_eq!(notices[0].path, "TwoObservers/on/config_changed[1]");
+    assert_eq!(notices[0].method, "wait");
+
+    // Once `wait` stops deferring, the queued event runs, then the new one (the queue is empty
+    // by then).
+    DEFERRING.set(false);
+    let fake = self::fake();
+    let report =
+        ops_core::run::<TwoObservers>(setup(dir.path(), &fake, "hooks/config-changed", &[]))
+            .expect("hook");
+    assert_eq!(ran(), ["wait", "wait", "watch"]);
+    assert!(logs_at(&fake, "INFO").is_empty());
+    assert_eq!(report.deferred, 0);
+    assert!(stored_notices(dir.path()).is_empty());
+}
+
+#[test]
+fn skip_duplicate_events_false_keeps_ops_2_1_1_behaviour() {
+    let dir = tempfile::tempdir().expect("tmp");
+    DEFERRING.set(true);
+    let fake = fake();
+    ops_core::run::<KeepsDuplicates>(setup(dir.path(), &fake, "hooks/config-changed", &[]))
+        .expect("hook");
+    assert_eq!(ran(), ["wait", "watch"]);
+
+    // The handler runs for the re-emitted event and for the new one, and both stay queued.
+    let fake = self::fake();
+    let report =
+        ops_core::run::<KeepsDuplicates>(setup(dir.path(), &fake, "hooks/config-changed", &[]))
+            .expect("hook");
+    assert_eq!(ran(), ["wait", "wait", "watch"]);
+    assert_eq!(status_sets(&fake), 2);
+    assert!(logs_at(&fake, "INFO").is_empty());
+    assert_eq!(report.deferred, 2);
+    let paths: Vec<_> = stored_notices(dir.path())
+        .into_iter()
+        .map(|n| n.path)
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "KeepsDuplicates/on/config_changed[1]",
+            "KeepsDuplicates/on/config_changed[2]"
+        ]
+    );
+}
+
+/// A custom event: `Snapshots::ping` emits `Ping { n: 2 }` whatever it handles.
+#[derive(Debug, Clone, Serialize, Deserialize, ops_core::CustomEvent)]
+struct Ping {
+    n: u32,
+}
+
+/// Handlers deferring (while `DEFERRING`) events with arguments, and a custom event whose handler
+/// emits an event equal to the one it may be handling.
+#[derive(Default, StoredState)]
+struct Snapshots;
+
+#[charm(dir = "tests/fixtures/tiny", module = snapshots_tiny)]
+impl Snapshots {
+    #[on(db_relation_changed)]
+    fn db(&mut self, _ctx: &mut Context<Self>, event: &RelationEvent) -> ops_core::Result<()> {
+        RAN.with(|r| r.borrow_mut().push("db"));
+        if DEFERRING.get() {
+            event.defer();
+        }
+        Ok(())
+    }
+
+    #[on(secret_changed, secret_remove)]
+    fn secret(&mut self, _ctx: &mut Context<Self>, event: &SecretEvent) -> ops_core::Result<()> {
+        RAN.with(|r| r.borrow_mut().push("secret"));
+        if DEFERRING.get() {
+            event.defer()?;
+        }
+        Ok(())
+    }
+
+    #[on(start)]
+    fn start(&mut self, ctx: &mut Context<Self>, _event: &HookEvent) -> ops_core::Result<()> {
+        RAN.with(|r| r.borrow_mut().push("start"));
+        ctx.emit(&Ping { n: 2 })?;
+        Ok(())
+    }
+
+    #[on(custom(Ping))]
+    fn ping(&mut self, ctx: &mut Context<Self>, event: &CustomEvent<Ping>) -> ops_core::Result<()> {
+        RAN.with(|r| r.borrow_mut().push("ping"));
+        if DEFERRING.get() {
+            event.defer();
+        }
+        ctx.emit(&Ping { n: 2 })?;
+        Ok(())
+    }
+}
+
+fn run_snapshots(dir: &Path, dispatch: &str, env: &[(&str, &str)]) -> (HookReport, Rc<FakeRunner>) {
+    let fake = fake();
+    let report = ops_core::run::<Snapshots>(setup(dir, &fake, dispatch, env)).expect("hook");
+    (report, fake)
+}
+
+#[test]
+fn events_are_duplicates_only_with_equal_arguments() {
+    let dir = tempfile::tempdir().expect("tmp");
+    DEFERRING.set(true);
+    let db = |unit| {
+        [
+            ("JUJU_RELATION", "db"),
+            ("JUJU_RELATION_ID", "db:4"),
+            ("JUJU_REMOTE_APP", "pg"),
+            ("JUJU_REMOTE_UNIT", unit),
+        ]
+    };
+    run_snapshots(dir.path(), "hooks/db-relation-changed", &db("pg/0"));
+    let (report, fake) = run_snapshots(dir.path(), "hooks/db-relation-changed", &db("pg/1"));
+    assert_eq!(report.deferred, 2, "another remote unit: another event");
+    assert!(logs_at(&fake, "INFO").is_empty());
+    let (report, fake) = run_snapshots(dir.path(), "hooks/db-relation-changed", &db("pg/1"));
+    assert_eq!(report.deferred, 2);
+    assert_eq!(logs_at(&fake, "INFO").len(), 1);
+    ran();
+
+    // ops keeps no revision for secret-changed (so another revision is the same event), and keeps
+    // it for secret-remove.
+    let secret = |revision| {
+        [
+            ("JUJU_SECRET_ID", "secret:abc"),
+            ("JUJU_SECRET_LABEL", "creds"),
+            ("JUJU_SECRET_REVISION", revision),
+        ]
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    run_snapshots(dir.path(), "hooks/secret-changed", &secret("1"));
+    let (report, fake) = run_snapshots(dir.path(), "hooks/secret-changed", &secret("2"));
+    assert_eq!(ran(), ["secret", "secret"], "re-emitted, then skipped");
+    assert_eq!(report.deferred, 1);
+    assert_eq!(
+        logs_at(&fake, "INFO"),
+        ["Skipping notice (Snapshots/on/secret_changed[2]/Snapshots/secret) - already in the queue."]
+    );
+    let (report, fake) = run_snapshots(dir.path(), "hooks/secret-remove", &secret("1"));
+    assert_eq!(report.deferred, 2);
+    assert!(logs_at(&fake, "INFO").is_empty());
+    let (report, fake) = run_snapshots(dir.path(), "hooks/secret-remove", &secret("2"));
+    assert_eq!(
+        report.deferred, 3,
+        "another revision to remove: another event"
+    );
+    assert!(logs_at(&fake, "INFO").is_empty());
+    ran();
+}
+
+#[test]
+fn an_event_is_queued_while_its_handlers_run() {
+    // As in ops, where custom events run inside the emitting handler: an event equal to the one
+    // being handled (or re-emitted) is skipped, so `ping` re-emitting its own event does not loop.
+    let dir = tempfile::tempdir().expect("tmp");
+    DEFERRING.set(true);
+    let (report, fake) = run_snapshots(dir.path(), "hooks/start", &[]);
+    assert_eq!(ran(), ["start", "ping"]);
+    assert_eq!(report.deferred, 1);
+    assert_eq!(
+        logs_at(&fake, "INFO"),
+        ["Skipping notice (Snapshots/on/Ping[3]/Snapshots/ping) - already in the queue."]
+    );
+
+    // The deferred Ping is re-emitted: the Ping its handler emits is skipped (the re-emitted one
+    // is still queued while it runs); start's Ping then runs (the queue is empty by then) and the
+    // one its handler emits is skipped.
+    DEFERRING.set(false);
+    let (report, fake) = run_snapshots(dir.path(), "hooks/start", &[]);
+    assert_eq!(ran(), ["ping", "start", "ping"]);
+    assert_eq!(report.deferred, 0);
+    assert_eq!(
+        logs_at(&fake, "INFO").len(),
+        2,
+        "{:?}",
+        logs_at(&fake, "INFO")
     );
 }

@@ -6,7 +6,10 @@
 //! the unit's (in-memory) database, as in production: [`Harness::charm`] decodes what the last
 //! hook committed. For the same reason deferred events are re-emitted at the start of every
 //! later hook, as Juju's next dispatch would (ops' Harness re-emits them only when a test calls
-//! `framework.reemit()`); [`Harness::deferred`] lists those still waiting.
+//! `framework.reemit()`); [`Harness::deferred`] lists those still waiting. So an event equal to
+//! one still deferred for a handler is skipped for that handler, as in production with ops ≥ 2.18
+//! (ops' Harness turns that off, as it does not re-emit), unless the charm declares
+//! `#[charm(skip_duplicate_events = false)]`.
 //!
 //! Where ops' Harness lets a mistake pass, this one returns a typed [`HarnessError`]: a remote
 //! unit of another application in [`Harness::add_relation_unit`] (ops only warns), and

@@ -107,6 +107,39 @@ fn deferral_then_success() -> TestResult {
 }
 
 #[test]
+fn an_event_equal_to_a_deferred_one_in_the_input_is_skipped() -> TestResult {
+    // As ops ≥ 2.18 (and Scenario): the deferred config-changed is re-emitted and deferred again;
+    // it stands for the new one, whose handler does not run and which is not queued.
+    let ctx = ctx();
+    let input =
+        State::default().with_deferred(Event::config_changed().deferred("on_config_changed"));
+    let out = ctx.run(Event::config_changed(), input)?;
+    assert_eq!(charm(&out).events, ["config_changed:deferred"]);
+    assert_eq!(out.deferred().len(), 1);
+    let infos: Vec<_> = ctx
+        .juju_log()
+        .into_iter()
+        .filter(|r| r.level == "INFO")
+        .map(|r| r.message)
+        .collect();
+    assert_eq!(
+        infos,
+        ["Skipping notice (TestCharm/on/config_changed[2]/TestCharm/on_config_changed) - already in the queue."]
+    );
+    // Another event is not a duplicate.
+    let out = ctx.run(Event::start(), out)?;
+    assert_eq!(
+        charm(&out).events,
+        [
+            "config_changed:deferred",
+            "config_changed:deferred",
+            "start"
+        ]
+    );
+    Ok(())
+}
+
+#[test]
 fn deferred_events_in_the_input() -> TestResult {
     let db = Relation::of::<Db>()
         .remote_app("postgresql")

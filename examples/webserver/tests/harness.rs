@@ -85,12 +85,34 @@ fn config_changed_is_deferred_while_pebble_is_unreachable() -> TestResult {
     h.emit_hook("update-status")?;
     assert_eq!(h.deferred().len(), 1);
 
+    // A second config-changed while the first waits: that one is re-emitted (deferred again) and
+    // stands for the new one, whose handler does not run (ops ≥ 2.18): one status-set, not two.
+    let calls = h.tool_calls().len();
+    h.update_config([("greeting", "salut")])?;
+    let status_sets = h.tool_calls()[calls..]
+        .iter()
+        .filter(|c| c.argv.first().map(String::as_str) == Some("status-set"))
+        .count();
+    assert_eq!(status_sets, 1);
+    assert_eq!(h.hook_reports().last().map(|r| r.handler_calls), Some(1));
+    let infos: Vec<_> = h
+        .juju_log()
+        .into_iter()
+        .filter(|r| r.level == "INFO")
+        .map(|r| r.message)
+        .collect();
+    assert_eq!(
+        infos,
+        ["Skipping notice (Webserver/on/config_changed[2]/Webserver/on_config_changed) - already in the queue."]
+    );
+    assert_eq!(h.deferred().len(), 1);
+
     // Pebble comes up: the deferred config-changed runs before pebble-ready.
     h.container_pebble_ready("web")?;
     assert!(h.deferred().is_empty());
     assert_eq!(
         String::from_utf8(h.pull_container_file("web", CONFIG_PATH)?)?,
-        config_file(8081, "hello")
+        config_file(8081, "salut")
     );
     assert_eq!(h.charm()?.restarts, 1);
     assert_eq!(h.unit_status(), Status::active("serving on 8081"));

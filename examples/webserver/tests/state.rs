@@ -95,6 +95,48 @@ fn config_changed_is_deferred_while_pebble_is_unreachable() -> TestResult {
     Ok(())
 }
 
+/// What ops (≥ 2.18) logs when an event's handler is skipped because an equal event waits for it.
+const SKIPPED: &str =
+    "Skipping notice (Webserver/on/config_changed[2]/Webserver/on_config_changed) - already in the queue.";
+
+#[test]
+fn a_second_config_changed_while_the_first_waits_is_skipped_as_ops_does() -> TestResult {
+    let ctx = ctx();
+    let down = State::default().with_container(Container::of::<Web>().with_can_connect(false));
+    let out = ctx.run(Event::config_changed(), &down)?;
+    assert_eq!(out.deferred().len(), 1);
+
+    // Still down: the waiting config-changed is re-emitted (and deferred again); the new one is
+    // equal to it, so (as ops 3) its handler does not run: one status-set, not two.
+    let out = ctx.run(Event::config_changed(), &out)?;
+    let run = ctx.last_run();
+    let status_sets = run
+        .tool_calls
+        .iter()
+        .filter(|c| c.argv.first().map(String::as_str) == Some("status-set"))
+        .count();
+    assert_eq!(status_sets, 1);
+    assert_eq!(run.report.map(|r| r.handler_calls), Some(1));
+    assert!(
+        run.juju_log
+            .iter()
+            .any(|r| r.level == "INFO" && r.message == SKIPPED),
+        "{:?}",
+        run.juju_log
+    );
+    assert_eq!(out.deferred().len(), 1);
+
+    // Pebble is up: the one waiting event runs once.
+    let container = Container::of::<Web>();
+    let next = out.with_container(container.clone());
+    let out = ctx.run(Event::pebble_ready(&container), &next)?;
+    assert!(out.deferred().is_empty());
+    assert_eq!(out.stored_state::<Webserver>()?.restarts, 1);
+    // The deferred config-changed started it (pebble-ready's replan then had nothing to do).
+    assert_eq!(web(&out).service_log(), ["start web"]);
+    Ok(())
+}
+
 #[test]
 fn update_status_reports_a_stopped_service() -> TestResult {
     let stopped = serving().with_service_status("web", ServiceStatus::Inactive);

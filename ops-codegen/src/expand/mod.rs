@@ -98,10 +98,18 @@ pub fn charm_with(
         Some("controller") => quote!(#krate::StorageChoice::Controller),
         _ => quote!(#krate::StorageChoice::Auto),
     };
+    let skip_duplicates = args
+        .skip_duplicate_events
+        .map(|skip| quote!(const SKIP_DUPLICATE_EVENTS: bool = #skip;));
+    // The charm-level options: the `Charm` trait's consts they set.
+    let options = quote! {
+        const STORAGE: #krate::StorageChoice = #storage;
+        #skip_duplicates
+    };
     // With valid metadata, the generated items are emitted even when some handlers are wrong, so
     // the only errors the user sees are the real ones (no cascade from a missing `Config`).
     let mut out = errors.to_compile_errors();
-    out.extend(generate(&imp, &krate, &module, &loaded, &bindings, storage));
+    out.extend(generate(&imp, &krate, &module, &loaded, &bindings, options));
     out
 }
 
@@ -190,7 +198,7 @@ fn generate(
     module: &syn::Ident,
     loaded: &files::Loaded,
     bindings: &[Binding],
-    storage: TokenStream,
+    options: TokenStream,
 ) -> TokenStream {
     let meta = &loaded.meta;
     let ty = &imp.self_ty;
@@ -303,7 +311,7 @@ fn generate(
             type Config = #module::Config;
             const TYPE_NAME: &'static str = #type_name;
             const HANDLERS: &'static [#krate::Handler] = &[#(#table),*];
-            const STORAGE: #krate::StorageChoice = #storage;
+            #options
 
             fn meta() -> &'static #krate::meta::CharmMeta {
                 &#module::META

@@ -88,21 +88,171 @@ fn a_deferred_relation_event_is_re_emitted_with_its_arguments() {
     assert_eq!(o[1]["event"], "update_status");
 }
 
+/// What ops (≥ 2.18, `skip_duplicate_events`) logs at INFO for a handler it skips.
+fn skipped(path: &str, method: &str) -> String {
+    format!("Skipping notice ({path}/TestCharm/{method}) - already in the queue.")
+}
+
 #[test]
-fn the_same_event_deferred_twice_is_queued_once() {
+fn an_event_equal_to_one_still_deferred_is_not_run_again() {
     let charm = Charm::new();
     charm.behaviour(json!({"config_changed": ["defer"]}));
     charm.run("hooks/config-changed", &[]).ok();
+    charm.clear_observed();
     charm.run("hooks/config-changed", &[]).ok();
-    // The second hook re-emitted the first (deferred again) and its own was identical.
+    // The first is re-emitted and deferred again; it stands for the second, whose handler does
+    // not run and which is not queued (as ops ≥ 2.18).
+    assert_eq!(charm.observed_events(), vec!["config_changed"]);
+    assert_eq!(
+        charm.logs("INFO"),
+        vec![skipped("TestCharm/on/config_changed[2]", "on_hook")]
+    );
+    let state = charm.state().expect("state");
+    assert_eq!(state.deferred(), pairs(&[("config_changed", "on_hook")]));
+    assert_eq!(state.notices[0].path, "TestCharm/on/config_changed[1]");
+    assert_eq!(state.counts()["config_changed"], 2);
+
+    // Once the handler stops deferring, the queued one runs, and then a new one runs too (the
+    // queue is empty by then).
+    charm.behaviour(json!({}));
+    charm.clear_observed();
+    charm.run("hooks/config-changed", &[]).ok();
     assert_eq!(
         charm.observed_events(),
-        vec!["config_changed", "config_changed", "config_changed"]
+        vec!["config_changed", "config_changed"]
+    );
+    assert!(charm.state().expect("state").notices.is_empty());
+}
+
+#[test]
+fn events_with_different_arguments_are_not_duplicates() {
+    let charm = Charm::new();
+    charm.behaviour(json!({"db_relation_changed": ["defer"]}));
+    let env = |unit: &'static str| {
+        [
+            ("JUJU_RELATION", "db"),
+            ("JUJU_RELATION_ID", "db:3"),
+            ("JUJU_REMOTE_APP", "remote"),
+            ("JUJU_REMOTE_UNIT", unit),
+        ]
+    };
+    charm
+        .run("hooks/db-relation-changed", &env("remote/0"))
+        .ok();
+    charm
+        .run("hooks/db-relation-changed", &env("remote/1"))
+        .ok();
+    let state = charm.state().expect("state");
+    assert_eq!(state.notices.len(), 2, "another remote unit: another event");
+    charm.clear_observed();
+    charm
+        .run("hooks/db-relation-changed", &env("remote/0"))
+        .ok();
+    // Both queued ones re-emitted; the new one equals the first.
+    let units: Vec<_> = charm.observed().iter().map(|o| o["unit"].clone()).collect();
+    assert_eq!(units, vec![json!("remote/0"), json!("remote/1")]);
+    assert_eq!(
+        charm.logs("INFO"),
+        vec![skipped(
+            "TestCharm/on/db_relation_changed[3]",
+            "on_relation"
+        )]
+    );
+    assert_eq!(charm.state().expect("state").notices.len(), 2);
+}
+
+#[test]
+fn secret_events_compare_as_ops_snapshots_them() {
+    let charm = Charm::new();
+    charm.behaviour(json!({"secret_changed": ["defer"], "secret_remove": ["defer"]}));
+    let secret = |hook: &str, revision: &'static str| {
+        charm
+            .run(
+                hook,
+                &[
+                    ("JUJU_SECRET_ID", "secret:abc"),
+                    ("JUJU_SECRET_LABEL", "db"),
+                    ("JUJU_SECRET_REVISION", revision),
+                ],
+            )
+            .ok();
+    };
+    // ops does not keep a secret-changed event's revision: another revision is the same event.
+    secret("hooks/secret-changed", "1");
+    secret("hooks/secret-changed", "2");
+    assert_eq!(
+        charm.logs("INFO"),
+        vec![skipped("TestCharm/on/secret_changed[2]", "on_secret")]
+    );
+    // secret-remove keeps it: another revision is another event.
+    charm.take_calls();
+    secret("hooks/secret-remove", "1");
+    secret("hooks/secret-remove", "2");
+    assert!(charm.logs("INFO").is_empty(), "{:?}", charm.logs("INFO"));
+    let revisions: Vec<_> = charm
+        .state()
+        .expect("state")
+        .notices
+        .iter()
+        .map(|n| {
+            (
+                n.event.name.clone(),
+                n.event.secret.as_ref().and_then(|s| s.revision),
+            )
+        })
+        .collect();
+    assert_eq!(
+        revisions,
+        [
+            ("secret_changed".to_string(), Some(1)),
+            ("secret_remove".to_string(), Some(1)),
+            ("secret_remove".to_string(), Some(2))
+        ]
+    );
+}
+
+#[test]
+fn a_custom_event_equal_to_a_deferred_one_is_skipped_too() {
+    let charm = Charm::new();
+    charm.behaviour(json!({"start": ["emit"], "custom:Ping": ["defer"]}));
+    charm.run("hooks/start", &[]).ok();
+    charm.clear_observed();
+    charm.run("hooks/start", &[]).ok();
+    let handlers: Vec<_> = charm
+        .observed()
+        .iter()
+        .map(|o| o["handler"].as_str().unwrap_or_default().to_string())
+        .collect();
+    // The waiting Ping (deferred again), start, and not the new, equal Ping.
+    assert_eq!(handlers, vec!["on_ping", "on_hook"]);
+    assert_eq!(
+        charm.logs("INFO"),
+        vec![skipped("TestCharm/on/Ping[4]", "on_ping")]
     );
     assert_eq!(
         charm.state().expect("state").deferred(),
-        pairs(&[("config_changed", "on_hook")])
+        pairs(&[("custom:Ping", "on_ping")])
     );
+}
+
+#[test]
+fn a_handler_re_emitting_its_own_event_is_skipped_while_it_runs() {
+    // As in ops, an event's notice is queued while its handlers run: a handler emitting an event
+    // equal to the one it handles does not start an endless loop.
+    let charm = Charm::new();
+    charm.behaviour(json!({"start": ["emit"], "custom:Ping": ["emit"]}));
+    let out = charm.run("hooks/start", &[]);
+    assert_eq!(out.code, Some(0), "stderr:\n{}", out.stderr);
+    let from: Vec<_> = charm
+        .observed()
+        .iter()
+        .filter(|o| o["handler"] == "on_ping")
+        .map(|o| o["from"].clone())
+        .collect();
+    assert_eq!(from.len(), 2, "{from:?}");
+    assert_eq!(from[0], json!("start"));
+    assert_eq!(charm.logs("INFO").len(), 1, "{:?}", charm.logs("INFO"));
+    assert!(charm.state().is_none_or(|s| s.notices.is_empty()));
 }
 
 #[test]
