@@ -85,7 +85,10 @@ fn hook_event_name(kind: EventKind) -> &'static str {
         EventKind::PebbleCustomNotice => "pebble-custom-notice",
         EventKind::PebbleCheckFailed => "pebble-check-failed",
         EventKind::PebbleCheckRecovered => "pebble-check-recovered",
-        EventKind::Action | EventKind::Custom => "",
+        EventKind::Action
+        | EventKind::Custom
+        | EventKind::CollectAppStatus
+        | EventKind::CollectUnitStatus => "",
     }
 }
 

@@ -244,7 +244,18 @@ impl<C: Charm> Harness<C> {
     }
 
     fn run(&mut self, event: SimEvent) -> Result<Option<ActionOutput>, HarnessError> {
-        let dispatched = self.sim.dispatch::<C>(&self.store, &event)?;
+        // As ops' Harness: statuses are collected only when the test asks (`evaluate_status`).
+        self.run_with(event, ops_core::StatusEvaluation::Skip)
+    }
+
+    fn run_with(
+        &mut self,
+        event: SimEvent,
+        evaluation: ops_core::StatusEvaluation,
+    ) -> Result<Option<ActionOutput>, HarnessError> {
+        let dispatched = self
+            .sim
+            .dispatch_with::<C>(&self.store, &event, evaluation)?;
         match dispatched.outcome {
             Ok(report) => {
                 self.reports.push(report);
@@ -436,6 +447,25 @@ impl<C: Charm> Harness<C> {
             return Err(HarnessError::NotBegun);
         }
         self.fire(SimEvent::hook(hook))
+    }
+
+    /// Run the collect-status events and set the statuses they collected, as the end of every
+    /// hook does in production (ops: `Harness.evaluate_status`): on the leader
+    /// `collect_app_status` then the application status, then `collect_unit_status` and the unit
+    /// status. Hooks the Harness runs do not evaluate statuses by themselves (as in ops'
+    /// Harness; [`Context::run`](crate::Context::run) does, as in production).
+    ///
+    /// It runs as a hook of its own, `collect-status` in the tool-call trace: no deferred event
+    /// is re-emitted and no Juju event emitted; stored state the handlers change is committed.
+    pub fn evaluate_status(&mut self) -> Result<(), HarnessError> {
+        if !self.begun {
+            return Err(HarnessError::NotBegun);
+        }
+        self.run_with(
+            SimEvent::hook("collect-status"),
+            ops_core::StatusEvaluation::Only,
+        )?;
+        Ok(())
     }
 
     /// Stop running hooks for model changes (ops: `disable_hooks`).

@@ -69,6 +69,8 @@ pub(crate) struct Inner {
     pub(crate) pending: RefCell<BTreeMap<(i64, bool), BTreeMap<String, String>>>,
     pub(crate) unit_status: RefCell<Option<Status>>,
     pub(crate) app_status: RefCell<Option<Status>>,
+    /// Statuses added by collect-status handlers: (unit's, application's).
+    collected: RefCell<(Vec<Status>, Vec<Status>)>,
     config: RefCell<Option<serde_json::Map<String, serde_json::Value>>>,
     storages: RefCell<HashMap<String, Vec<u32>>>,
     networks: RefCell<HashMap<(String, Option<i64>), NetworkInfo>>,
@@ -96,6 +98,7 @@ impl Model {
                 pending: RefCell::default(),
                 unit_status: RefCell::default(),
                 app_status: RefCell::default(),
+                collected: RefCell::default(),
                 config: RefCell::default(),
                 storages: RefCell::default(),
                 networks: RefCell::default(),
@@ -383,6 +386,49 @@ impl Model {
         labels: &[(&str, &str)],
     ) -> Result<(), ModelError> {
         Ok(self.inner.backend.add_metrics(metrics, labels)?)
+    }
+
+    /// Record a status added by a collect-status handler (`app`: for the application).
+    pub(crate) fn add_collected_status(&self, app: bool, status: Status) {
+        let mut collected = self.inner.collected.borrow_mut();
+        if app {
+            collected.1.push(status);
+        } else {
+            collected.0.push(status);
+        }
+    }
+
+    /// Set the highest-priority status the collect-status handlers added for the unit (or, with
+    /// `app`, the application), as ops' `_evaluate_status` does, and forget them. Nothing is set
+    /// when none was added; and, unlike ops, `status-set` is skipped when the hook already knows
+    /// the status is that one (it set or read it itself): no `status-get` is ever made for this.
+    /// Whether `status-set` ran.
+    pub fn set_collected_status(&self, app: bool) -> Result<bool, ModelError> {
+        let collected = {
+            let mut collected = self.inner.collected.borrow_mut();
+            std::mem::take(if app {
+                &mut collected.1
+            } else {
+                &mut collected.0
+            })
+        };
+        let Some(status) = Status::highest_priority(collected) else {
+            return Ok(false);
+        };
+        let known = if app {
+            &self.inner.app_status
+        } else {
+            &self.inner.unit_status
+        };
+        if known.borrow().as_ref() == Some(&status) {
+            return Ok(false);
+        }
+        if app {
+            self.app().set_status(status)?;
+        } else {
+            self.unit().set_status(status)?;
+        }
+        Ok(true)
     }
 
     /// Write the buffered relation data: one `relation-set` per databag, skipping values that are

@@ -88,6 +88,34 @@ impl std::fmt::Display for Status {
 }
 
 impl Status {
+    /// ops' priority of the status when several are collected: error > blocked > maintenance >
+    /// waiting > active > unknown.
+    pub fn priority(&self) -> u8 {
+        match self {
+            Status::Error(_) => 5,
+            Status::Blocked(_) => 4,
+            Status::Maintenance(_) => 3,
+            Status::Waiting(_) => 2,
+            Status::Active(_) => 1,
+            Status::Unknown => 0,
+        }
+    }
+
+    /// The highest-priority status of `statuses`, the first one of that priority (ops'
+    /// `StatusBase._get_highest_priority`); `None` when there is none.
+    pub fn highest_priority(statuses: impl IntoIterator<Item = Status>) -> Option<Status> {
+        let mut best: Option<Status> = None;
+        for status in statuses {
+            if best
+                .as_ref()
+                .is_none_or(|b| status.priority() > b.priority())
+            {
+                best = Some(status);
+            }
+        }
+        best
+    }
+
     /// From what `status-get` reported (a name Juju invents later reads as `unknown`).
     pub fn from_info(info: &crate::hooktools::StatusInfo) -> Self {
         Status::from_name(info.status.as_str(), info.message.clone()).unwrap_or(Status::Unknown)

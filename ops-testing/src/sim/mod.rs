@@ -835,6 +835,17 @@ impl SimJuju {
         store: &SharedStore,
         event: &SimEvent,
     ) -> Result<Dispatched, SimError> {
+        self.dispatch_with::<C>(store, event, ops_core::StatusEvaluation::AfterEvent)
+    }
+
+    /// [`SimJuju::dispatch`], choosing when the collect-status events run
+    /// ([`ops_core::run_with`]).
+    pub fn dispatch_with<C: Charm>(
+        self: &Rc<Self>,
+        store: &SharedStore,
+        event: &SimEvent,
+        evaluation: ops_core::StatusEvaluation,
+    ) -> Result<Dispatched, SimError> {
         let env = self.begin(event)?;
         let env = match JujuContext::from_owned_vars(env) {
             Ok(env) => env,
@@ -856,7 +867,7 @@ impl SimJuju {
             }),
             is_process: false,
         };
-        let outcome = ops_core::run::<C>(setup);
+        let outcome = ops_core::run_with::<C>(setup, evaluation);
         // The hook's logger points at this simulator: detach it so that nothing logged between
         // hooks (by the test itself) is taken for the charm's.
         ops_core::logging::uninstall();

@@ -1,0 +1,281 @@
+//! ops 3 features, in both test styles (Harness and Context/State): collect-status, non-deferrable
+//! lifecycle events.
+
+use ops_core::prelude::*;
+use ops_core::DispatchError;
+use ops_testing::{Context as TestContext, Event, Harness, HarnessError, Relation, State};
+use serde::{Deserialize, Serialize};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+/// Two components each add a unit status; the leader adds an application status.
+#[derive(Debug, Default, Serialize, Deserialize, StoredState)]
+#[serde(default)]
+struct Ops3 {
+    collected: u32,
+    /// What a handler tried to do that the framework refused.
+    refused: Vec<String>,
+}
+
+#[charm(dir = "tests/fixtures/testcharm", module = ops3)]
+impl Ops3 {
+    #[on(install, config_changed)]
+    fn on_hook(&mut self, _ctx: &mut Context<Self>, _event: &HookEvent) -> ops_core::Result<()> {
+        Ok(())
+    }
+
+    #[on(stop, remove)]
+    fn on_stop(&mut self, _ctx: &mut Context<Self>, event: &HookEvent) -> ops_core::Result<()> {
+        event.defer()?;
+        Ok(())
+    }
+
+    #[on(collect_unit_status)]
+    fn workload_status(
+        &mut self,
+        ctx: &mut Context<Self>,
+        event: &CollectStatusEvent,
+    ) -> ops_core::Result<()> {
+        self.collected += 1;
+        if ctx.config()?.name.is_empty() {
+            event.add_status(Status::blocked("set name"))?;
+        } else {
+            event.add_status(Status::active(""))?;
+        }
+        if let Err(e) = event.defer() {
+            self.refused.push(e.to_string());
+        }
+        if let Err(e) = event.add_status(Status::Error("boom".into())) {
+            self.refused.push(e.to_string());
+        }
+        Ok(())
+    }
+
+    #[on(collect_unit_status)]
+    fn db_status(
+        &mut self,
+        ctx: &mut Context<Self>,
+        event: &CollectStatusEvent,
+    ) -> ops_core::Result<()> {
+        if ctx.model().relations("db")?.is_empty() {
+            event.add_status(Status::waiting("waiting for db"))?;
+        } else {
+            event.add_status(Status::active("db ready"))?;
+        }
+        Ok(())
+    }
+
+    #[on(collect_app_status)]
+    fn app_status(
+        &mut self,
+        _ctx: &mut Context<Self>,
+        event: &CollectStatusEvent,
+    ) -> ops_core::Result<()> {
+        event.add_status(Status::maintenance("upgrading"))?;
+        event.add_status(Status::active("leading"))?;
+        Ok(())
+    }
+}
+
+fn named() -> State {
+    State::default().with_config(|c: &mut ops3::Config| c.name = "bob".into())
+}
+
+fn calls(ctx: &TestContext<Ops3>, tool: &str) -> Vec<Vec<String>> {
+    ctx.tool_calls()
+        .into_iter()
+        .filter(|c| c.argv[0] == tool)
+        .map(|c| c.argv)
+        .collect()
+}
+
+// ---- collect-status, Context/State: evaluated at the end of every hook --------------------------
+
+#[test]
+fn context_sets_the_highest_priority_unit_status() -> TestResult {
+    let ctx = TestContext::<Ops3>::new();
+    // blocked (workload) beats waiting (db).
+    let out = ctx.run(Event::install(), State::default())?;
+    assert_eq!(out.unit_status(), &Status::blocked("set name"));
+    // waiting (db) beats active (workload).
+    let out = ctx.run(Event::config_changed(), named())?;
+    assert_eq!(out.unit_status(), &Status::waiting("waiting for db"));
+    // Two actives: the first added wins.
+    let out = ctx.run(
+        Event::config_changed(),
+        named().with_relation(Relation::of::<ops3::relations::Db>()),
+    )?;
+    assert_eq!(out.unit_status(), &Status::active(""));
+    let charm: Ops3 = out.stored_state()?;
+    assert_eq!(charm.collected, 1);
+    Ok(())
+}
+
+#[test]
+fn context_collect_status_cannot_be_deferred_nor_set_error() -> TestResult {
+    let ctx = TestContext::<Ops3>::new();
+    let out = ctx.run(Event::install(), State::default())?;
+    let charm: Ops3 = out.stored_state()?;
+    assert_eq!(charm.refused.len(), 2, "{:?}", charm.refused);
+    assert!(charm.refused[0].contains("cannot defer collect-status"));
+    assert!(charm.refused[1].contains("not 'error'"));
+    assert!(out.deferred().is_empty());
+    Ok(())
+}
+
+#[test]
+fn context_app_status_is_collected_on_the_leader_only() -> TestResult {
+    let ctx = TestContext::<Ops3>::new();
+    let out = ctx.run(Event::install(), State::default().with_leader(true))?;
+    assert_eq!(out.app_status(), &Status::maintenance("upgrading"));
+    assert_eq!(
+        calls(&ctx, "status-set"),
+        [
+            vec![
+                "status-set",
+                "--application=True",
+                "maintenance",
+                "upgrading"
+            ],
+            vec!["status-set", "--application=False", "blocked", "set name"],
+        ]
+    );
+    let out = ctx.run(Event::install(), State::default())?;
+    assert_eq!(out.app_status(), &Status::Unknown);
+    assert_eq!(calls(&ctx, "status-set").len(), 1);
+    // As ops: one is-leader, no status-get.
+    assert_eq!(calls(&ctx, "is-leader").len(), 1);
+    assert!(calls(&ctx, "status-get").is_empty());
+    Ok(())
+}
+
+#[test]
+fn context_skips_status_set_when_the_hook_knows_the_status_is_unchanged() -> TestResult {
+    #[derive(Debug, Default, Serialize, Deserialize, StoredState)]
+    struct Twice;
+
+    #[charm(dir = "tests/fixtures/testcharm", module = twice)]
+    impl Twice {
+        #[on(install)]
+        fn install(&mut self, ctx: &mut Context<Self>, _e: &HookEvent) -> ops_core::Result<()> {
+            ctx.unit().set_status(Status::active("ready"))?;
+            Ok(())
+        }
+
+        #[on(collect_unit_status)]
+        fn collect(
+            &mut self,
+            _ctx: &mut Context<Self>,
+            e: &CollectStatusEvent,
+        ) -> ops_core::Result<()> {
+            e.add_status(Status::active("ready"))?;
+            Ok(())
+        }
+    }
+
+    let ctx = TestContext::<Twice>::new();
+    let out = ctx.run(Event::install(), State::default())?;
+    assert_eq!(out.unit_status(), &Status::active("ready"));
+    let sets = ctx
+        .tool_calls()
+        .into_iter()
+        .filter(|c| c.argv[0] == "status-set")
+        .count();
+    assert_eq!(sets, 1, "the collected status is the one the hook set");
+    // update-status: the hook does not know the status, so it sets it (as ops, without status-get).
+    ctx.run(Event::update_status(), &out)?;
+    let argv: Vec<_> = ctx
+        .tool_calls()
+        .into_iter()
+        .map(|c| c.argv[0].clone())
+        .collect();
+    assert_eq!(argv, ["status-set"]);
+    Ok(())
+}
+
+#[test]
+fn a_charm_without_collect_status_handlers_makes_no_extra_call() -> TestResult {
+    #[derive(Debug, Default, Serialize, Deserialize, StoredState)]
+    struct Plain;
+
+    #[charm(dir = "tests/fixtures/testcharm", module = plain)]
+    impl Plain {
+        #[on(update_status)]
+        fn update(&mut self, _ctx: &mut Context<Self>, _e: &HookEvent) -> ops_core::Result<()> {
+            Ok(())
+        }
+    }
+
+    let ctx = TestContext::<Plain>::new();
+    ctx.run(Event::update_status(), State::default().with_leader(true))?;
+    assert_eq!(ctx.tool_calls(), []);
+    Ok(())
+}
+
+// ---- collect-status, Harness: evaluated when the test asks -------------------------------------
+
+#[test]
+fn harness_evaluates_status_when_asked() -> TestResult {
+    let mut h = Harness::<Ops3>::new();
+    h.begin()?;
+    h.emit_hook("install")?;
+    assert_eq!(
+        h.unit_status(),
+        Status::maintenance(""),
+        "as ops' Harness: not automatic"
+    );
+    h.evaluate_status()?;
+    assert_eq!(h.unit_status(), Status::blocked("set name"));
+    assert_eq!(h.app_status(), Status::Unknown);
+    assert_eq!(h.charm()?.collected, 1);
+
+    h.update_config([("name", "bob")])?;
+    h.add_relation("db", "postgresql")?;
+    h.set_leader(true)?;
+    h.evaluate_status()?;
+    assert_eq!(h.unit_status(), Status::active(""));
+    assert_eq!(h.app_status(), Status::maintenance("upgrading"));
+    assert_eq!(h.charm()?.collected, 2);
+    Ok(())
+}
+
+#[test]
+fn harness_evaluate_status_needs_begin() {
+    let mut h = Harness::<Ops3>::new();
+    assert!(matches!(h.evaluate_status(), Err(HarnessError::NotBegun)));
+}
+
+// ---- stop and remove cannot be deferred --------------------------------------------------------
+
+#[test]
+fn context_stop_and_remove_cannot_be_deferred() -> TestResult {
+    let ctx = TestContext::<Ops3>::new();
+    for event in [Event::stop(), Event::remove()] {
+        let name = event.name();
+        let err = ctx
+            .run(event, State::default())
+            .expect_err("deferring stop/remove fails the hook");
+        let charm_error = err.charm_error().expect("a charm error");
+        assert!(matches!(charm_error.error, DispatchError::Handler(_)));
+        assert!(
+            charm_error
+                .error
+                .to_string()
+                .contains(&format!("cannot defer {name} events")),
+            "{charm_error}"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn harness_stop_and_remove_cannot_be_deferred() -> TestResult {
+    let mut h = Harness::<Ops3>::new();
+    h.begin()?;
+    for hook in ["stop", "remove"] {
+        let err = h.emit_hook(hook).expect_err("deferring fails the hook");
+        assert!(err.to_string().contains("cannot defer"), "{err}");
+        assert!(h.deferred().is_empty());
+    }
+    Ok(())
+}
