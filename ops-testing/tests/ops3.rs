@@ -1,10 +1,14 @@
 //! ops 3 features, in both test styles (Harness and Context/State): collect-status, non-deferrable
 //! lifecycle events.
 
+use ops_core::model::{Port, Protocol};
 use ops_core::prelude::*;
 use ops_core::DispatchError;
-use ops_testing::{Context as TestContext, Event, Harness, HarnessError, Relation, State};
+use ops_testing::{
+    Context as TestContext, Event, Harness, HarnessError, Port as StatePort, Relation, State,
+};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -19,8 +23,38 @@ struct Ops3 {
 
 #[charm(dir = "tests/fixtures/testcharm", module = ops3)]
 impl Ops3 {
-    #[on(install, config_changed)]
+    #[on(install)]
     fn on_hook(&mut self, _ctx: &mut Context<Self>, _event: &HookEvent) -> ops_core::Result<()> {
+        Ok(())
+    }
+
+    /// The whole set of ports: the `port` option over TCP, a UDP range and ICMP.
+    #[on(config_changed)]
+    fn set_ports(&mut self, ctx: &mut Context<Self>, _event: &HookEvent) -> ops_core::Result<()> {
+        let port = u16::try_from(ctx.config()?.port)?;
+        ctx.unit().set_ports([
+            Port::tcp(port),
+            Port::range(Protocol::Udp, 9000, 9010),
+            Port::icmp(),
+        ])?;
+        Ok(())
+    }
+
+    #[on(update_status)]
+    fn bad_ports(&mut self, ctx: &mut Context<Self>, _event: &HookEvent) -> ops_core::Result<()> {
+        for port in [
+            Port::range(Protocol::Tcp, 90, 80),
+            Port::tcp(0),
+            Port {
+                protocol: Protocol::Icmp,
+                from: Some(1),
+                to: Some(1),
+            },
+        ] {
+            if let Err(e) = ctx.unit().set_ports([Port::tcp(80), port]) {
+                self.refused.push(e.to_string());
+            }
+        }
         Ok(())
     }
 
@@ -277,5 +311,91 @@ fn harness_stop_and_remove_cannot_be_deferred() -> TestResult {
         assert!(err.to_string().contains("cannot defer"), "{err}");
         assert!(h.deferred().is_empty());
     }
+    Ok(())
+}
+
+// ---- ports: Unit::set_ports --------------------------------------------------------------------
+
+#[test]
+fn context_set_ports_opens_what_is_missing_and_closes_what_is_extra() -> TestResult {
+    let ctx = TestContext::<Ops3>::new();
+    let state = named()
+        .with_opened_port(StatePort::tcp(80))
+        .with_opened_port(StatePort::icmp())
+        .with_config_value("port", 8080);
+    let out = ctx.run(Event::config_changed(), &state)?;
+    assert_eq!(
+        out.opened_ports().iter().cloned().collect::<Vec<_>>(),
+        [
+            StatePort::tcp(8080),
+            StatePort::range(ops_core::hooktools::Protocol::Udp, 9000, 9010),
+            StatePort::icmp(),
+        ]
+    );
+    let port_calls: Vec<Vec<String>> = ctx
+        .tool_calls()
+        .into_iter()
+        .map(|c| c.argv)
+        .filter(|a| a[0].ends_with("-port") || a[0] == "opened-ports")
+        .collect();
+    assert_eq!(
+        port_calls,
+        [
+            vec!["opened-ports"],
+            vec!["close-port", "80/tcp"],
+            vec!["open-port", "8080/tcp"],
+            vec!["open-port", "9000-9010/udp"],
+        ]
+    );
+    // Already the wanted set: only opened-ports.
+    ctx.run(Event::config_changed(), &out)?;
+    let port_calls: Vec<String> = ctx
+        .tool_calls()
+        .into_iter()
+        .map(|c| c.argv[0].clone())
+        .filter(|a| a.ends_with("-port") || a == "opened-ports")
+        .collect();
+    assert_eq!(port_calls, ["opened-ports"]);
+    Ok(())
+}
+
+#[test]
+fn context_set_ports_refuses_bad_ports_and_changes_nothing() -> TestResult {
+    let ctx = TestContext::<Ops3>::new();
+    let state = named().with_opened_port(StatePort::tcp(22));
+    let out = ctx.run(Event::update_status(), &state)?;
+    let charm: Ops3 = out.stored_state()?;
+    let bad: Vec<_> = charm
+        .refused
+        .iter()
+        .filter(|r| r.starts_with("invalid port"))
+        .collect();
+    assert_eq!(bad.len(), 3, "{:?}", charm.refused);
+    assert!(bad[0].contains("ends before it starts"));
+    assert!(bad[1].contains("port 0"));
+    assert!(bad[2].contains("icmp takes no port"));
+    assert_eq!(
+        out.opened_ports().iter().cloned().collect::<Vec<_>>(),
+        [StatePort::tcp(22)]
+    );
+    assert!(ctx.tool_calls().iter().all(|c| !c.argv[0].contains("port")));
+    Ok(())
+}
+
+#[test]
+fn harness_set_ports() -> TestResult {
+    let mut h = Harness::<Ops3>::new();
+    h.begin()?;
+    let wanted = |port| {
+        BTreeSet::from([
+            StatePort::tcp(port),
+            StatePort::range(ops_core::hooktools::Protocol::Udp, 9000, 9010),
+            StatePort::icmp(),
+        ])
+    };
+    h.update_config([("port", 8080)])?;
+    assert_eq!(BTreeSet::from_iter(h.opened_ports()), wanted(8080));
+    h.update_config([("port", 8081)])?;
+    assert_eq!(BTreeSet::from_iter(h.opened_ports()), wanted(8081));
     Ok(())
 }

@@ -8,6 +8,7 @@
 //! applies them when the hook succeeds anyway).
 
 mod error;
+mod ports;
 mod relation;
 mod secret;
 mod status;
@@ -16,13 +17,14 @@ mod unit;
 
 pub use crate::hooktools::{SecretOptions, SecretOwner, SecretRotate};
 pub use error::ModelError;
+pub use ports::Port;
 pub use relation::{Databag, Entity, Relation};
 pub use secret::{Secret, SecretContent};
 pub use status::Status;
 pub use storage::Storage;
 pub use unit::{App, Container, Unit};
 
-pub use crate::hooktools::{NetworkInfo, OpenedPort, SecretInfo};
+pub use crate::hooktools::{NetworkInfo, OpenedPort, Protocol, SecretInfo};
 
 use crate::env::JujuContext;
 use crate::hooktools::{Backend, ToolRunner};

@@ -36,6 +36,10 @@ impl Unit {
         Unit { model, name }
     }
 
+    pub(super) fn model_handle(&self) -> &Model {
+        &self.model
+    }
+
     /// The unit's name, e.g. `db/0`.
     pub fn name(&self) -> &str {
         &self.name
