@@ -82,6 +82,11 @@ pub enum DispatchError {
     /// The event the hook names does not fit the charm (e.g. a relation event without a relation id).
     #[error("{0}")]
     Event(String),
+    /// A handler asked for a reboot now ([`Unit::reboot`](crate::model::Unit::reboot)): the hook
+    /// ended there, nothing committed; the exit status is 0 (Juju re-runs the hook after the
+    /// reboot).
+    #[error("the machine is rebooting now (juju-reboot --now)")]
+    RebootNow,
 }
 
 impl DispatchError {
@@ -89,6 +94,7 @@ impl DispatchError {
     pub fn exit_code(&self) -> i32 {
         match self {
             DispatchError::LegacyHook { code, .. } => *code,
+            DispatchError::RebootNow => 0,
             _ => 1,
         }
     }
@@ -188,6 +194,7 @@ pub fn main<C: Charm>() -> ! {
             let debug = setup.env.debug;
             match run::<C>(setup) {
                 Ok(_) => 0,
+                Err(DispatchError::RebootNow) => 0,
                 Err(e) => {
                     // Juju keeps a hook's stderr in its log: the error reaches it even when
                     // juju-log does not work (with JUJU_DEBUG the logger already wrote it there).
@@ -257,7 +264,7 @@ pub fn run_with<C: Charm>(
     if let Err(e) = &result {
         if !matches!(
             e,
-            DispatchError::Handler(_) | DispatchError::LegacyHook { .. }
+            DispatchError::Handler(_) | DispatchError::LegacyHook { .. } | DispatchError::RebootNow
         ) {
             log::error!("Uncaught exception while in charm code:\n{e}");
         }
@@ -746,6 +753,15 @@ impl<C: Charm> Hook<C> {
         };
         match outcome {
             Ok(d) => Ok(d),
+            Err(e)
+                if matches!(
+                    e.error.downcast_ref::<ModelError>(),
+                    Some(ModelError::RebootNow)
+                ) =>
+            {
+                log::info!("Rebooting now: the hook ends here.");
+                Err(DispatchError::RebootNow)
+            }
             Err(e) => {
                 log::error!("Uncaught exception while in charm code:\n{e}");
                 Err(DispatchError::Handler(e))

@@ -573,6 +573,10 @@ impl<C: Charm> Context<C> {
         let mut juju = JujuState::new(meta, self.unit_name());
         juju.model_name = Some(state.model.name.clone());
         juju.model_uuid = state.model.uuid.clone();
+        juju.credential = match &state.cloud_spec {
+            Some(spec) => Some(serde_json::to_value(spec).map_err(std::io::Error::other)?),
+            None => None,
+        };
         juju.juju_version = self.juju_version.clone();
         juju.leader = state.leader;
         juju.config = state.config.clone();
@@ -611,6 +615,9 @@ impl<C: Charm> Context<C> {
                     .clone()
                     .unwrap_or_else(|| crate::state::DEFAULT_REMOTE_APP.to_string())
             };
+            if let Some(uuid) = &r.remote_model_uuid {
+                juju.remote_models.insert(r.id, uuid.clone());
+            }
             juju.relations.push(SimRelation {
                 id: r.id,
                 endpoint: r.endpoint.clone(),

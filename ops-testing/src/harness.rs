@@ -449,6 +449,42 @@ impl<C: Charm> Harness<C> {
         self.fire(SimEvent::hook(hook))
     }
 
+    /// How many reboots the charm asked for (`Unit::reboot`, with or without `now`; ops:
+    /// `Harness.reboot_count`).
+    pub fn reboot_count(&self) -> usize {
+        self.sim
+            .trace()
+            .iter()
+            .filter(|c| c.exit == 0 && c.argv.first().is_some_and(|t| t == "juju-reboot"))
+            .count()
+    }
+
+    /// Let the charm read `spec` with `credential-get` (`Model::get_cloud_spec`), as a trusted
+    /// application does (ops: `Harness.set_cloud_spec`).
+    pub fn set_cloud_spec(
+        &mut self,
+        spec: &ops_core::hooktools::CloudSpec,
+    ) -> Result<(), HarnessError> {
+        let value = serde_json::to_value(spec).map_err(|e| HarnessError::Io {
+            action: "encode the cloud spec".into(),
+            source: std::io::Error::other(e),
+        })?;
+        self.sim.state_mut().credential = Some(value);
+        Ok(())
+    }
+
+    /// Make relation `id` a cross-model relation with a remote model `uuid`
+    /// (`relation-model-get`; by default the remote application is in this model).
+    pub fn set_relation_remote_model(
+        &mut self,
+        id: i64,
+        uuid: impl Into<String>,
+    ) -> Result<(), HarnessError> {
+        self.relation(id)?;
+        self.sim.state_mut().remote_models.insert(id, uuid.into());
+        Ok(())
+    }
+
     /// Run the collect-status events and set the statuses they collected, as the end of every
     /// hook does in production (ops: `Harness.evaluate_status`): on the leader
     /// `collect_app_status` then the application status, then `collect_unit_status` and the unit

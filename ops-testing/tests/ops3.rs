@@ -399,3 +399,167 @@ fn harness_set_ports() -> TestResult {
     assert_eq!(BTreeSet::from_iter(h.opened_ports()), wanted(8081));
     Ok(())
 }
+
+// ---- reboot, cloud spec, remote model ----------------------------------------------------------
+
+#[derive(Debug, Default, Serialize, Deserialize, StoredState)]
+#[serde(default)]
+struct Machine {
+    steps: Vec<String>,
+    cloud: String,
+    remote_model: String,
+}
+
+#[charm(dir = "tests/fixtures/testcharm", module = machine)]
+impl Machine {
+    #[on(install)]
+    fn install(&mut self, ctx: &mut Context<Self>, _e: &HookEvent) -> ops_core::Result<()> {
+        ctx.unit().reboot(false)?;
+        self.steps.push("install: reboot after the hook".into());
+        Ok(())
+    }
+
+    #[on(upgrade_charm)]
+    fn upgrade(&mut self, ctx: &mut Context<Self>, _e: &HookEvent) -> ops_core::Result<()> {
+        self.steps.push("upgrade: before".into());
+        ctx.unit().reboot(true)?;
+        self.steps.push("upgrade: after".into());
+        Ok(())
+    }
+
+    #[on(start)]
+    fn start(&mut self, ctx: &mut Context<Self>, _e: &HookEvent) -> ops_core::Result<()> {
+        self.cloud = match ctx.model().get_cloud_spec() {
+            Ok(spec) => format!(
+                "{} {} {}",
+                spec.cloud_type,
+                spec.name,
+                spec.credential.map(|c| c.auth_type).unwrap_or_default()
+            ),
+            Err(e) => format!("error: {e}"),
+        };
+        Ok(())
+    }
+
+    #[on(db_relation_changed)]
+    fn db(&mut self, _ctx: &mut Context<Self>, e: &RelationEvent) -> ops_core::Result<()> {
+        self.remote_model = e.relation.remote_model()?.uuid;
+        Ok(())
+    }
+}
+
+fn cloud_spec() -> Result<ops_core::hooktools::CloudSpec, serde_json::Error> {
+    serde_json::from_value(serde_json::json!({
+        "type": "lxd",
+        "name": "localhost",
+        "region": "localhost",
+        "endpoint": "https://10.0.0.1:8443",
+        "credential": {"auth-type": "certificate", "attrs": {"client-cert": "x"}},
+    }))
+}
+
+#[test]
+fn context_reboot_after_the_hook_and_now() -> TestResult {
+    let ctx = TestContext::<Machine>::new();
+    let out = ctx.run(Event::install(), State::default())?;
+    assert_eq!(ctx.last_run().reboot.as_deref(), Some("after-hook"));
+    let charm: Machine = out.stored_state()?;
+    assert_eq!(charm.steps, ["install: reboot after the hook"]);
+
+    let err = ctx
+        .run(Event::upgrade_charm(), &out)
+        .expect_err("reboot now ends the hook");
+    let error = &err.charm_error().expect("the dispatcher's outcome").error;
+    assert!(matches!(error, DispatchError::RebootNow), "{error}");
+    assert_eq!(error.exit_code(), 0, "as ops' SystemExit");
+    assert_eq!(ctx.last_run().reboot.as_deref(), Some("now"));
+    let argv: Vec<Vec<String>> = ctx.tool_calls().into_iter().map(|c| c.argv).collect();
+    assert!(argv.contains(&vec!["juju-reboot".to_string(), "--now".to_string()]));
+    Ok(())
+}
+
+#[test]
+fn harness_reboot_count_and_nothing_after_reboot_now() -> TestResult {
+    let mut h = Harness::<Machine>::new();
+    h.begin()?;
+    assert_eq!(h.reboot_count(), 0);
+    h.emit_hook("install")?;
+    assert_eq!(h.reboot_count(), 1);
+    let err = h.emit_hook("upgrade-charm").expect_err("reboot now");
+    assert!(err.to_string().contains("rebooting now"), "{err}");
+    assert_eq!(h.reboot_count(), 2);
+    // Nothing after the reboot ran, nothing of the hook was committed.
+    assert_eq!(h.charm()?.steps, ["install: reboot after the hook"]);
+    Ok(())
+}
+
+#[test]
+fn context_cloud_spec() -> TestResult {
+    let ctx = TestContext::<Machine>::new();
+    let out = ctx.run(
+        Event::start(),
+        State::default().with_cloud_spec(cloud_spec()?),
+    )?;
+    assert_eq!(
+        out.stored_state::<Machine>()?.cloud,
+        "lxd localhost certificate"
+    );
+    // Not trusted: Juju's error.
+    let out = ctx.run(Event::start(), State::default())?;
+    let cloud = out.stored_state::<Machine>()?.cloud;
+    assert!(
+        cloud.contains("cannot access cloud credentials: permission denied"),
+        "{cloud}"
+    );
+    Ok(())
+}
+
+#[test]
+fn harness_cloud_spec() -> TestResult {
+    let mut h = Harness::<Machine>::new();
+    h.set_cloud_spec(&cloud_spec()?)?;
+    h.begin()?;
+    h.emit_hook("start")?;
+    assert_eq!(h.charm()?.cloud, "lxd localhost certificate");
+    Ok(())
+}
+
+#[test]
+fn context_relation_remote_model() -> TestResult {
+    let ctx = TestContext::<Machine>::new();
+    let cmr = Relation::of::<machine::relations::Db>().remote_model_uuid("remote-uuid");
+    let out = ctx.run(
+        Event::relation_changed(&cmr),
+        State::default().with_relation(cmr.clone()),
+    )?;
+    assert_eq!(out.stored_state::<Machine>()?.remote_model, "remote-uuid");
+    let calls: Vec<Vec<String>> = ctx
+        .tool_calls()
+        .into_iter()
+        .filter(|c| c.argv[0] == "relation-model-get")
+        .map(|c| c.argv)
+        .collect();
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0][1..3], ["-r", &format!("db:{}", cmr.relation_id())]);
+    // A relation in this model: this model's UUID.
+    let local = Relation::of::<machine::relations::Db>();
+    let state = State::default().with_relation(local.clone());
+    let out = ctx.run(Event::relation_changed(&local), &state)?;
+    assert_eq!(
+        out.stored_state::<Machine>()?.remote_model,
+        state.model().uuid
+    );
+    Ok(())
+}
+
+#[test]
+fn harness_relation_remote_model() -> TestResult {
+    let mut h = Harness::<Machine>::new();
+    h.begin()?;
+    let id = h.add_relation("db", "postgresql")?;
+    h.add_relation_unit(id, "postgresql/0")?;
+    h.set_relation_remote_model(id, "offer-uuid")?;
+    h.update_relation_data(id, "postgresql/0", [("k", "v")])?;
+    assert_eq!(h.charm()?.remote_model, "offer-uuid");
+    Ok(())
+}

@@ -36,7 +36,7 @@ pub use network::{
     Protocol,
 };
 pub use path_runner::SearchPathRunner;
-pub use relations::RelationData;
+pub use relations::{RelationData, RemoteModel};
 pub use runner::{ProcessRunner, RunError, ToolOutput, ToolRunner};
 pub use secrets::{
     canonicalize_secret_id, is_valid_secret_key, validate_secret_content, SecretContent,

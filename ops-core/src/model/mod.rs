@@ -390,6 +390,13 @@ impl Model {
         Ok(self.inner.backend.add_metrics(metrics, labels)?)
     }
 
+    /// The cloud the model runs on and its credential (`credential-get`; ops 3:
+    /// `Model.get_cloud_spec`). Juju answers only for a trusted application (`juju trust`);
+    /// otherwise the hook tool's error.
+    pub fn get_cloud_spec(&self) -> Result<crate::hooktools::CloudSpec, ModelError> {
+        Ok(self.inner.backend.credential_get()?)
+    }
+
     /// Record a status added by a collect-status handler (`app`: for the application).
     pub(crate) fn add_collected_status(&self, app: bool, status: Status) {
         let mut collected = self.inner.collected.borrow_mut();

@@ -80,6 +80,16 @@ impl Relation {
         self.id
     }
 
+    /// The model on the other side of the relation (`relation-model-get`, Juju ≥ 3.6.2; ops 3:
+    /// `Relation.remote_model`): its UUID is this model's for a relation within the model, the
+    /// offering or consuming model's for a cross-model relation. Not cached: ask once.
+    pub fn remote_model(&self) -> Result<crate::hooktools::RemoteModel, ModelError> {
+        Ok(self
+            .model
+            .backend()
+            .relation_model_get(self.id, &self.name)?)
+    }
+
     /// Whether this is a peer relation.
     pub fn is_peer(&self) -> bool {
         self.is_peer

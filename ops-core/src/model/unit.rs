@@ -100,6 +100,32 @@ impl Unit {
         Ok(())
     }
 
+    /// Reboot the machine (`juju-reboot`; ops 3: `Unit.reboot`): after this hook succeeds, or with
+    /// `now` at once (`juju-reboot --now`). Not on Kubernetes, not in actions (Juju refuses).
+    ///
+    /// With `now`, Juju kills the hook and runs it again after the reboot; as ops guarantees no
+    /// charm code runs after it (it raises `SystemExit`), this returns
+    /// [`ModelError::RebootNow`] once the reboot is requested: propagate it with `?` and the
+    /// dispatcher ends the hook there, with nothing more run and nothing committed, exit status 0.
+    pub fn reboot(&self, now: bool) -> Result<(), ModelError> {
+        if !self.is_ours() {
+            return Err(ModelError::Invalid(format!(
+                "cannot reboot a remote unit {}",
+                self.name
+            )));
+        }
+        log::warn!(
+            "Rebooting unit {:?} in model {:?}",
+            self.name,
+            self.model.name().unwrap_or("")
+        );
+        self.model.backend().juju_reboot(now)?;
+        if now {
+            return Err(ModelError::RebootNow);
+        }
+        Ok(())
+    }
+
     /// Set the workload version shown by `juju status` (`application-version-set`).
     pub fn set_workload_version(&self, version: &str) -> Result<(), ModelError> {
         self.ours("set the workload version")?;

@@ -260,6 +260,9 @@ pub struct JujuState {
     pub reboot: Option<String>,
     /// The cloud spec `credential-get` prints (`None`: the charm is not trusted).
     pub credential: Option<Value>,
+    /// The remote model of cross-model relations, by relation id (`relation-model-get`; the
+    /// others are in this model).
+    pub remote_models: BTreeMap<i64, String>,
     /// Actions run so far, the last one being the current one.
     pub actions: Vec<SimAction>,
     /// Containers by name.
@@ -300,6 +303,7 @@ impl JujuState {
             pod_spec: None,
             reboot: None,
             credential: None,
+            remote_models: BTreeMap::new(),
             actions: Vec::new(),
             containers: meta
                 .containers

@@ -551,6 +551,20 @@ fn credential_get(c: &mut Call<'_>) -> R {
     }
 }
 
+/// Juju's `relation-model-get`: `{"uuid": ...}`, the model hosting the other side.
+fn relation_model_get(c: &mut Call<'_>) -> R {
+    let rid = c.relation_id()?;
+    c.no_more_args(0)?;
+    c.relation(rid)?;
+    let uuid = c
+        .work
+        .remote_models
+        .get(&rid)
+        .cloned()
+        .unwrap_or_else(|| c.work.model_uuid.clone());
+    Ok(Out::Value(json!({ "uuid": uuid })))
+}
+
 fn juju_reboot(c: &mut Call<'_>) -> R {
     c.no_more_args(0)?;
     let mode = if c.flags.bool("now") {
@@ -1830,6 +1844,14 @@ pub(crate) static TOOLS: &[Tool] = &[
         Some("yaml"),
         "",
         "Access cloud credentials."
+    ),
+    tool!(
+        "relation-model-get",
+        relation_model_get,
+        [REL],
+        Some("smart"),
+        "",
+        "Get details about the model hosting a related application."
     ),
     tool!(
         "juju-reboot",
