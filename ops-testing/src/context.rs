@@ -407,6 +407,7 @@ pub struct Context<C: Charm> {
     app_name: String,
     unit_id: u32,
     juju_version: String,
+    lists_broken_relations: bool,
     tmp: OnceCell<tempfile::TempDir>,
     last: RefCell<RunRecord>,
     _charm: PhantomData<fn() -> C>,
@@ -434,6 +435,7 @@ impl<C: Charm> Context<C> {
             app_name: C::meta().name.to_string(),
             unit_id: 0,
             juju_version: sim::DEFAULT_JUJU_VERSION.to_string(),
+            lists_broken_relations: false,
             tmp: OnceCell::new(),
             last: RefCell::new(RunRecord::default()),
             _charm: PhantomData,
@@ -455,6 +457,13 @@ impl<C: Charm> Context<C> {
     /// On Juju `version`.
     pub fn with_juju_version(mut self, version: impl Into<String>) -> Self {
         self.juju_version = version.into();
+        self
+    }
+
+    /// Simulate a Juju whose `relation-ids` still lists a relation during its own
+    /// `relation-broken` hook, as Juju before 3.x does (the charm must not see it either way).
+    pub fn with_broken_relations_listed(mut self, listed: bool) -> Self {
+        self.lists_broken_relations = listed;
         self
     }
 
@@ -578,6 +587,7 @@ impl<C: Charm> Context<C> {
             None => None,
         };
         juju.juju_version = self.juju_version.clone();
+        juju.lists_broken_relations = self.lists_broken_relations;
         juju.leader = state.leader;
         juju.config = state.config.clone();
         juju.unit_status = StatusRecord::from_status(&state.unit_status);

@@ -449,6 +449,12 @@ impl<C: Charm> Harness<C> {
         self.fire(SimEvent::hook(hook))
     }
 
+    /// Simulate a Juju whose `relation-ids` still lists a relation during its own
+    /// `relation-broken` hook, as Juju before 3.x does (the charm must not see it either way).
+    pub fn set_broken_relations_listed(&mut self, listed: bool) {
+        self.sim.state_mut().lists_broken_relations = listed;
+    }
+
     /// How many reboots the charm asked for (`Unit::reboot`, with or without `now`; ops:
     /// `Harness.reboot_count`).
     pub fn reboot_count(&self) -> usize {

@@ -563,3 +563,79 @@ fn harness_relation_remote_model() -> TestResult {
     assert_eq!(h.charm()?.remote_model, "offer-uuid");
     Ok(())
 }
+
+// ---- relation-broken: the broken relation is gone ----------------------------------------------
+
+#[derive(Debug, Default, Serialize, Deserialize, StoredState)]
+#[serde(default)]
+struct Broken {
+    seen: Vec<String>,
+}
+
+#[charm(dir = "tests/fixtures/testcharm", module = broken)]
+impl Broken {
+    #[on(db_relation_broken)]
+    fn broken(&mut self, ctx: &mut Context<Self>, e: &RelationEvent) -> ops_core::Result<()> {
+        let listed: Vec<i64> = ctx
+            .model()
+            .relations("db")?
+            .iter()
+            .map(|r| r.id())
+            .collect();
+        let only = ctx.model().get_relation("db", None)?.map(|r| r.id());
+        self.seen = vec![
+            format!("listed {listed:?}"),
+            format!("only {only:?}"),
+            format!("active {}", e.relation.active()),
+        ];
+        Ok(())
+    }
+
+    #[on(db_relation_changed)]
+    fn changed(&mut self, ctx: &mut Context<Self>, e: &RelationEvent) -> ops_core::Result<()> {
+        let listed = ctx.model().relations("db")?.len();
+        self.seen = vec![
+            format!("listed {listed}"),
+            format!("active {}", e.relation.active()),
+        ];
+        Ok(())
+    }
+}
+
+#[test]
+fn context_broken_relation_is_not_listed_on_any_juju() -> TestResult {
+    for listed in [false, true] {
+        let ctx = TestContext::<Broken>::new().with_broken_relations_listed(listed);
+        let db = Relation::of::<broken::relations::Db>();
+        let state = State::default().with_relation(db.clone());
+        let out = ctx.run(Event::relation_broken(&db), &state)?;
+        assert_eq!(
+            out.stored_state::<Broken>()?.seen,
+            ["listed []", "only None", "active false"],
+            "Juju listing broken relations: {listed}"
+        );
+        let out = ctx.run(Event::relation_changed(&db), &state)?;
+        assert_eq!(
+            out.stored_state::<Broken>()?.seen,
+            ["listed 1", "active true"]
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn harness_broken_relation_is_not_listed_on_any_juju() -> TestResult {
+    for listed in [false, true] {
+        let mut h = Harness::<Broken>::new();
+        h.set_broken_relations_listed(listed);
+        h.begin()?;
+        let id = h.add_relation("db", "postgresql")?;
+        h.remove_relation(id)?;
+        assert_eq!(
+            h.charm()?.seen,
+            ["listed []", "only None", "active false"],
+            "Juju listing broken relations: {listed}"
+        );
+    }
+    Ok(())
+}

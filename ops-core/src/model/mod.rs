@@ -71,6 +71,8 @@ pub(crate) struct Inner {
     pub(crate) pending: RefCell<BTreeMap<(i64, bool), BTreeMap<String, String>>>,
     pub(crate) unit_status: RefCell<Option<Status>>,
     pub(crate) app_status: RefCell<Option<Status>>,
+    /// During `<endpoint>-relation-broken`: the relation being broken (ops' `broken_relation_id`).
+    broken_relation_id: Option<i64>,
     /// Statuses added by collect-status handlers: (unit's, application's).
     collected: RefCell<(Vec<Status>, Vec<Status>)>,
     config: RefCell<Option<serde_json::Map<String, serde_json::Value>>>,
@@ -86,6 +88,12 @@ impl Model {
     /// how hook tools are run.
     pub fn new(meta: &'static CharmMeta, env: &JujuContext, runner: Rc<dyn ToolRunner>) -> Model {
         let backend = Rc::new(Backend::new(runner, env));
+        let broken_hook = env
+            .dispatch_path
+            .as_deref()
+            .or(env.hook_name.as_deref())
+            .is_some_and(|h| h.ends_with("-relation-broken"));
+        let broken_relation_id = env.relation_id.filter(|_| broken_hook);
         Model {
             inner: Rc::new(Inner {
                 meta,
@@ -100,6 +108,7 @@ impl Model {
                 pending: RefCell::default(),
                 unit_status: RefCell::default(),
                 app_status: RefCell::default(),
+                broken_relation_id,
                 collected: RefCell::default(),
                 config: RefCell::default(),
                 storages: RefCell::default(),
@@ -178,7 +187,9 @@ impl Model {
         Ok(())
     }
 
-    /// Every relation of endpoint `name` (`relation-ids`, cached for the hook).
+    /// Every relation of endpoint `name` (`relation-ids`, cached for the hook). During its own
+    /// `relation-broken` the broken relation is not listed, as in ops ≥ 2.10: Juju before 3.x
+    /// still lists it, newer Juju does not, and either way it is gone.
     pub fn relations(&self, name: &str) -> Result<Vec<Relation>, ModelError> {
         self.check_relation_name(name)?;
         let cached = self.inner.relation_ids.borrow().get(name).cloned();
@@ -195,6 +206,7 @@ impl Model {
         };
         Ok(ids
             .into_iter()
+            .filter(|id| Some(*id) != self.inner.broken_relation_id)
             .map(|id| self.relation_by_id(name, id))
             .collect())
     }
@@ -220,6 +232,11 @@ impl Model {
                 max: 1,
             }),
         }
+    }
+
+    /// The relation being broken, during its `relation-broken` hook.
+    pub fn broken_relation_id(&self) -> Option<i64> {
+        self.inner.broken_relation_id
     }
 
     /// A handle on relation `id` of endpoint `name` (no hook tool is called).

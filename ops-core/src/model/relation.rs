@@ -90,6 +90,14 @@ impl Relation {
             .relation_model_get(self.id, &self.name)?)
     }
 
+    /// Whether the relation is still there: false for the relation being broken, during its
+    /// `relation-broken` hook (ops 3: `Relation.active`). Its data can still be read (the remote
+    /// application's, as ops ≥ 2.11), but it is no longer listed by
+    /// [`Model::relations`](super::Model::relations).
+    pub fn active(&self) -> bool {
+        self.model.broken_relation_id() != Some(self.id)
+    }
+
     /// Whether this is a peer relation.
     pub fn is_peer(&self) -> bool {
         self.is_peer

@@ -260,6 +260,9 @@ pub struct JujuState {
     pub reboot: Option<String>,
     /// The cloud spec `credential-get` prints (`None`: the charm is not trusted).
     pub credential: Option<Value>,
+    /// Whether `relation-ids` still lists a relation during its `relation-broken` hook, as Juju
+    /// before 3.x does (default: no, as newer Juju).
+    pub lists_broken_relations: bool,
     /// The remote model of cross-model relations, by relation id (`relation-model-get`; the
     /// others are in this model).
     pub remote_models: BTreeMap<i64, String>,
@@ -304,6 +307,7 @@ impl JujuState {
             reboot: None,
             credential: None,
             remote_models: BTreeMap::new(),
+            lists_broken_relations: false,
             actions: Vec::new(),
             containers: meta
                 .containers

@@ -567,6 +567,10 @@ fn relation_model_get(c: &mut Call<'_>) -> R {
 
 fn juju_reboot(c: &mut Call<'_>) -> R {
     c.no_more_args(0)?;
+    // Juju's jujuc: an action cannot reboot the machine.
+    if c.ctx.action.is_some() {
+        return Err(fail("juju-reboot is not supported when running an action"));
+    }
     let mode = if c.flags.bool("now") {
         "now"
     } else {
@@ -604,7 +608,7 @@ fn relation_ids(c: &mut Call<'_>) -> R {
         .work
         .relations
         .iter()
-        .filter(|r| r.endpoint == name && !r.broken)
+        .filter(|r| r.endpoint == name && (!r.broken || c.work.lists_broken_relations))
         .map(SimRelation::juju_id)
         .collect();
     ids.sort();
