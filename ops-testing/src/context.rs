@@ -85,10 +85,11 @@ fn hook_event_name(kind: EventKind) -> &'static str {
         EventKind::PebbleCustomNotice => "pebble-custom-notice",
         EventKind::PebbleCheckFailed => "pebble-check-failed",
         EventKind::PebbleCheckRecovered => "pebble-check-recovered",
-        EventKind::Action
-        | EventKind::Custom
-        | EventKind::CollectAppStatus
-        | EventKind::CollectUnitStatus => "",
+        // Not Juju hooks: a pseudo-hook of that name, where the dispatcher emits no event and
+        // evaluates statuses at its end as after any hook.
+        EventKind::CollectAppStatus => "collect-app-status",
+        EventKind::CollectUnitStatus => "collect-unit-status",
+        EventKind::Action | EventKind::Custom => "",
     }
 }
 
@@ -166,6 +167,20 @@ impl Event {
     /// `collect-metrics`.
     pub fn collect_metrics() -> Self {
         Self::plain(EventKind::CollectMetrics)
+    }
+
+    /// Only the status evaluation of the end of a hook (ops.testing:
+    /// `ctx.on.collect_unit_status()`): deferred events are re-emitted, then `collect_app_status`
+    /// (leader) and `collect_unit_status` run and the statuses they collected are set. Every
+    /// [`Context::run`] ends with this anyway.
+    pub fn collect_unit_status() -> Self {
+        Self::plain(EventKind::CollectUnitStatus)
+    }
+
+    /// The same as [`Event::collect_unit_status`] (ops.testing: `ctx.on.collect_app_status()`):
+    /// the evaluation always runs both events, the application one on the leader only.
+    pub fn collect_app_status() -> Self {
+        Self::plain(EventKind::CollectAppStatus)
     }
 
     fn on_relation(kind: EventKind, relation: &Relation) -> Self {

@@ -446,6 +446,16 @@ impl Machine {
         self.remote_model = e.relation.remote_model()?.uuid;
         Ok(())
     }
+
+    #[on(greet_action)]
+    fn greet(
+        &mut self,
+        ctx: &mut Context<Self>,
+        _e: &ActionEvent<machine::actions::GreetParams>,
+    ) -> ops_core::Result<()> {
+        ctx.unit().reboot(false)?;
+        Ok(())
+    }
 }
 
 fn cloud_spec() -> Result<ops_core::hooktools::CloudSpec, serde_json::Error> {
@@ -637,5 +647,38 @@ fn harness_broken_relation_is_not_listed_on_any_juju() -> TestResult {
             "Juju listing broken relations: {listed}"
         );
     }
+    Ok(())
+}
+
+#[test]
+fn context_reboot_in_an_action_fails_as_in_juju() {
+    let ctx = TestContext::<Machine>::new();
+    let err = ctx
+        .run(
+            Event::action::<machine::actions::Greet>(machine::actions::GreetParams {
+                who: "bob".into(),
+                times: 1,
+            }),
+            State::default(),
+        )
+        .expect_err("Juju refuses juju-reboot in actions");
+    assert!(
+        err.to_string()
+            .contains("juju-reboot is not supported when running an action"),
+        "{err}"
+    );
+    assert_eq!(ctx.last_run().reboot, None);
+}
+
+#[test]
+fn context_collect_status_events_run_only_the_evaluation() -> TestResult {
+    let ctx = TestContext::<Ops3>::new();
+    let out = ctx.run(Event::collect_unit_status(), named().with_leader(true))?;
+    assert_eq!(out.unit_status(), &Status::waiting("waiting for db"));
+    assert_eq!(out.app_status(), &Status::maintenance("upgrading"));
+    assert_eq!(out.stored_state::<Ops3>()?.collected, 1);
+    let out = ctx.run(Event::collect_app_status(), named())?;
+    assert_eq!(out.unit_status(), &Status::waiting("waiting for db"));
+    assert_eq!(out.app_status(), &Status::Unknown);
     Ok(())
 }
