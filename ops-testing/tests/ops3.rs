@@ -422,6 +422,7 @@ impl Machine {
     #[on(upgrade_charm)]
     fn upgrade(&mut self, ctx: &mut Context<Self>, _e: &HookEvent) -> ops_core::Result<()> {
         self.steps.push("upgrade: before".into());
+        ctx.unit().open_port("tcp", Some(8080))?;
         ctx.unit().reboot(true)?;
         self.steps.push("upgrade: after".into());
         Ok(())
@@ -498,8 +499,11 @@ fn harness_reboot_count_and_nothing_after_reboot_now() -> TestResult {
     let err = h.emit_hook("upgrade-charm").expect_err("reboot now");
     assert!(err.to_string().contains("rebooting now"), "{err}");
     assert_eq!(h.reboot_count(), 2);
-    // Nothing after the reboot ran, nothing of the hook was committed.
+    // Nothing after the reboot ran, nothing of the hook was committed: neither the charm's
+    // state nor what it asked Juju (Juju re-runs the hook after the reboot).
     assert_eq!(h.charm()?.steps, ["install: reboot after the hook"]);
+    assert_eq!(h.opened_ports(), []);
+    assert_eq!(h.juju_state().reboot.as_deref(), Some("now"));
     Ok(())
 }
 

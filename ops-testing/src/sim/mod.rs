@@ -871,11 +871,16 @@ impl SimJuju {
         // The hook's logger points at this simulator: detach it so that nothing logged between
         // hooks (by the test itself) is taken for the charm's.
         ops_core::logging::uninstall();
-        let code = match &outcome {
-            Ok(_) => 0,
-            Err(e) => e.exit_code(),
-        };
-        self.finish(code);
+        match &outcome {
+            // `juju-reboot --now`: Juju kills the hook and runs it again after the reboot, so
+            // nothing it did is kept but the reboot.
+            Err(DispatchError::RebootNow) => {
+                self.finish(1);
+                self.committed.borrow_mut().reboot = Some("now".to_string());
+            }
+            Ok(_) => self.finish(0),
+            Err(e) => self.finish(e.exit_code()),
+        }
         let action = if event.is_action {
             self.last_action()
         } else {
