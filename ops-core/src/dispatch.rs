@@ -759,7 +759,7 @@ impl<C: Charm> Hook<C> {
                     Some(ModelError::RebootNow)
                 ) =>
             {
-                log::info!("Rebooting now: the hook ends here.");
+                log::debug!(target: "ops_core", "Rebooting now: the hook ends here.");
                 Err(DispatchError::RebootNow)
             }
             Err(e) => {
