@@ -121,3 +121,39 @@ impl Status {
         Status::from_name(info.status.as_str(), info.message.clone()).unwrap_or(Status::Unknown)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Status;
+
+    #[test]
+    fn highest_priority_follows_ops_order_and_keeps_the_first_of_a_tie() {
+        let all = [
+            Status::Unknown,
+            Status::active("a"),
+            Status::waiting("w"),
+            Status::maintenance("m"),
+            Status::blocked("b1"),
+            Status::blocked("b2"),
+        ];
+        assert_eq!(
+            Status::highest_priority(all.clone()),
+            Some(Status::blocked("b1"))
+        );
+        let mut with_error = all.to_vec();
+        with_error.push(Status::Error("e".into()));
+        assert_eq!(
+            Status::highest_priority(with_error),
+            Some(Status::Error("e".into()))
+        );
+        assert_eq!(
+            Status::highest_priority([Status::active("x"), Status::active("y")]),
+            Some(Status::active("x"))
+        );
+        assert_eq!(
+            Status::highest_priority([Status::Unknown, Status::waiting("")]),
+            Some(Status::waiting(""))
+        );
+        assert_eq!(Status::highest_priority(Vec::new()), None);
+    }
+}
