@@ -43,6 +43,7 @@ pages! {
     security => "src/reference/security.md",
     threat_model => "src/reference/threat-model.md",
     from_python_ops => "src/from-python-ops.md",
+    ops3_features => "src/ops3-features.md",
     cargo_charm_run => "src/cargo-charm-run.md",
     packing_and_deploying => "src/packing-and-deploying.md",
 }

@@ -84,6 +84,11 @@ pub enum DispatchError {
     /// The event the hook names does not fit the charm (e.g. a relation event without a relation id).
     #[error("{0}")]
     Event(String),
+    /// A handler asked for a reboot now ([`Unit::reboot`](crate::model::Unit::reboot)): the hook
+    /// ended there, nothing committed; the exit status is 0 (Juju re-runs the hook after the
+    /// reboot).
+    #[error("the machine is rebooting now (juju-reboot --now)")]
+    RebootNow,
 }
 
 impl DispatchError {
@@ -91,6 +96,7 @@ impl DispatchError {
     pub fn exit_code(&self) -> i32 {
         match self {
             DispatchError::LegacyHook { code, .. } => *code,
+            DispatchError::RebootNow => 0,
             _ => 1,
         }
     }
@@ -190,6 +196,7 @@ pub fn main<C: Charm>() -> ! {
             let debug = setup.env.debug;
             match run::<C>(setup) {
                 Ok(_) => 0,
+                Err(DispatchError::RebootNow) => 0,
                 Err(e) => {
                     // Juju keeps a hook's stderr in its log: the error reaches it even when
                     // juju-log does not work (with JUJU_DEBUG the logger already wrote it there).
@@ -233,11 +240,33 @@ pub fn event_name_from_path(path: &Path) -> String {
 /// logs any uncaught exception): handler errors when they happen, the others (environment,
 /// model, store...) here; a failing legacy hook is logged as a warning, as ops does.
 pub fn run<C: Charm>(setup: HookSetup) -> Result<HookReport, DispatchError> {
-    let result = run_hook::<C>(setup);
+    run_with::<C>(setup, StatusEvaluation::AfterEvent)
+}
+
+/// When a hook runs the collect-status events (see [`crate::events::CollectStatusEvent`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum StatusEvaluation {
+    /// After the Juju event and its custom events, before the commit: what every hook does.
+    #[default]
+    AfterEvent,
+    /// Never (ops' Harness, where a test asks for it with `evaluate_status`).
+    Skip,
+    /// Only the evaluation: no deferred event is re-emitted and the hook's own event is not
+    /// emitted (ops' `Harness.evaluate_status`).
+    Only,
+}
+
+/// [`run`], choosing when collect-status runs: the test kits' entry point.
+pub fn run_with<C: Charm>(
+    setup: HookSetup,
+    evaluation: StatusEvaluation,
+) -> Result<HookReport, DispatchError> {
+    let result = run_hook::<C>(setup, evaluation);
     if let Err(e) = &result {
         if !matches!(
             e,
-            DispatchError::Handler(_) | DispatchError::LegacyHook { .. }
+            DispatchError::Handler(_) | DispatchError::LegacyHook { .. } | DispatchError::RebootNow
         ) {
             log::error!("Uncaught exception while in charm code:\n{e}");
         }
@@ -245,7 +274,10 @@ pub fn run<C: Charm>(setup: HookSetup) -> Result<HookReport, DispatchError> {
     result
 }
 
-fn run_hook<C: Charm>(setup: HookSetup) -> Result<HookReport, DispatchError> {
+fn run_hook<C: Charm>(
+    setup: HookSetup,
+    evaluation: StatusEvaluation,
+) -> Result<HookReport, DispatchError> {
     let HookSetup {
         env,
         runner,
@@ -320,10 +352,16 @@ fn run_hook<C: Charm>(setup: HookSetup) -> Result<HookReport, DispatchError> {
         event_count: None,
     };
 
-    if !restricted {
+    let only_status = evaluation == StatusEvaluation::Only;
+    if !restricted && !only_status {
         hook.reemit(&mut state)?;
     }
     match C::meta().event(&event_name) {
+        _ if only_status => {}
+        // The framework's own events are not hooks.
+        Some(meta_event) if meta_event.kind.is_framework() => {
+            log::debug!(target: "ops_core", "Event {event_name} is emitted by the framework, not Juju.");
+        }
         Some(meta_event) => {
             let snapshot = snapshot_from_env(
                 &env,
@@ -339,6 +377,11 @@ fn run_hook<C: Charm>(setup: HookSetup) -> Result<HookReport, DispatchError> {
             log::debug!(target: "ops_core", "Event {event_name} not defined for {}.", C::TYPE_NAME);
         }
     }
+    // As ops: not in a restricted context (collect-metrics), where is-leader cannot run.
+    if !restricted && evaluation != StatusEvaluation::Skip {
+        hook.evaluate_status(&mut state)?;
+    }
+    // Then ops' framework.commit(): `pre_commit` and `commit` to their observers.
     hook.framework_commit(&mut state)?;
     hook.commit(&mut state)
 }
@@ -740,6 +783,15 @@ impl<C: Charm> Hook<C> {
         };
         match outcome {
             Ok(d) => Ok(d),
+            Err(e)
+                if matches!(
+                    e.error.downcast_ref::<ModelError>(),
+                    Some(ModelError::RebootNow)
+                ) =>
+            {
+                log::debug!(target: "ops_core", "Rebooting now: the hook ends here.");
+                Err(DispatchError::RebootNow)
+            }
             Err(e) => {
                 log::error!("Uncaught exception while in charm code:\n{e}");
                 Err(DispatchError::Handler(e))
@@ -899,6 +951,27 @@ impl<C: Charm> Hook<C> {
         }
     }
 
+    /// ops' `_evaluate_status`: on the leader, emit `collect_app_status` and set the application
+    /// status it collected; then emit `collect_unit_status` and set the unit status. An event the
+    /// charm does not observe is not emitted, and `is-leader` is asked only when the charm
+    /// observes `collect_app_status`: a charm without collect-status handlers makes no call at all
+    /// (ops always asks `is-leader`).
+    fn evaluate_status(&mut self, state: &mut UnitState) -> Result<(), DispatchError> {
+        let observed = |name: &str| C::HANDLERS.iter().any(|h| h.event == name);
+        let model = self.ctx.model().clone();
+        if observed("collect_app_status") && model.unit().is_leader()? {
+            let event = EventSnapshot::new("collect_app_status", EventKind::CollectAppStatus);
+            self.emit(state, event)?;
+            model.set_collected_status(true)?;
+        }
+        if observed("collect_unit_status") {
+            let event = EventSnapshot::new("collect_unit_status", EventKind::CollectUnitStatus);
+            self.emit(state, event)?;
+            model.set_collected_status(false)?;
+        }
+        Ok(())
+    }
+
     /// Flush relation data, then write the stored state and notices in one atomic step.
     fn commit(mut self, state: &mut UnitState) -> Result<HookReport, DispatchError> {
         self.ctx.model().flush()?;
@@ -1032,6 +1105,7 @@ fn ensure_event_links<C: Charm>(charm_dir: &Path, event_name: &str, argv0: &Path
                 None => continue,
             },
             EventKind::Custom => continue,
+            kind if kind.is_framework() => continue,
             _ => (charm_dir.join("hooks"), event.name.replace('_', "-")),
         };
         if std::fs::create_dir_all(&dir).is_err() {

@@ -123,6 +123,8 @@ mod kind_serde {
         (EventKind::PebbleCheckRecovered, "pebble-check-recovered"),
         (EventKind::Action, "action"),
         (EventKind::Custom, "custom"),
+        (EventKind::CollectAppStatus, "collect-app-status"),
+        (EventKind::CollectUnitStatus, "collect-unit-status"),
     ];
 
     pub fn serialize<S: Serializer>(kind: &EventKind, s: S) -> Result<S::Ok, S::Error> {
@@ -279,7 +281,29 @@ pub struct HookEvent {
     base: EventBase,
 }
 event_common!(HookEvent);
-deferrable!(HookEvent);
+
+impl HookEvent {
+    /// Defer the event: it is re-emitted, before the next hook's own event, to this handler,
+    /// until a handler run does not defer it.
+    ///
+    /// `stop` and `remove` cannot be deferred (as in ops ≥ 2.11, where they are lifecycle
+    /// events): nothing runs on the unit after them, so the event would never be re-emitted.
+    /// For them this returns [`DeferError`] and the event is not deferred.
+    pub fn defer(&self) -> Result<(), DeferError> {
+        match self.base.kind {
+            EventKind::Stop => Err(DeferError(
+                "cannot defer stop events: no hook runs after stop to re-emit them",
+            )),
+            EventKind::Remove => Err(DeferError(
+                "cannot defer remove events: no hook runs after remove to re-emit them",
+            )),
+            _ => {
+                self.base.deferred.set(true);
+                Ok(())
+            }
+        }
+    }
+}
 
 impl FromSnapshot for HookEvent {
     fn restore<C: Charm>(_ctx: &Context<C>, snapshot: &EventSnapshot) -> Result<Self, EventError> {
@@ -329,6 +353,60 @@ impl CollectMetricsEvent {
 impl FromSnapshot for CollectMetricsEvent {
     fn restore<C: Charm>(ctx: &Context<C>, snapshot: &EventSnapshot) -> Result<Self, EventError> {
         Ok(CollectMetricsEvent {
+            base: EventBase::new(snapshot),
+            model: ctx.model().clone(),
+        })
+    }
+}
+
+/// `collect_unit_status` / `collect_app_status`: emitted by the framework at the end of every
+/// hook (the app one on the leader only), after the Juju event and the custom events it caused,
+/// before the commit. Every handler adds the statuses of its part of the charm with
+/// [`add_status`](CollectStatusEvent::add_status); the framework then sets the highest-priority
+/// one (error > blocked > maintenance > waiting > active > unknown; the first added wins a tie),
+/// as ops ≥ 2.5 does. Like ops' `CollectStatusEvent` (a lifecycle event), it cannot be deferred.
+#[derive(Debug)]
+pub struct CollectStatusEvent {
+    base: EventBase,
+    model: crate::model::Model,
+}
+event_common!(CollectStatusEvent);
+
+impl CollectStatusEvent {
+    /// Add a status for evaluation: the unit's for `collect_unit_status`, the application's for
+    /// `collect_app_status`. `error` and `unknown` cannot be set by a charm:
+    /// [`ModelError::Invalid`], as ops' `InvalidStatusError`.
+    pub fn add_status(&self, status: crate::model::Status) -> Result<(), ModelError> {
+        use crate::model::Status;
+        if matches!(status, Status::Error(_) | Status::Unknown) {
+            return Err(ModelError::Invalid(format!(
+                "status.name must be in active, blocked, maintenance, waiting, not '{}'",
+                status.name()
+            )));
+        }
+        let app = self.base.kind == EventKind::CollectAppStatus;
+        if !matches!(status, Status::Active(_)) {
+            log::debug!(
+                target: "ops_core",
+                "Adding {} status {status}",
+                if app { "app" } else { "unit" }
+            );
+        }
+        self.model.add_collected_status(app, status);
+        Ok(())
+    }
+
+    /// Collect-status events cannot be deferred (as in ops): this always returns an error.
+    pub fn defer(&self) -> Result<(), DeferError> {
+        Err(DeferError(
+            "cannot defer collect-status events: they are emitted at the end of every hook",
+        ))
+    }
+}
+
+impl FromSnapshot for CollectStatusEvent {
+    fn restore<C: Charm>(ctx: &Context<C>, snapshot: &EventSnapshot) -> Result<Self, EventError> {
+        Ok(CollectStatusEvent {
             base: EventBase::new(snapshot),
             model: ctx.model().clone(),
         })

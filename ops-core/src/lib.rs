@@ -30,7 +30,7 @@
 //!         let config = ctx.config()?;
 //!         if config.name.is_empty() {
 //!             ctx.unit().set_status(Status::blocked("set `name`"))?;
-//!             event.defer();
+//!             event.defer()?;
 //!             return Ok(());
 //!         }
 //!         ctx.unit().set_status(Status::active(format!("hello, {}", config.name)))?;
@@ -65,7 +65,7 @@ pub mod version;
 
 pub use charm::{Charm, Handler, HandlerError, IntoHandlerResult, StorageChoice};
 pub use context::Context;
-pub use dispatch::{main, run, DispatchError, HookReport, HookSetup};
+pub use dispatch::{main, run, run_with, DispatchError, HookReport, HookSetup, StatusEvaluation};
 pub use model::{ModelError, Status};
 pub use ops_macros::{charm, on, ActionResults, CustomEvent, RelationData, StoredState};
 pub use stored::StoredState;
@@ -81,8 +81,9 @@ pub type Result<T, E = Box<dyn std::error::Error + Send + Sync + 'static>> =
 pub mod prelude {
     pub use crate::databag::RelationData;
     pub use crate::events::{
-        ActionEvent, CollectMetricsEvent, CustomEvent, HookEvent, PebbleCheckEvent,
-        PebbleNoticeEvent, PebbleReadyEvent, RelationEvent, SecretEvent, StorageEvent,
+        ActionEvent, CollectMetricsEvent, CollectStatusEvent, CustomEvent, HookEvent,
+        PebbleCheckEvent, PebbleNoticeEvent, PebbleReadyEvent, RelationEvent, SecretEvent,
+        StorageEvent,
     };
     pub use crate::model::{
         App, Databag, Relation, Secret, SecretContent, SecretOptions, Status, Unit,

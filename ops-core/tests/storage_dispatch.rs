@@ -67,7 +67,7 @@ impl Stateless {
     #[on(config_changed)]
     fn config(&mut self, _ctx: &mut Context<Self>, event: &HookEvent) -> ops_core::Result<()> {
         record("handler");
-        event.defer();
+        event.defer()?;
         Ok(())
     }
 }

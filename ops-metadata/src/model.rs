@@ -225,6 +225,8 @@ pub const BUILTIN_EVENTS: &[(&str, EventKind)] = &[
     ("secret_rotate", EventKind::SecretRotate),
     ("secret_remove", EventKind::SecretRemove),
     ("secret_expired", EventKind::SecretExpired),
+    ("collect_app_status", EventKind::CollectAppStatus),
+    ("collect_unit_status", EventKind::CollectUnitStatus),
 ];
 
 /// Suffixes of the five events of every relation endpoint.
@@ -323,14 +325,37 @@ pub enum EventKind {
     Action,
     /// An event defined and emitted by charm code or a charm library.
     Custom,
+    /// `collect_app_status`: emitted by the framework at the end of every hook, on the leader
+    /// only (ops ≥ 2.5); no Juju hook delivers it.
+    CollectAppStatus,
+    /// `collect_unit_status`: emitted by the framework at the end of every hook (ops ≥ 2.5); no
+    /// Juju hook delivers it.
+    CollectUnitStatus,
 }
 
 impl EventKind {
-    /// Whether `defer()` is allowed (ops refuses it for actions, secret-rotate and secret-expired).
+    /// Whether `defer()` is allowed. ops refuses it for actions, secret-rotate and
+    /// secret-expired, and for its lifecycle events: stop and remove (nothing runs after them, so
+    /// a deferred one would never be re-emitted) and collect-status.
     pub const fn can_defer(self) -> bool {
         !matches!(
             self,
-            EventKind::Action | EventKind::SecretRotate | EventKind::SecretExpired
+            EventKind::Action
+                | EventKind::SecretRotate
+                | EventKind::SecretExpired
+                | EventKind::Stop
+                | EventKind::Remove
+                | EventKind::CollectAppStatus
+                | EventKind::CollectUnitStatus
+        )
+    }
+
+    /// Whether the framework emits this event itself at the end of a hook (collect-status),
+    /// rather than Juju delivering it as a hook.
+    pub const fn is_framework(self) -> bool {
+        matches!(
+            self,
+            EventKind::CollectAppStatus | EventKind::CollectUnitStatus
         )
     }
 }

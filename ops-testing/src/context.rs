@@ -86,6 +86,10 @@ fn hook_event_name(kind: EventKind) -> &'static str {
         EventKind::PebbleCustomNotice => "pebble-custom-notice",
         EventKind::PebbleCheckFailed => "pebble-check-failed",
         EventKind::PebbleCheckRecovered => "pebble-check-recovered",
+        // Not Juju hooks: a pseudo-hook of that name, where the dispatcher emits no event and
+        // evaluates statuses at its end as after any hook.
+        EventKind::CollectAppStatus => "collect-app-status",
+        EventKind::CollectUnitStatus => "collect-unit-status",
         EventKind::Action | EventKind::Custom => "",
     }
 }
@@ -165,6 +169,20 @@ impl Event {
     /// `collect-metrics`.
     pub fn collect_metrics() -> Self {
         Self::plain(EventKind::CollectMetrics)
+    }
+
+    /// Only the status evaluation of the end of a hook (ops.testing:
+    /// `ctx.on.collect_unit_status()`): deferred events are re-emitted, then `collect_app_status`
+    /// (leader) and `collect_unit_status` run and the statuses they collected are set. Every
+    /// [`Context::run`] ends with this anyway.
+    pub fn collect_unit_status() -> Self {
+        Self::plain(EventKind::CollectUnitStatus)
+    }
+
+    /// The same as [`Event::collect_unit_status`] (ops.testing: `ctx.on.collect_app_status()`):
+    /// the evaluation always runs both events, the application one on the leader only.
+    pub fn collect_app_status() -> Self {
+        Self::plain(EventKind::CollectAppStatus)
     }
 
     fn on_relation(kind: EventKind, relation: &Relation) -> Self {
@@ -414,6 +432,7 @@ pub struct Context<C: Charm> {
     app_name: String,
     unit_id: u32,
     juju_version: String,
+    lists_broken_relations: bool,
     tmp: OnceCell<tempfile::TempDir>,
     last: RefCell<RunRecord>,
     _charm: PhantomData<fn() -> C>,
@@ -441,6 +460,7 @@ impl<C: Charm> Context<C> {
             app_name: C::meta().name.to_string(),
             unit_id: 0,
             juju_version: sim::DEFAULT_JUJU_VERSION.to_string(),
+            lists_broken_relations: false,
             tmp: OnceCell::new(),
             last: RefCell::new(RunRecord::default()),
             _charm: PhantomData,
@@ -462,6 +482,13 @@ impl<C: Charm> Context<C> {
     /// On Juju `version`.
     pub fn with_juju_version(mut self, version: impl Into<String>) -> Self {
         self.juju_version = version.into();
+        self
+    }
+
+    /// Simulate a Juju whose `relation-ids` still lists a relation during its own
+    /// `relation-broken` hook, as Juju before 3.x does (the charm must not see it either way).
+    pub fn with_broken_relations_listed(mut self, listed: bool) -> Self {
+        self.lists_broken_relations = listed;
         self
     }
 
@@ -584,7 +611,12 @@ impl<C: Charm> Context<C> {
         let mut juju = JujuState::new(meta, self.unit_name());
         juju.model_name = Some(state.model.name.clone());
         juju.model_uuid = state.model.uuid.clone();
+        juju.credential = match &state.cloud_spec {
+            Some(spec) => Some(serde_json::to_value(spec).map_err(std::io::Error::other)?),
+            None => None,
+        };
         juju.juju_version = self.juju_version.clone();
+        juju.lists_broken_relations = self.lists_broken_relations;
         juju.leader = state.leader;
         juju.config = state.config.clone();
         juju.unit_status = StatusRecord::from_status(&state.unit_status);
@@ -622,6 +654,9 @@ impl<C: Charm> Context<C> {
                     .clone()
                     .unwrap_or_else(|| crate::state::DEFAULT_REMOTE_APP.to_string())
             };
+            if let Some(uuid) = &r.remote_model_uuid {
+                juju.remote_models.insert(r.id, uuid.clone());
+            }
             juju.relations.push(SimRelation {
                 id: r.id,
                 endpoint: r.endpoint.clone(),

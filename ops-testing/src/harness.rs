@@ -271,7 +271,18 @@ impl<C: Charm> Harness<C> {
     }
 
     fn run(&mut self, event: SimEvent) -> Result<Option<ActionOutput>, HarnessError> {
-        let dispatched = self.sim.dispatch::<C>(&self.store, &event)?;
+        // As ops' Harness: statuses are collected only when the test asks (`evaluate_status`).
+        self.run_with(event, ops_core::StatusEvaluation::Skip)
+    }
+
+    fn run_with(
+        &mut self,
+        event: SimEvent,
+        evaluation: ops_core::StatusEvaluation,
+    ) -> Result<Option<ActionOutput>, HarnessError> {
+        let dispatched = self
+            .sim
+            .dispatch_with::<C>(&self.store, &event, evaluation)?;
         match dispatched.outcome {
             Ok(report) => {
                 self.reports.push(report);
@@ -525,6 +536,67 @@ impl<C: Charm> Harness<C> {
             return Err(HarnessError::NotBegun);
         }
         self.fire(SimEvent::hook(hook))
+    }
+
+    /// Simulate a Juju whose `relation-ids` still lists a relation during its own
+    /// `relation-broken` hook, as Juju before 3.x does (the charm must not see it either way).
+    pub fn set_broken_relations_listed(&mut self, listed: bool) {
+        self.sim.state_mut().lists_broken_relations = listed;
+    }
+
+    /// How many reboots the charm asked for (`Unit::reboot`, with or without `now`; ops:
+    /// `Harness.reboot_count`).
+    pub fn reboot_count(&self) -> usize {
+        self.sim
+            .trace()
+            .iter()
+            .filter(|c| c.exit == 0 && c.argv.first().is_some_and(|t| t == "juju-reboot"))
+            .count()
+    }
+
+    /// Let the charm read `spec` with `credential-get` (`Model::get_cloud_spec`), as a trusted
+    /// application does (ops: `Harness.set_cloud_spec`).
+    pub fn set_cloud_spec(
+        &mut self,
+        spec: &ops_core::hooktools::CloudSpec,
+    ) -> Result<(), HarnessError> {
+        let value = serde_json::to_value(spec).map_err(|e| HarnessError::Io {
+            action: "encode the cloud spec".into(),
+            source: std::io::Error::other(e),
+        })?;
+        self.sim.state_mut().credential = Some(value);
+        Ok(())
+    }
+
+    /// Make relation `id` a cross-model relation with a remote model `uuid`
+    /// (`relation-model-get`; by default the remote application is in this model).
+    pub fn set_relation_remote_model(
+        &mut self,
+        id: i64,
+        uuid: impl Into<String>,
+    ) -> Result<(), HarnessError> {
+        self.relation(id)?;
+        self.sim.state_mut().remote_models.insert(id, uuid.into());
+        Ok(())
+    }
+
+    /// Run the collect-status events and set the statuses they collected, as the end of every
+    /// hook does in production (ops: `Harness.evaluate_status`): on the leader
+    /// `collect_app_status` then the application status, then `collect_unit_status` and the unit
+    /// status. Hooks the Harness runs do not evaluate statuses by themselves (as in ops'
+    /// Harness; [`Context::run`](crate::Context::run) does, as in production).
+    ///
+    /// It runs as a hook of its own, `collect-status` in the tool-call trace: no deferred event
+    /// is re-emitted and no Juju event emitted; stored state the handlers change is committed.
+    pub fn evaluate_status(&mut self) -> Result<(), HarnessError> {
+        if !self.begun {
+            return Err(HarnessError::NotBegun);
+        }
+        self.run_with(
+            SimEvent::hook("collect-status"),
+            ops_core::StatusEvaluation::Only,
+        )?;
+        Ok(())
     }
 
     /// Stop running hooks for model changes (ops: `disable_hooks`).

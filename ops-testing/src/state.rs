@@ -88,6 +88,7 @@ pub struct Relation {
     pub(crate) local_unit_data: Databag,
     pub(crate) remote_app_data: Databag,
     pub(crate) remote_units: BTreeMap<u32, Databag>,
+    pub(crate) remote_model_uuid: Option<String>,
 }
 
 /// The remote application of a relation built without [`Relation::remote_app`].
@@ -113,6 +114,7 @@ impl Relation {
             } else {
                 BTreeMap::from([(0, Databag::new())])
             },
+            remote_model_uuid: None,
         }
     }
 
@@ -131,7 +133,16 @@ impl Relation {
             local_unit_data: Databag::new(),
             remote_app_data: Databag::new(),
             remote_units: BTreeMap::from([(0, Databag::new())]),
+            remote_model_uuid: None,
         }
+    }
+
+    /// A cross-model relation: the remote application is in model `uuid`
+    /// (`relation-model-get`; ops.testing: `Relation(remote_model_uuid=...)`). Default: this
+    /// model.
+    pub fn remote_model_uuid(mut self, uuid: impl Into<String>) -> Self {
+        self.remote_model_uuid = Some(uuid.into());
+        self
     }
 
     /// With relation id `id`.
@@ -1040,6 +1051,7 @@ pub struct State {
     pub(crate) planned_units: Option<u32>,
     pub(crate) model: Model,
     pub(crate) tool_faults: Vec<crate::sim::ToolFault>,
+    pub(crate) cloud_spec: Option<ops_core::hooktools::CloudSpec>,
 }
 
 impl Default for State {
@@ -1063,6 +1075,7 @@ impl Default for State {
             planned_units: None,
             model: Model::default(),
             tool_faults: Vec::new(),
+            cloud_spec: None,
         }
     }
 }
@@ -1081,6 +1094,13 @@ impl State {
     /// The hook tool faults in force (see [`State::with_tool_fault`]).
     pub fn tool_faults(&self) -> &[crate::sim::ToolFault] {
         &self.tool_faults
+    }
+
+    /// The cloud spec `credential-get` gives the charm (ops.testing: `Model(cloud_spec=...)`).
+    /// Without one the application is not trusted and `credential-get` fails, as in Juju.
+    pub fn with_cloud_spec(mut self, spec: ops_core::hooktools::CloudSpec) -> Self {
+        self.cloud_spec = Some(spec);
+        self
     }
 
     /// Whether the unit is the leader.

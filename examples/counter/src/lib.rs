@@ -82,7 +82,7 @@ impl Counter {
             self.record("config-changed:deferred");
             ctx.unit()
                 .set_status(Status::blocked("waiting for the 'target' option"))?;
-            event.defer();
+            event.defer()?;
             return Ok(());
         }
         self.record("config-changed");

@@ -109,7 +109,7 @@ impl Webserver {
         if !container.can_connect() {
             ctx.unit()
                 .set_status(Status::waiting("waiting for Pebble"))?;
-            event.defer();
+            event.defer()?;
             return Ok(());
         }
         let config = ctx.config()?;

@@ -177,6 +177,9 @@ fn event_type(
             | EventKind::SecretRemove
             | EventKind::SecretExpired => quote!(#e::SecretEvent),
             EventKind::CollectMetrics => quote!(#e::CollectMetricsEvent),
+            EventKind::CollectAppStatus | EventKind::CollectUnitStatus => {
+                quote!(#e::CollectStatusEvent)
+            }
             EventKind::Action => {
                 let action = ev.source.as_deref().and_then(|name| meta.action(name));
                 match action {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::backend::{args, argv, Backend};
@@ -200,7 +200,8 @@ pub struct GoalState {
 }
 
 /// A cloud credential from `credential-get`. `Debug` does not print the attributes.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
+/// (`Serialize` writes Juju's form back, for test kits.)
+#[derive(Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct CloudCredential {
     /// Authentication type, e.g. `userpass`, `access-key`.
     #[serde(rename = "auth-type")]
@@ -224,7 +225,8 @@ impl fmt::Debug for CloudCredential {
 }
 
 /// The cloud the model runs on, with credentials (`credential-get`; later ops' `CloudSpec`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// (`Serialize` writes Juju's form back, for test kits.)
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct CloudSpec {
     /// Cloud type, e.g. `lxd`, `ec2`.
     #[serde(rename = "type")]

@@ -36,7 +36,7 @@ pub use network::{
     Protocol,
 };
 pub use path_runner::SearchPathRunner;
-pub use relations::RelationData;
+pub use relations::{RelationData, RemoteModel};
 pub use runner::{
     tool_timeout_from_env, ProcessRunner, RunError, ToolOutput, ToolRunner, TOOL_TIMEOUT_ENV,
 };

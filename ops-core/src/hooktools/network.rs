@@ -315,6 +315,19 @@ impl Backend {
         Ok(ports.into_iter().collect())
     }
 
+    /// Opens a port, a port range or ICMP (`open-port 80/tcp`, `open-port 8000-8100/udp`,
+    /// `open-port icmp`).
+    pub fn open_port_range(&self, port: &PortRange) -> Result<()> {
+        self.call("open-port", &args![port.juju_name()], None)
+            .map(drop)
+    }
+
+    /// Closes a port, a port range or ICMP (`close-port`, as [`Backend::open_port_range`]).
+    pub fn close_port_range(&self, port: &PortRange) -> Result<()> {
+        self.call("close-port", &args![port.juju_name()], None)
+            .map(drop)
+    }
+
     /// The port ranges this unit has opened (`opened-ports`), with ranges kept whole; lines
     /// that are not understood are skipped with a warning.
     pub fn opened_port_ranges(&self) -> Result<BTreeSet<PortRange>> {

@@ -37,6 +37,17 @@ impl Backend {
             .map_err(|e| relation_not_found(e, Some(id)))
     }
 
+    /// The model hosting the other side of relation `id` of endpoint `endpoint`
+    /// (`relation-model-get -r <endpoint>:<id> --format=json`, Juju ≥ 3.6.2): its UUID.
+    /// `relation not found` → [`HookToolError::RelationNotFound`].
+    pub fn relation_model_get(&self, id: i64, endpoint: &str) -> Result<RemoteModel> {
+        self.call_json_as(
+            "relation-model-get",
+            argv!["-r", format!("{endpoint}:{id}")],
+        )
+        .map_err(|e| relation_not_found(e, Some(id)))
+    }
+
     /// The remote application of relation `id`, or `None` if unknown.
     ///
     /// For the event's own relation (both `JUJU_RELATION_ID` and `JUJU_REMOTE_APP` set and the
@@ -124,4 +135,12 @@ impl Backend {
             .map(drop)
             .map_err(|e| relation_not_found(e, Some(id)))
     }
+}
+
+/// What `relation-model-get` prints: the model on the other side of a relation (ops 3:
+/// `RemoteModel`). For a relation within one model it is that model.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct RemoteModel {
+    /// The model's UUID.
+    pub uuid: String,
 }

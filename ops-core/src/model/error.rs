@@ -38,6 +38,12 @@ pub enum ModelError {
     /// A call to a workload container's Pebble failed.
     #[error(transparent)]
     Pebble(#[from] crate::pebble::Error),
+    /// [`Unit::reboot`](super::Unit::reboot) with `now`: Juju is rebooting the machine and kills
+    /// the hook, which it re-runs after the reboot. Return it from the handler (`?`): the hook ends
+    /// there, nothing more runs and nothing is committed, with exit status 0 (ops raises
+    /// `SystemExit`).
+    #[error("the machine is rebooting now (juju-reboot --now): the hook ends here")]
+    RebootNow,
 }
 
 impl ModelError {

@@ -8,6 +8,7 @@
 //! applies them when the hook succeeds anyway).
 
 mod error;
+mod ports;
 mod relation;
 mod secret;
 mod status;
@@ -16,13 +17,14 @@ mod unit;
 
 pub use crate::hooktools::{SecretOptions, SecretOwner, SecretRotate};
 pub use error::ModelError;
+pub use ports::Port;
 pub use relation::{Databag, Entity, Relation};
 pub use secret::{Secret, SecretContent};
 pub use status::Status;
 pub use storage::Storage;
 pub use unit::{App, Container, Unit};
 
-pub use crate::hooktools::{NetworkInfo, OpenedPort, SecretInfo};
+pub use crate::hooktools::{NetworkInfo, OpenedPort, Protocol, SecretInfo};
 
 use crate::env::JujuContext;
 use crate::hooktools::{Backend, ToolRunner};
@@ -69,6 +71,10 @@ pub(crate) struct Inner {
     pub(crate) pending: RefCell<BTreeMap<(i64, bool), BTreeMap<String, String>>>,
     pub(crate) unit_status: RefCell<Option<Status>>,
     pub(crate) app_status: RefCell<Option<Status>>,
+    /// During `<endpoint>-relation-broken`: the relation being broken (ops' `broken_relation_id`).
+    broken_relation_id: Option<i64>,
+    /// Statuses added by collect-status handlers: (unit's, application's).
+    collected: RefCell<(Vec<Status>, Vec<Status>)>,
     config: RefCell<Option<serde_json::Map<String, serde_json::Value>>>,
     storages: RefCell<HashMap<String, Vec<u32>>>,
     networks: RefCell<HashMap<(String, Option<i64>), NetworkInfo>>,
@@ -82,6 +88,12 @@ impl Model {
     /// how hook tools are run.
     pub fn new(meta: &'static CharmMeta, env: &JujuContext, runner: Rc<dyn ToolRunner>) -> Model {
         let backend = Rc::new(Backend::new(runner, env));
+        let broken_hook = env
+            .dispatch_path
+            .as_deref()
+            .or(env.hook_name.as_deref())
+            .is_some_and(|h| h.ends_with("-relation-broken"));
+        let broken_relation_id = env.relation_id.filter(|_| broken_hook);
         Model {
             inner: Rc::new(Inner {
                 meta,
@@ -96,6 +108,8 @@ impl Model {
                 pending: RefCell::default(),
                 unit_status: RefCell::default(),
                 app_status: RefCell::default(),
+                broken_relation_id,
+                collected: RefCell::default(),
                 config: RefCell::default(),
                 storages: RefCell::default(),
                 networks: RefCell::default(),
@@ -173,7 +187,9 @@ impl Model {
         Ok(())
     }
 
-    /// Every relation of endpoint `name` (`relation-ids`, cached for the hook).
+    /// Every relation of endpoint `name` (`relation-ids`, cached for the hook). During its own
+    /// `relation-broken` the broken relation is not listed, as in ops ≥ 2.10: Juju before 3.x
+    /// still lists it, newer Juju does not, and either way it is gone.
     pub fn relations(&self, name: &str) -> Result<Vec<Relation>, ModelError> {
         self.check_relation_name(name)?;
         let cached = self.inner.relation_ids.borrow().get(name).cloned();
@@ -190,6 +206,7 @@ impl Model {
         };
         Ok(ids
             .into_iter()
+            .filter(|id| Some(*id) != self.inner.broken_relation_id)
             .map(|id| self.relation_by_id(name, id))
             .collect())
     }
@@ -215,6 +232,11 @@ impl Model {
                 max: 1,
             }),
         }
+    }
+
+    /// The relation being broken, during its `relation-broken` hook.
+    pub fn broken_relation_id(&self) -> Option<i64> {
+        self.inner.broken_relation_id
     }
 
     /// A handle on relation `id` of endpoint `name` (no hook tool is called).
@@ -383,6 +405,56 @@ impl Model {
         labels: &[(&str, &str)],
     ) -> Result<(), ModelError> {
         Ok(self.inner.backend.add_metrics(metrics, labels)?)
+    }
+
+    /// The cloud the model runs on and its credential (`credential-get`; ops 3:
+    /// `Model.get_cloud_spec`). Juju answers only for a trusted application (`juju trust`);
+    /// otherwise the hook tool's error.
+    pub fn get_cloud_spec(&self) -> Result<crate::hooktools::CloudSpec, ModelError> {
+        Ok(self.inner.backend.credential_get()?)
+    }
+
+    /// Record a status added by a collect-status handler (`app`: for the application).
+    pub(crate) fn add_collected_status(&self, app: bool, status: Status) {
+        let mut collected = self.inner.collected.borrow_mut();
+        if app {
+            collected.1.push(status);
+        } else {
+            collected.0.push(status);
+        }
+    }
+
+    /// Set the highest-priority status the collect-status handlers added for the unit (or, with
+    /// `app`, the application), as ops' `_evaluate_status` does, and forget them. Nothing is set
+    /// when none was added; and, unlike ops, `status-set` is skipped when the hook already knows
+    /// the status is that one (it set or read it itself): no `status-get` is ever made for this.
+    /// Whether `status-set` ran.
+    pub fn set_collected_status(&self, app: bool) -> Result<bool, ModelError> {
+        let collected = {
+            let mut collected = self.inner.collected.borrow_mut();
+            std::mem::take(if app {
+                &mut collected.1
+            } else {
+                &mut collected.0
+            })
+        };
+        let Some(status) = Status::highest_priority(collected) else {
+            return Ok(false);
+        };
+        let known = if app {
+            &self.inner.app_status
+        } else {
+            &self.inner.unit_status
+        };
+        if known.borrow().as_ref() == Some(&status) {
+            return Ok(false);
+        }
+        if app {
+            self.app().set_status(status)?;
+        } else {
+            self.unit().set_status(status)?;
+        }
+        Ok(true)
     }
 
     /// Write the buffered relation data: one `relation-set` per databag, skipping values that are

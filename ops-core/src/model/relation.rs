@@ -80,6 +80,24 @@ impl Relation {
         self.id
     }
 
+    /// The model on the other side of the relation (`relation-model-get`, Juju ≥ 3.6.2; ops 3:
+    /// `Relation.remote_model`): its UUID is this model's for a relation within the model, the
+    /// offering or consuming model's for a cross-model relation. Not cached: ask once.
+    pub fn remote_model(&self) -> Result<crate::hooktools::RemoteModel, ModelError> {
+        Ok(self
+            .model
+            .backend()
+            .relation_model_get(self.id, &self.name)?)
+    }
+
+    /// Whether the relation is still there: false for the relation being broken, during its
+    /// `relation-broken` hook (ops 3: `Relation.active`). Its data can still be read (the remote
+    /// application's, as ops ≥ 2.11), but it is no longer listed by
+    /// [`Model::relations`](super::Model::relations).
+    pub fn active(&self) -> bool {
+        self.model.broken_relation_id() != Some(self.id)
+    }
+
     /// Whether this is a peer relation.
     pub fn is_peer(&self) -> bool {
         self.is_peer

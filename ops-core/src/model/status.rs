@@ -88,8 +88,72 @@ impl std::fmt::Display for Status {
 }
 
 impl Status {
+    /// ops' priority of the status when several are collected: error > blocked > maintenance >
+    /// waiting > active > unknown.
+    pub fn priority(&self) -> u8 {
+        match self {
+            Status::Error(_) => 5,
+            Status::Blocked(_) => 4,
+            Status::Maintenance(_) => 3,
+            Status::Waiting(_) => 2,
+            Status::Active(_) => 1,
+            Status::Unknown => 0,
+        }
+    }
+
+    /// The highest-priority status of `statuses`, the first one of that priority (ops'
+    /// `StatusBase._get_highest_priority`); `None` when there is none.
+    pub fn highest_priority(statuses: impl IntoIterator<Item = Status>) -> Option<Status> {
+        let mut best: Option<Status> = None;
+        for status in statuses {
+            if best
+                .as_ref()
+                .is_none_or(|b| status.priority() > b.priority())
+            {
+                best = Some(status);
+            }
+        }
+        best
+    }
+
     /// From what `status-get` reported (a name Juju invents later reads as `unknown`).
     pub fn from_info(info: &crate::hooktools::StatusInfo) -> Self {
         Status::from_name(info.status.as_str(), info.message.clone()).unwrap_or(Status::Unknown)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Status;
+
+    #[test]
+    fn highest_priority_follows_ops_order_and_keeps_the_first_of_a_tie() {
+        let all = [
+            Status::Unknown,
+            Status::active("a"),
+            Status::waiting("w"),
+            Status::maintenance("m"),
+            Status::blocked("b1"),
+            Status::blocked("b2"),
+        ];
+        assert_eq!(
+            Status::highest_priority(all.clone()),
+            Some(Status::blocked("b1"))
+        );
+        let mut with_error = all.to_vec();
+        with_error.push(Status::Error("e".into()));
+        assert_eq!(
+            Status::highest_priority(with_error),
+            Some(Status::Error("e".into()))
+        );
+        assert_eq!(
+            Status::highest_priority([Status::active("x"), Status::active("y")]),
+            Some(Status::active("x"))
+        );
+        assert_eq!(
+            Status::highest_priority([Status::Unknown, Status::waiting("")]),
+            Some(Status::waiting(""))
+        );
+        assert_eq!(Status::highest_priority(Vec::new()), None);
     }
 }

@@ -36,6 +36,10 @@ impl Unit {
         Unit { model, name }
     }
 
+    pub(super) fn model_handle(&self) -> &Model {
+        &self.model
+    }
+
     /// The unit's name, e.g. `db/0`.
     pub fn name(&self) -> &str {
         &self.name
@@ -93,6 +97,32 @@ impl Unit {
             .backend()
             .status_set(status.name(), status.message(), false)?;
         *self.model.inner().unit_status.borrow_mut() = Some(status);
+        Ok(())
+    }
+
+    /// Reboot the machine (`juju-reboot`; ops 3: `Unit.reboot`): after this hook succeeds, or with
+    /// `now` at once (`juju-reboot --now`). Not on Kubernetes, not in actions (Juju refuses).
+    ///
+    /// With `now`, Juju kills the hook and runs it again after the reboot; as ops guarantees no
+    /// charm code runs after it (it raises `SystemExit`), this returns
+    /// [`ModelError::RebootNow`] once the reboot is requested: propagate it with `?` and the
+    /// dispatcher ends the hook there, with nothing more run and nothing committed, exit status 0.
+    pub fn reboot(&self, now: bool) -> Result<(), ModelError> {
+        if !self.is_ours() {
+            return Err(ModelError::Invalid(format!(
+                "cannot reboot a remote unit {}",
+                self.name
+            )));
+        }
+        log::warn!(
+            "Rebooting unit {:?} in model {:?}",
+            self.name,
+            self.model.name().unwrap_or("")
+        );
+        self.model.backend().juju_reboot(now)?;
+        if now {
+            return Err(ModelError::RebootNow);
+        }
         Ok(())
     }
 

@@ -878,6 +878,17 @@ impl SimJuju {
         store: &SharedStore,
         event: &SimEvent,
     ) -> Result<Dispatched, SimError> {
+        self.dispatch_with::<C>(store, event, ops_core::StatusEvaluation::AfterEvent)
+    }
+
+    /// [`SimJuju::dispatch`], choosing when the collect-status events run
+    /// ([`ops_core::run_with`]).
+    pub fn dispatch_with<C: Charm>(
+        self: &Rc<Self>,
+        store: &SharedStore,
+        event: &SimEvent,
+        evaluation: ops_core::StatusEvaluation,
+    ) -> Result<Dispatched, SimError> {
         let env = self.begin(event)?;
         let env = match JujuContext::from_owned_vars(env) {
             Ok(env) => env,
@@ -899,15 +910,20 @@ impl SimJuju {
             }),
             is_process: false,
         };
-        let outcome = ops_core::run::<C>(setup);
+        let outcome = ops_core::run_with::<C>(setup, evaluation);
         // The hook's logger points at this simulator: detach it so that nothing logged between
         // hooks (by the test itself) is taken for the charm's.
         ops_core::logging::uninstall();
-        let code = match &outcome {
-            Ok(_) => 0,
-            Err(e) => e.exit_code(),
-        };
-        self.finish(code);
+        match &outcome {
+            // `juju-reboot --now`: Juju kills the hook and runs it again after the reboot, so
+            // nothing it did is kept but the reboot.
+            Err(DispatchError::RebootNow) => {
+                self.finish(1);
+                self.committed.borrow_mut().reboot = Some("now".to_string());
+            }
+            Ok(_) => self.finish(0),
+            Err(e) => self.finish(e.exit_code()),
+        }
         let action = if event.is_action {
             self.last_action()
         } else {

@@ -263,6 +263,12 @@ pub struct JujuState {
     pub reboot: Option<String>,
     /// The cloud spec `credential-get` prints (`None`: the charm is not trusted).
     pub credential: Option<Value>,
+    /// Whether `relation-ids` still lists a relation during its `relation-broken` hook, as Juju
+    /// before 3.x does (default: no, as newer Juju).
+    pub lists_broken_relations: bool,
+    /// The remote model of cross-model relations, by relation id (`relation-model-get`; the
+    /// others are in this model).
+    pub remote_models: BTreeMap<i64, String>,
     /// Actions run so far, the last one being the current one.
     pub actions: Vec<SimAction>,
     /// Containers by name.
@@ -303,6 +309,8 @@ impl JujuState {
             pod_spec: None,
             reboot: None,
             credential: None,
+            remote_models: BTreeMap::new(),
+            lists_broken_relations: false,
             actions: Vec::new(),
             containers: meta
                 .containers

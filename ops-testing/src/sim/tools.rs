@@ -551,8 +551,26 @@ fn credential_get(c: &mut Call<'_>) -> R {
     }
 }
 
+/// Juju's `relation-model-get`: `{"uuid": ...}`, the model hosting the other side.
+fn relation_model_get(c: &mut Call<'_>) -> R {
+    let rid = c.relation_id()?;
+    c.no_more_args(0)?;
+    c.relation(rid)?;
+    let uuid = c
+        .work
+        .remote_models
+        .get(&rid)
+        .cloned()
+        .unwrap_or_else(|| c.work.model_uuid.clone());
+    Ok(Out::Value(json!({ "uuid": uuid })))
+}
+
 fn juju_reboot(c: &mut Call<'_>) -> R {
     c.no_more_args(0)?;
+    // Juju's jujuc: an action cannot reboot the machine.
+    if c.ctx.action.is_some() {
+        return Err(fail("juju-reboot is not supported when running an action"));
+    }
     let mode = if c.flags.bool("now") {
         "now"
     } else {
@@ -590,7 +608,7 @@ fn relation_ids(c: &mut Call<'_>) -> R {
         .work
         .relations
         .iter()
-        .filter(|r| r.endpoint == name && !r.broken)
+        .filter(|r| r.endpoint == name && (!r.broken || c.work.lists_broken_relations))
         .map(SimRelation::juju_id)
         .collect();
     ids.sort();
@@ -1840,6 +1858,14 @@ pub(crate) static TOOLS: &[Tool] = &[
         Some("yaml"),
         "",
         "Access cloud credentials."
+    ),
+    tool!(
+        "relation-model-get",
+        relation_model_get,
+        [REL],
+        Some("smart"),
+        "",
+        "Get details about the model hosting a related application."
     ),
     tool!(
         "juju-reboot",

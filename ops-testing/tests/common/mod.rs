@@ -75,7 +75,7 @@ impl TestCharm {
         if config.name.is_empty() {
             self.record("config_changed:deferred");
             ctx.unit().set_status(Status::blocked("set name"))?;
-            event.defer();
+            event.defer()?;
             return Ok(());
         }
         self.record("config_changed");

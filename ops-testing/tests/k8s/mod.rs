@@ -84,7 +84,7 @@ impl K8sCharm {
             self.seen.insert("config".into(), "deferred".into());
             ctx.unit()
                 .set_status(Status::waiting("waiting for Pebble"))?;
-            e.defer();
+            e.defer()?;
             return Ok(());
         }
         let motd = ctx.config()?.motd.clone();

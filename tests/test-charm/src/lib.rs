@@ -267,10 +267,7 @@ impl TestCharm {
     fn on_hook(&mut self, ctx: &mut Context<Self>, event: &HookEvent) -> ops_core::Result<()> {
         let n = self.count(event.name());
         observe(&json!({"event": event.name(), "handler": "on_hook", "handled": n}))?;
-        let defer = || {
-            event.defer();
-            Ok(())
-        };
+        let defer = || event.defer().map_err(Into::into);
         self.act(ctx, Subject::new(event.name(), &defer))
     }
 
