@@ -107,8 +107,21 @@ pub fn charm_with(
 
 /// On error: the impl block without its `#[on]` attributes, every error, and a stub `Charm` impl so
 /// that code using the charm type does not add a cascade of unrelated errors.
+///
+/// The methods keep their signatures (code calling them still type-checks) but lose their bodies:
+/// without the generated module, a handler's `ctx.config()?.port` or `relations::Db` would each add
+/// an error about code the user did not get wrong, so the one real error would drown.
 fn fallback(imp: &ItemImpl, krate: &TokenStream, errors: Errors) -> TokenStream {
     let errs = errors.to_compile_errors();
+    let mut imp = imp.clone();
+    for item in imp.items.iter_mut() {
+        if let syn::ImplItem::Fn(f) = item {
+            f.attrs
+                .push(syn::parse_quote!(#[allow(unused_variables, unused_mut, dead_code)]));
+            f.block =
+                syn::parse_quote!({ ::core::unreachable!("#[charm] reported a compile error") });
+        }
+    }
     let ty = &imp.self_ty;
     let stub = if imp.trait_.is_none() && imp.generics.params.is_empty() {
         quote! {
