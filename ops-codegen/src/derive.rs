@@ -549,9 +549,9 @@ pub fn action_results(input: TokenStream) -> TokenStream {
 /// Calling `decode_json::<T>` and `encode_json::<T>` directly would report serde's generic trait
 /// error once per call (and per missing trait). Here the functions are picked by autoref
 /// specialisation: `__Probe<T>` has the real functions when `T` has the derives, and `&__Probe<T>`
-/// otherwise gives `__Missing`, whose only use is a bound on a trait with
+/// otherwise gives `SerdeDerivesMissing`, whose only use is a bound on a trait with
 /// `#[diagnostic::on_unimplemented]`: one error, with our message, at `span`. Only for types
-/// without generic parameters (a generic `T` always takes the `__Missing` path).
+/// without generic parameters (a generic `T` always takes the `SerdeDerivesMissing` path).
 fn serde_probe(
     ty: &TokenStream,
     bounds: TokenStream,
@@ -562,11 +562,11 @@ fn serde_probe(
     note: &str,
 ) -> TokenStream {
     let check = quote::quote_spanned! {span=>
-        __Derives::<#ty>::__codec(__picked)
+        HasSerdeDerives::<#ty>::__codec(__picked)
     };
     quote! {
         struct __Probe<T>(::core::marker::PhantomData<T>);
-        struct __Missing;
+        struct SerdeDerivesMissing;
         trait __Good<T> {
             fn __pick(&self) -> __OpsJson<T>;
         }
@@ -576,18 +576,18 @@ fn serde_probe(
             }
         }
         trait __Bad {
-            fn __pick(&self) -> __Missing;
+            fn __pick(&self) -> SerdeDerivesMissing;
         }
         impl<T> __Bad for &__Probe<T> {
-            fn __pick(&self) -> __Missing {
-                __Missing
+            fn __pick(&self) -> SerdeDerivesMissing {
+                SerdeDerivesMissing
             }
         }
         #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
-        trait __Derives<T> {
+        trait HasSerdeDerives<T> {
             fn __codec(self) -> __OpsJson<T>;
         }
-        impl<T> __Derives<T> for __OpsJson<T> {
+        impl<T> HasSerdeDerives<T> for __OpsJson<T> {
             fn __codec(self) -> __OpsJson<T> {
                 self
             }

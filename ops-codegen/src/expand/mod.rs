@@ -246,13 +246,14 @@ fn check_event_type(
     // `{` and `}` are format syntax in `on_unimplemented` strings.
     let escape = |s: String| s.replace('{', "{{").replace('}', "}}");
     let (message, label, note) = (escape(message), escape(label), escape(note));
-    let check = quote_spanned!(written.span()=> <#written as __OpsEventOf<#ev_ty>>::__same(&__ev));
+    let check =
+        quote_spanned!(written.span()=> <#written as HandlerEventIs<#ev_ty>>::__same(&__ev));
     EventTypeCheck::Typed(quote! {
         #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
-        trait __OpsEventOf<T> {
+        trait HandlerEventIs<T> {
             fn __same(event: &T) -> &Self;
         }
-        impl<T> __OpsEventOf<T> for T {
+        impl<T> HandlerEventIs<T> for T {
             fn __same(event: &T) -> &T {
                 event
             }
