@@ -38,6 +38,7 @@ pages! {
     naming => "src/reference/naming.md",
     events => "src/reference/events.md",
     macros => "src/reference/macros.md",
+    compile_errors => "src/reference/compile-errors.md",
     differences => "src/reference/differences.md",
     performance => "src/reference/performance.md",
     security => "src/reference/security.md",

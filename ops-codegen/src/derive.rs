@@ -111,6 +111,7 @@ pub fn stored_state(input: TokenStream) -> TokenStream {
     if let Some(e) = errors.combined() {
         return e.to_compile_error();
     }
+    let stateful = stateless.is_none();
     let body = match stateless {
         Some(ctor) => quote! {
             const STATEFUL: bool = false;
@@ -131,12 +132,64 @@ pub fn stored_state(input: TokenStream) -> TokenStream {
             }
         },
     };
+    if stateful && input.generics.params.is_empty() {
+        return stored_state_checked(&krate, name, &key);
+    }
     quote! {
         #[automatically_derived]
         impl #impl_g #krate::StoredState for #name #ty_g #where_g {
             const KEY: &'static str = #key;
             #body
         }
+    }
+}
+
+/// `StoredState` for a struct with fields and no generic parameters: the JSON functions come from
+/// [`serde_probe`], so a struct without the serde derives gets one error naming them.
+fn stored_state_checked(krate: &TokenStream, name: &syn::Ident, key: &str) -> TokenStream {
+    let s = quote!(#krate::stored);
+    let serde = quote!(#krate::__private::serde);
+    let message = format!(
+        "`{name}` is the charm's stored state, saved as JSON between hooks: \
+         it needs `#[derive(Default, Serialize, Deserialize)]`"
+    );
+    let label = format!("add `#[derive(Default, Serialize, Deserialize)]` to `{name}`");
+    let note = "Serialize and Deserialize come from serde (Cargo.toml: serde with the `derive` \
+                feature; then `use serde::[Deserialize, Serialize];`); Default gives the state \
+                of the first hook";
+    let note = note.replace('[', "{{").replace(']', "}}");
+    let probe = serde_probe(
+        &quote!(#name),
+        quote!(#serde::Serialize + #serde::de::DeserializeOwned + ::core::default::Default),
+        quote!(__OpsJson(#s::decode_json::<T>, #s::encode_json::<T>)),
+        name.span(),
+        &message,
+        &label,
+        &note,
+    );
+    quote! {
+        const _: () = {
+            #[doc(hidden)]
+            struct __OpsJson<T>(
+                fn(&'static str, ::core::option::Option<&[u8]>) -> ::core::result::Result<T, #s::StateError>,
+                fn(&'static str, &T) -> ::core::result::Result<::std::vec::Vec<u8>, #s::StateError>,
+            );
+            #[allow(dead_code)]
+            fn __ops_json() -> __OpsJson<#name> {
+                #probe
+            }
+            #[automatically_derived]
+            impl #krate::StoredState for #name {
+                const KEY: &'static str = #key;
+                const STATEFUL: bool = true;
+                fn from_stored(bytes: ::core::option::Option<&[u8]>) -> ::core::result::Result<Self, #s::StateError> {
+                    (__ops_json().0)(<Self as #krate::StoredState>::KEY, bytes)
+                }
+                fn to_stored(&self) -> ::core::result::Result<::std::vec::Vec<u8>, #s::StateError> {
+                    (__ops_json().1)(<Self as #krate::StoredState>::KEY, self)
+                }
+            }
+        };
     }
 }
 
@@ -204,6 +257,11 @@ pub fn relation_data(input: TokenStream) -> TokenStream {
     let mut loads = Vec::new();
     let mut saves = Vec::new();
     let mut keys = Vec::new();
+    // The JSON fields' functions, checked for the serde derives (see `serde_probe`).
+    let mut probes = Vec::new();
+    let mut probe_types: Vec<String> = Vec::new();
+    let checked = input.generics.params.is_empty();
+    let serde = quote!(#krate::__private::serde);
     for f in &fields {
         let Some(ident) = f.ident.clone() else {
             continue;
@@ -252,6 +310,55 @@ pub fn relation_data(input: TokenStream) -> TokenStream {
                 quote!(#d::get_opt_raw(bag, #key)),
                 quote!(out.push((#key.to_string(), self.#ident.clone()));),
             ),
+            FieldCodec::Json | FieldCodec::OptJson if checked => {
+                let json_ty = match codec {
+                    FieldCodec::OptJson => option_inner(&f.ty).unwrap_or(&f.ty),
+                    _ => &f.ty,
+                };
+                let shown = json_ty.to_token_stream().to_string().replace(' ', "");
+                // One check (so at most one error) per JSON type.
+                let known = probe_types.iter().position(|t| *t == shown);
+                let fn_name =
+                    quote::format_ident!("__ops_json_{}", known.unwrap_or(probe_types.len()));
+                let message = format!(
+                    "field `{ident}` of `{name}` is stored in the databag as JSON: its type \
+                     `{shown}` needs `#[derive(Serialize, Deserialize)]`"
+                );
+                let label = format!("`{shown}` does not implement `Serialize` and `Deserialize`");
+                let note = "a `String` field is stored as is; any other type is encoded as JSON \
+                            with serde (Cargo.toml: serde with the `derive` feature)";
+                let probe = serde_probe(
+                    &json_ty.to_token_stream(),
+                    quote!(#serde::Serialize + #serde::de::DeserializeOwned),
+                    quote!(__OpsJson(#d::get_json::<T>, #d::get_opt_json::<T>, #d::to_json::<T>)),
+                    syn::spanned::Spanned::span(&f.ty),
+                    &message,
+                    &label,
+                    note,
+                );
+                if known.is_none() {
+                    probe_types.push(shown.clone());
+                    probes.push(quote! {
+                        #[allow(dead_code)]
+                        fn #fn_name() -> __OpsJson<#json_ty> {
+                            #probe
+                        }
+                    });
+                }
+                match codec {
+                    FieldCodec::OptJson => (
+                        quote!((#fn_name().1)(bag, #key)?),
+                        quote!(out.push((#key.to_string(), match &self.#ident {
+                            ::core::option::Option::Some(v) => ::core::option::Option::Some((#fn_name().2)(#key, v)?),
+                            ::core::option::Option::None => ::core::option::Option::None,
+                        }));),
+                    ),
+                    _ => (
+                        quote!((#fn_name().0)(bag, #key)?),
+                        quote!(out.push((#key.to_string(), ::core::option::Option::Some((#fn_name().2)(#key, &self.#ident)?)));),
+                    ),
+                }
+            }
             FieldCodec::Json => (
                 quote!(#d::get_json(bag, #key)?),
                 quote!(out.push((#key.to_string(), ::core::option::Option::Some(#d::to_json(#key, &self.#ident)?)));),
@@ -271,7 +378,23 @@ pub fn relation_data(input: TokenStream) -> TokenStream {
         return e.to_compile_error();
     }
     let (impl_g, ty_g, where_g) = input.generics.split_for_impl();
+    let dmod = quote!(#krate::databag);
+    let json_fns = if probes.is_empty() {
+        quote!()
+    } else {
+        quote! {
+            #[doc(hidden)]
+            struct __OpsJson<T>(
+                fn(&::std::collections::BTreeMap<::std::string::String, ::std::string::String>, &str) -> ::core::result::Result<T, #dmod::DatabagError>,
+                fn(&::std::collections::BTreeMap<::std::string::String, ::std::string::String>, &str) -> ::core::result::Result<::core::option::Option<T>, #dmod::DatabagError>,
+                fn(&str, &T) -> ::core::result::Result<::std::string::String, #dmod::DatabagError>,
+            );
+            #(#probes)*
+        }
+    };
     quote! {
+        const _: () = {
+        #json_fns
         #[automatically_derived]
         impl #impl_g #krate::databag::RelationData for #name #ty_g #where_g {
             const KEYS: &'static [&'static str] = &[#(#keys),*];
@@ -291,6 +414,7 @@ pub fn relation_data(input: TokenStream) -> TokenStream {
                 ::core::result::Result::Ok(out)
             }
         }
+        };
     }
 }
 
@@ -416,5 +540,59 @@ pub fn action_results(input: TokenStream) -> TokenStream {
                 #krate::__private::serde::ser::SerializeMap::end(map)
             }
         }
+    }
+}
+
+/// A function body producing `__OpsJson<ty>` (a struct of the JSON functions for `ty`, declared by
+/// the caller) that checks the serde derives with one clear error when they are missing.
+///
+/// Calling `decode_json::<T>` and `encode_json::<T>` directly would report serde's generic trait
+/// error once per call (and per missing trait). Here the functions are picked by autoref
+/// specialisation: `__Probe<T>` has the real functions when `T` has the derives, and `&__Probe<T>`
+/// otherwise gives `SerdeDerivesMissing`, whose only use is a bound on a trait with
+/// `#[diagnostic::on_unimplemented]`: one error, with our message, at `span`. Only for types
+/// without generic parameters (a generic `T` always takes the `SerdeDerivesMissing` path).
+fn serde_probe(
+    ty: &TokenStream,
+    bounds: TokenStream,
+    good: TokenStream,
+    span: proc_macro2::Span,
+    message: &str,
+    label: &str,
+    note: &str,
+) -> TokenStream {
+    let check = quote::quote_spanned! {span=>
+        HasSerdeDerives::<#ty>::__codec(__picked)
+    };
+    quote! {
+        struct __Probe<T>(::core::marker::PhantomData<T>);
+        struct SerdeDerivesMissing;
+        trait __Good<T> {
+            fn __pick(&self) -> __OpsJson<T>;
+        }
+        impl<T: #bounds> __Good<T> for __Probe<T> {
+            fn __pick(&self) -> __OpsJson<T> {
+                #good
+            }
+        }
+        trait __Bad {
+            fn __pick(&self) -> SerdeDerivesMissing;
+        }
+        impl<T> __Bad for &__Probe<T> {
+            fn __pick(&self) -> SerdeDerivesMissing {
+                SerdeDerivesMissing
+            }
+        }
+        #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+        trait HasSerdeDerives<T> {
+            fn __codec(self) -> __OpsJson<T>;
+        }
+        impl<T> HasSerdeDerives<T> for __OpsJson<T> {
+            fn __codec(self) -> __OpsJson<T> {
+                self
+            }
+        }
+        let __picked = (&__Probe::<#ty>(::core::marker::PhantomData)).__pick();
+        #check
     }
 }

@@ -12,8 +12,11 @@
 //! * [`derive`] implements the derive macros (stored state, relation databags, custom events).
 //!
 //! Every error is a spanned `syn::Error`; all errors of one invocation are combined and reported
-//! together, and the macro never panics. On error a skeleton is still emitted (the impl block without
-//! the `#[on]` attributes and a stub `Charm` impl) so the user sees the real errors, not a cascade.
+//! together, and the macro never panics. When the metadata cannot be read, a skeleton is emitted
+//! instead of the generated items: the impl block without its `#[on]` attributes and with its
+//! methods' bodies replaced (their signatures kept), and a stub `Charm` impl, so the user sees the
+//! real error, not a cascade from the bodies that use the config and relations it would have
+//! generated.
 
 pub mod attrs;
 pub mod check;

@@ -115,8 +115,21 @@ pub fn charm_with(
 
 /// On error: the impl block without its `#[on]` attributes, every error, and a stub `Charm` impl so
 /// that code using the charm type does not add a cascade of unrelated errors.
+///
+/// The methods keep their signatures (code calling them still type-checks) but lose their bodies:
+/// without the generated module, a handler's `ctx.config()?.port` or `relations::Db` would each add
+/// an error about code the user did not get wrong, so the one real error would drown.
 fn fallback(imp: &ItemImpl, krate: &TokenStream, errors: Errors) -> TokenStream {
     let errs = errors.to_compile_errors();
+    let mut imp = imp.clone();
+    for item in imp.items.iter_mut() {
+        if let syn::ImplItem::Fn(f) = item {
+            f.attrs
+                .push(syn::parse_quote!(#[allow(unused_variables, unused_mut, dead_code)]));
+            f.block =
+                syn::parse_quote!({ ::core::unreachable!("#[charm] reported a compile error") });
+        }
+    }
     let ty = &imp.self_ty;
     let stub = if imp.trait_.is_none() && imp.generics.params.is_empty() {
         quote! {
@@ -195,6 +208,107 @@ fn event_type(
     }
 }
 
+/// What a handler's event parameter needs.
+enum EventTypeCheck {
+    /// It is syntactically the type the event delivers: a plain `let` (a wrong `ActionEvent<...>`
+    /// argument is left to rustc's `mismatched types`).
+    Right,
+    /// It is syntactically another of ops' event types: this error, and no call.
+    Wrong(TokenStream),
+    /// An alias or another type: the `let` goes through a trait implemented only for the type the
+    /// event delivers, whose `#[diagnostic::on_unimplemented]` gives the same message.
+    Typed(TokenStream),
+}
+
+/// Check the event type a handler takes, `written`, against the one its event delivers, so a wrong
+/// type gets one error that names the right type and the signature to write (rustc's own
+/// `expected &A, found &B` reads backwards from the handler's side and suggests nothing).
+fn check_event_type(
+    binding: &Binding,
+    meta: &CharmMeta,
+    module: &syn::Ident,
+    written: &syn::Type,
+    ev_ty: &TokenStream,
+) -> EventTypeCheck {
+    let method = &binding.handler.method;
+    let event = binding.event_name();
+    let expected = shown_event_type(binding, meta, module);
+    let written_base = event_type_name(written);
+    let expected_base = expected.split('<').next().unwrap_or(&expected);
+    if written_base.as_deref() == Some(expected_base) {
+        return EventTypeCheck::Right;
+    }
+    let written_shown = written
+        .to_token_stream()
+        .to_string()
+        .replace(' ', "")
+        .replace(',', ", ");
+    let message = format!(
+        "handler `{method}` handles `{event}`, whose event type is `{expected}`, \
+         not `{written_shown}`"
+    );
+    let label = format!("expected `&{expected}` here");
+    let note = format!(
+        "write the handler as: fn {method}(&mut self, ctx: &mut Context<Self>, event: &{expected})"
+    );
+    if written_base.is_some() {
+        let err = syn::Error::new_spanned(written, format!("{message}\n  help: {note}"));
+        return EventTypeCheck::Wrong(err.to_compile_error());
+    }
+    // `{` and `}` are format syntax in `on_unimplemented` strings.
+    let escape = |s: String| s.replace('{', "{{").replace('}', "}}");
+    let (message, label, note) = (escape(message), escape(label), escape(note));
+    let check =
+        quote_spanned!(written.span()=> <#written as HandlerEventIs<#ev_ty>>::__same(&__ev));
+    EventTypeCheck::Typed(quote! {
+        #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+        trait HandlerEventIs<T> {
+            fn __same(event: &T) -> &Self;
+        }
+        impl<T> HandlerEventIs<T> for T {
+            fn __same(event: &T) -> &T {
+                event
+            }
+        }
+        let __ev_ref: &#written = #check;
+    })
+}
+
+/// The event types of ops a handler can take (`ops_core::events`).
+const EVENT_TYPES: &[&str] = &[
+    "HookEvent",
+    "RelationEvent",
+    "StorageEvent",
+    "PebbleReadyEvent",
+    "PebbleNoticeEvent",
+    "PebbleCheckEvent",
+    "SecretEvent",
+    "CollectMetricsEvent",
+    "ActionEvent",
+    "CustomEvent",
+];
+
+/// The name of ops' event type `written` names syntactically, if it does (`HookEvent`,
+/// `ops_core::events::RelationEvent`, `ActionEvent<...>`); `None` for an alias or another type,
+/// which only the type checker can compare.
+fn event_type_name(written: &syn::Type) -> Option<String> {
+    let syn::Type::Path(p) = written else {
+        return None;
+    };
+    let last = p.path.segments.last()?.ident.to_string();
+    (p.qself.is_none() && EVENT_TYPES.contains(&last.as_str())).then_some(last)
+}
+
+/// The event type a handler of `binding` receives, as a user writes it (for messages).
+fn shown_event_type(binding: &Binding, meta: &CharmMeta, module: &syn::Ident) -> String {
+    let ty = event_type(binding, meta, &quote!(__krate), module)
+        .to_string()
+        .replace(' ', "");
+    ty.strip_prefix("__krate::events::")
+        .unwrap_or(&ty)
+        .replace(',', ", ")
+}
+
 fn generate(
     imp: &ItemImpl,
     krate: &TokenStream,
@@ -247,8 +361,23 @@ fn generate(
             .as_ref()
             .map(|t| t.span())
             .unwrap_or(b.span);
-        let typed = quote_spanned!(user_span=> let __ev_ref: &#user_ty = &__ev;);
+        let plain = quote_spanned!(user_span=> let __ev_ref: &#user_ty = &__ev;);
         let call = quote_spanned!(method_ident.span()=> Self::#method_ident(self, __ctx, __ev_ref));
+        let typed = match &b.handler.event_ty {
+            Some(written) => match check_event_type(b, meta, module, written, &ev_ty) {
+                EventTypeCheck::Right => plain,
+                EventTypeCheck::Typed(typed) => typed,
+                EventTypeCheck::Wrong(err) => {
+                    return quote! {
+                        (#event, #method) => {
+                            #err
+                            ::core::unreachable!()
+                        }
+                    };
+                }
+            },
+            None => plain,
+        };
         quote! {
             (#event, #method) => {
                 let __ev = <#ev_ty as #krate::events::FromSnapshot>::restore(__ctx, __event)

@@ -2,7 +2,10 @@
     "config option `port` has unknown type `integer` (expected one of: string, int, float, boolean, secret)\n --> alt/broken-config.yaml:3:11"
 }
 impl WebShop {
-    fn install(&mut self, ctx: &mut Context<Self>, event: &HookEvent) {}
+    #[allow(unused_variables, unused_mut, dead_code)]
+    fn install(&mut self, ctx: &mut Context<Self>, event: &HookEvent) {
+        ::core::unreachable!("#[charm] reported a compile error")
+    }
 }
 #[automatically_derived]
 #[allow(unreachable_code, unused_variables)]
