@@ -34,6 +34,7 @@ pages! {
     library => "src/how-to/library.md",
     logging => "src/how-to/logging.md",
     testing => "src/how-to/testing.md",
+    testing_error_paths => "src/how-to/testing-error-paths.md",
     migrate => "src/how-to/migrate.md",
     naming => "src/reference/naming.md",
     events => "src/reference/events.md",
@@ -45,6 +46,7 @@ pages! {
     threat_model => "src/reference/threat-model.md",
     from_python_ops => "src/from-python-ops.md",
     ops3_features => "src/ops3-features.md",
+    coming_from_ops_harness => "src/reference/coming-from-ops-harness.md",
     cargo_charm_run => "src/cargo-charm-run.md",
     packing_and_deploying => "src/packing-and-deploying.md",
 }

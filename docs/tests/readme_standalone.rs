@@ -87,7 +87,10 @@ fn the_readme_charm_builds_outside_the_repository() {
         .arg("--quiet")
         .current_dir(&root)
         // One target directory for every nested debug build of the test suite: dependencies compile once.
-        .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("nested"))
+        .env(
+            "CARGO_TARGET_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("nested"),
+        )
         .output()
         .expect("cargo runs");
     assert!(

@@ -246,7 +246,10 @@ fn every_real_charm_compiles() {
         .args(["check", "--lib", "--quiet", "--message-format", "short"])
         .current_dir(&krate)
         // One target directory for every nested build of the test suite: dependencies compile once.
-        .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("nested"))
+        .env(
+            "CARGO_TARGET_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("nested"),
+        )
         .env_remove("RUSTFLAGS")
         .output()
         .expect("run `cargo check` on the generated crate");

@@ -4,7 +4,8 @@
 //! The fault sits at the hook-tool boundary: the charm's production
 //! [`Backend`](ops_core::hooktools::Backend) runs its usual argv and parses what the fault prints
 //! exactly as it parses what Juju prints, so the handler sees the typed error a deployment would
-//! give it (`ModelError::NotFound`, `PermissionDenied`, a JSON decoding error...).
+//! give it (`ModelError::HookTool` holding `HookToolError::Failed`, `Parse`, `RelationNotFound`
+//! or `SecretNotFound`).
 
 use super::tools;
 
