@@ -222,7 +222,7 @@ impl TwoObservers {
         RAN.with(|r| r.borrow_mut().push("wait"));
         ctx.unit().set_status(Status::waiting("waiting"))?;
         if DEFERRING.get() {
-            event.defer();
+            event.defer()?;
         }
         Ok(())
     }
@@ -249,7 +249,7 @@ impl KeepsDuplicates {
         RAN.with(|r| r.borrow_mut().push("wait"));
         ctx.unit().set_status(Status::waiting("waiting"))?;
         if DEFERRING.get() {
-            event.defer();
+            event.defer()?;
         }
         Ok(())
     }

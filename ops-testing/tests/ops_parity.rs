@@ -714,7 +714,7 @@ mod committing {
         ) -> ops_core::Result<()> {
             self.order.push("pre_commit".into());
             if self.order.len() > 6 {
-                e.defer();
+                e.defer()?;
             }
             Ok(())
         }

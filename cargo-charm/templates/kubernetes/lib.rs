@@ -69,7 +69,7 @@ impl {{Struct}} {
         if !ctx.container::<Workload>()?.can_connect() {
             ctx.unit()
                 .set_status(Status::waiting("waiting for Pebble"))?;
-            event.defer();
+            event.defer()?;
             return Ok(());
         }
         self.replan(ctx)
