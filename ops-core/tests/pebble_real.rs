@@ -111,6 +111,17 @@ fn api(err: &Error) -> (u16, String) {
     (e.code, e.message.clone())
 }
 
+/// A task's log lines without their leading RFC 3339 time (`2024-01-01T00:00:00Z INFO ...`).
+fn log_messages(log: &[String]) -> Vec<&str> {
+    log.iter()
+        .map(|line| {
+            let (time, rest) = line.split_once(' ').unwrap();
+            assert!(time.len() == 20 && time.ends_with('Z'), "{line}");
+            rest
+        })
+        .collect()
+}
+
 /// A field of the host's `/etc/passwd` or `/etc/group` entry `name` (0-based).
 fn host_entry(file: &str, name: &str, field: usize) -> Option<String> {
     std::fs::read_to_string(file)
@@ -194,6 +205,10 @@ fn exec_against_a_real_pebble() {
         "cannot perform the following tasks:\n- Execute command \"sleep\" (timed out after 200ms: context deadline exceeded)"
     );
     assert_eq!(e.change.tasks[0].data.get("exit-code"), Some(&json!(-1)));
+    assert_eq!(
+        log_messages(&e.change.tasks[0].log),
+        ["ERROR timed out after 200ms: context deadline exceeded"]
+    );
     // F5: a missing working directory.
     let err = c
         .exec(["true"])
@@ -255,6 +270,41 @@ fn exec_against_a_real_pebble() {
     assert_eq!(
         api(&err).1,
         format!("cannot abort change {id} with nothing pending")
+    );
+    // An exec aborted before its websockets connect never runs: `context canceled`.
+    let (status, answer) = pebble.raw("POST", "/v1/exec", &json!({"command": ["sleep", "30"]}));
+    assert_eq!(status, 202);
+    let id = answer["change"].as_str().unwrap().to_string();
+    let (status, answer) = pebble.raw(
+        "POST",
+        &format!("/v1/changes/{id}"),
+        &json!({"action": "abort"}),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        (&answer["result"]["status"], &answer["result"]["ready"]),
+        (&json!("Abort"), &json!(false))
+    );
+    let change = c
+        .wait_change(
+            &id.as_str().into(),
+            Some(Duration::from_secs(10)),
+            Duration::from_millis(20),
+        )
+        .unwrap();
+    assert_eq!(change.status, "Error");
+    assert_eq!(
+        change.err.as_deref(),
+        Some("cannot perform the following tasks:\n- Execute command \"sleep\" (context canceled)")
+    );
+    assert!(
+        change.tasks[0].data.is_empty(),
+        "{:?}",
+        change.tasks[0].data
+    );
+    assert_eq!(
+        log_messages(&change.tasks[0].log),
+        ["ERROR context canceled"]
     );
 }
 
@@ -320,6 +370,13 @@ checks:
     assert_eq!(
         e.err,
         "cannot perform the following tasks:\n- Start service \"bad\" (service start attempt: exited quickly with code 1, will restart)"
+    );
+    assert_eq!(
+        log_messages(&e.change.tasks[0].log),
+        [
+            "INFO Most recent service output:\n    ",
+            "ERROR service start attempt: exited quickly with code 1, will restart"
+        ]
     );
     let bad = &c.get_services(&["bad"]).unwrap()[0];
     assert_eq!(bad.current, ServiceStatus::Backoff);

@@ -52,6 +52,17 @@ fn api(err: &Error) -> (u16, String) {
     (e.code, e.message.clone())
 }
 
+/// A task's log lines without their leading RFC 3339 time (`2024-01-01T00:00:00Z INFO ...`).
+fn log_messages(log: &[String]) -> Vec<&str> {
+    log.iter()
+        .map(|line| {
+            let (time, rest) = line.split_once(' ').unwrap();
+            assert!(time.len() == 20 && time.ends_with('Z'), "{line}");
+            rest
+        })
+        .collect()
+}
+
 /// A raw request to the fake (for what the client does not expose): status and JSON body.
 fn raw(fake: &FakePebble, method: &str, path: &str, body: &Value) -> (u16, Value) {
     let mut s = std::os::unix::net::UnixStream::connect(fake.socket_path()).unwrap();
@@ -156,6 +167,54 @@ fn an_aborted_exec_is_killed() {
 }
 
 #[test]
+fn an_exec_aborted_before_its_websockets_connect_is_canceled() {
+    // As Pebble: `Abort` at once, then `Error` with `context canceled`, no exit code.
+    let fake = FakePebble::start().unwrap();
+    fake.add_exec_rule(ExecRule::new(&["sleep"], 0, "", ""));
+    let client = fake.client();
+    let (status, answer) = raw(
+        &fake,
+        "POST",
+        "/v1/exec",
+        &json!({"command": ["sleep", "30"]}),
+    );
+    assert_eq!(status, 202);
+    let id = answer["change"].as_str().unwrap().to_string();
+    let (status, answer) = raw(
+        &fake,
+        "POST",
+        &format!("/v1/changes/{id}"),
+        &json!({"action": "abort"}),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        (&answer["result"]["status"], &answer["result"]["ready"]),
+        (&json!("Abort"), &json!(false))
+    );
+    let change = client
+        .wait_change(
+            &id.as_str().into(),
+            Some(Duration::from_secs(10)),
+            Duration::from_millis(20),
+        )
+        .unwrap();
+    assert_eq!(change.status, "Error");
+    assert_eq!(
+        change.err.as_deref(),
+        Some("cannot perform the following tasks:\n- Execute command \"sleep\" (context canceled)")
+    );
+    assert!(
+        change.tasks[0].data.is_empty(),
+        "{:?}",
+        change.tasks[0].data
+    );
+    assert_eq!(
+        log_messages(&change.tasks[0].log),
+        ["ERROR context canceled"]
+    );
+}
+
+#[test]
 fn exec_sends_the_service_context() {
     let fake = FakePebble::start().unwrap();
     fake.add_exec_rule(ExecRule::new(&["true"], 0, "", ""));
@@ -185,6 +244,14 @@ fn a_service_that_exits_at_once_fails_its_start_and_backs_off() {
     assert_eq!(
         e.err,
         "cannot perform the following tasks:\n- Start service \"web\" (service start attempt: exited quickly with code 1, will restart)"
+    );
+    // Its task's log: the attempt's output (none), then the error.
+    assert_eq!(
+        log_messages(&e.change.tasks[0].log),
+        [
+            "INFO Most recent service output:\n    ",
+            "ERROR service start attempt: exited quickly with code 1, will restart"
+        ]
     );
     let web = &client.get_services(&["web"]).unwrap()[0];
     assert_eq!(web.current, ServiceStatus::Backoff);

@@ -7,6 +7,11 @@ use std::collections::BTreeMap;
 
 /// The fixed timestamp of every change, task and notice.
 pub(crate) const FIXED_TIME: &str = "2024-01-01T00:00:00Z";
+
+/// A task log line as Pebble's `task.Logf`/`task.Errorf` write it: `TIME LEVEL message`.
+pub(crate) fn task_log(level: &str, message: &str) -> String {
+    format!("{FIXED_TIME} {level} {message}")
+}
 /// The version the fake reports.
 pub const VERSION: &str = "v1.32.1";
 
@@ -685,6 +690,14 @@ impl Workload {
                         t.get("summary").and_then(Value::as_str) == Some(summary.as_str())
                     }) {
                         t.insert("status".into(), json!("Error"));
+                        // As Pebble: the attempt's last output (none here), then the error.
+                        t.insert(
+                            "log".into(),
+                            json!([
+                                task_log("INFO", "Most recent service output:\n    "),
+                                task_log("ERROR", err),
+                            ]),
+                        );
                     }
                     lines.push(format!("- {summary} ({err})"));
                 }
