@@ -79,6 +79,11 @@ impl RealPebble {
 }
 
 fn start() -> Option<RealPebble> {
+    start_with(|_| {})
+}
+
+/// Start Pebble after `setup` prepared its `PEBBLE` directory (startup layers).
+fn start_with(setup: impl FnOnce(&std::path::Path)) -> Option<RealPebble> {
     let Some(binary) = std::env::var_os("OPS_REAL_PEBBLE") else {
         eprintln!(
             "NOTICE: OPS_REAL_PEBBLE is not set: the checks against a real Pebble are skipped"
@@ -86,6 +91,7 @@ fn start() -> Option<RealPebble> {
         return None;
     };
     let dir = tempfile::tempdir().unwrap();
+    setup(&dir.path().join("pebble"));
     let child = Command::new(binary)
         .args(["run", "--create-dirs"])
         .env("PEBBLE", dir.path().join("pebble"))
@@ -624,4 +630,59 @@ fn files_against_a_real_pebble() {
             .unwrap();
         assert_eq!(c.pull(&path).unwrap(), path.as_bytes(), "{path}");
     }
+}
+
+#[test]
+fn layers_against_a_real_pebble() {
+    let startup = "workloads:\n    app:\n        override: replace\n        user: root\n";
+    let Some(pebble) = start_with(|dir| {
+        std::fs::create_dir_all(dir.join("layers")).unwrap();
+        std::fs::write(dir.join("layers/001-startup.yaml"), startup).unwrap();
+    }) else {
+        return;
+    };
+    let c = &pebble.client;
+    let service = |workload: &str| {
+        format!("services:\n    web:\n        override: replace\n        command: sleep 1000\n        workload: {workload}\n")
+    };
+    // `workloads:` is immutable once Pebble runs; the same content changes nothing.
+    let err = c
+        .add_layer_yaml(
+            "l",
+            "workloads:\n    other:\n        override: replace\n",
+            false,
+        )
+        .unwrap_err();
+    assert_eq!(
+        api(&err),
+        (400, "cannot change immutable section \"workloads\"".into())
+    );
+    c.add_layer_yaml("same", startup, false).unwrap();
+    // A refused layer is not kept: its label stays free.
+    let err = c.add_layer_yaml("l", &service("nope"), false).unwrap_err();
+    assert_eq!(
+        api(&err),
+        (
+            400,
+            "workload \"nope\": not defined for service \"web\"".into()
+        )
+    );
+    let err = c
+        .add_layer_yaml(
+            "l",
+            "services:\n    web:\n        override: replace\n        summary: no command\n",
+            false,
+        )
+        .unwrap_err();
+    assert_eq!(
+        api(&err),
+        (
+            400,
+            "plan must define \"command\" for service \"web\"".into()
+        )
+    );
+    c.add_layer_yaml("l", &service("app"), false).unwrap();
+    let plan = c.get_plan().unwrap();
+    assert_eq!(plan.services["web"].workload, "app");
+    assert_eq!(plan.extra["workloads"]["app"]["user"], "root");
 }

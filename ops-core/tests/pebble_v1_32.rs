@@ -10,7 +10,7 @@ use ops_core::pebble::{
     LogCount, MakeDirOptions, NoticeType, NoticesFilter, NotifyOptions, PushOptions, ServiceAction,
     ServiceStatus,
 };
-use ops_testing::pebble::{ExecRule, FakePebble};
+use ops_testing::pebble::{ExecRule, FakePebble, LayerRecord};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -783,10 +783,39 @@ workloads:
     let mut layer = layer;
     layer.services.get_mut("web").unwrap().extra.clear();
     layer.checks.get_mut("up").unwrap().extra.clear();
+    // `workloads:` is immutable once Pebble runs (only its startup layers define it); a
+    // refused layer is not kept.
+    let err = client.add_layer("l", &layer, false).unwrap_err();
+    assert_eq!(
+        api(&err),
+        (400, "cannot change immutable section \"workloads\"".into())
+    );
+    assert!(client.get_plan().unwrap().services.is_empty());
+    let workloads = layer.extra.remove("workloads").unwrap();
+    let err = client.add_layer("l", &layer, false).unwrap_err();
+    assert_eq!(
+        api(&err),
+        (
+            400,
+            "workload \"app\": not defined for service \"web\"".into()
+        )
+    );
+    assert!(fake.state().layers.is_empty());
+    // From a startup layer (the fake's state), services may use it.
+    let mut state = fake.state();
+    state.layers.push(LayerRecord {
+        label: "startup".into(),
+        layer: json!({ "workloads": workloads.clone() }),
+    });
+    fake.set_state(state);
     client.add_layer("l", &layer, false).unwrap();
     let plan = client.get_plan().unwrap();
     assert_eq!(plan.services["web"].workload, "app");
     assert_eq!(plan.extra["workloads"]["app"]["user"], "web");
+    // The same workloads again change nothing, so they are accepted.
+    let mut same = Layer::default();
+    same.extra.insert("workloads".into(), workloads);
+    client.add_layer("same", &same, false).unwrap();
 }
 
 #[test]
@@ -813,6 +842,21 @@ fn add_layer_refuses_what_pebble_refuses() {
     assert_eq!(
         api(&err).1,
         "cannot parse layer YAML: cannot parse layer \"l\": unknown section \"nonsense\""
+    );
+    // A layer making an invalid plan is refused and not kept: its label stays free.
+    let err = client
+        .add_layer_yaml(
+            "l",
+            "services:\n    web:\n        override: replace\n        summary: no command\n",
+            false,
+        )
+        .unwrap_err();
+    assert_eq!(
+        api(&err),
+        (
+            400,
+            "plan must define \"command\" for service \"web\"".into()
+        )
     );
     client
         .add_layer_yaml(

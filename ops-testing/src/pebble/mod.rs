@@ -17,7 +17,10 @@
 //! and leaves the service in `backoff`; files follow Go's errors (`stat /f/x: not a directory`
 //! is a `generic-file-error`), its atomic writes (`open /p.123~: ...`), its `path.Match` and its
 //! 3-digit permissions, and owners asked for are kept and listed back by name; layers are parsed
-//! as Pebble's typed parser does; `/v1/warnings` is gone (404). It also serves `/v1/health`,
+//! as Pebble's typed parser does, and one making an invalid plan (a service without `command`,
+//! or using a workload not defined) is refused and not kept; `workloads:` is immutable once
+//! Pebble runs, so only the layers of the fake's state ([`FakePebble::set_state`], Pebble's
+//! startup layers) define it; `/v1/warnings` is gone (404). It also serves `/v1/health`,
 //! `/v1/checks/refresh`, `/v1/identities`, `/v1/logs` (with `follow`) and notices' `timeout`.
 //! Not modelled: notices' `after` (every time is the same fixed one), exec terminals, and a
 //! service's own output (add it with [`FakePebble::add_service_log`]).
