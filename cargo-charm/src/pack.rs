@@ -818,11 +818,12 @@ impl CharmYaml {
                     let (_, config, actions) = split_charmcraft(doc);
                     for (name, value) in [("config.yaml", config), ("actions.yaml", actions)] {
                         if let (Some(value), false) = (value, out.contains_key(name)) {
-                            let text =
-                                serde_yaml::to_string(&value).map_err(|source| PackError::Yaml {
+                            let text = serde_yaml::to_string(&value).map_err(|source| {
+                                PackError::Yaml {
                                     path: path.clone(),
                                     source,
-                                })?;
+                                }
+                            })?;
                             out.insert(name.into(), (text.into_bytes(), 0o644));
                         }
                     }
@@ -1290,10 +1291,15 @@ mod tests {
             "charmcraft.yaml",
             "type: charm\nname: demo\nsummary: s\ndescription: d\n",
         )?;
-        write("config.yaml", "options:\n  b: {type: string}\n  a: {type: int}\n")?;
+        write(
+            "config.yaml",
+            "options:\n  b: {type: string}\n  a: {type: int}\n",
+        )?;
         let files = CharmFiles::discover(dir.path()).map_err(|e| format!("{e:?}"))?;
         let entries = CharmYaml::read(&files)?.entries()?;
-        let config = entries.get("config.yaml").map(|(bytes, _)| bytes.as_slice());
+        let config = entries
+            .get("config.yaml")
+            .map(|(bytes, _)| bytes.as_slice());
         assert_eq!(
             config,
             Some("options:\n  b: {type: string}\n  a: {type: int}\n".as_bytes()),
