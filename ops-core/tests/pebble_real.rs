@@ -360,6 +360,12 @@ checks:
             "cannot send signal to \"svc\": invalid signal name \"SIGFOO\"".into()
         )
     );
+    let err = c.send_signal("SIGFOO", &["svc", "nonexist"]).unwrap_err();
+    assert_eq!(
+        api(&err).1,
+        "cannot send signal to \"svc\": invalid signal name \"SIGFOO\"; cannot send signal to \"nonexist\": service is not running"
+    );
+    // (SIGHUP ends `sleep`: svc is not running after this.)
     let err = c.send_signal("SIGHUP", &["svc", "bad"]).unwrap_err();
     assert_eq!(
         api(&err),
@@ -368,6 +374,52 @@ checks:
             "cannot send signal to \"bad\": service is not running".into()
         )
     );
+    // More refusals, as measured on Pebble v1.32.1.
+    for (path, body, status, message) in [
+        (
+            "/v1/signals",
+            json!({"signal": "SIGHUP", "services": []}),
+            400,
+            "must specify one or more services",
+        ),
+        (
+            "/v1/checks",
+            json!({"action": "bogus", "checks": ["up"]}),
+            400,
+            "invalid action \"bogus\"",
+        ),
+        (
+            "/v1/checks",
+            json!({"action": "start", "checks": []}),
+            400,
+            "must specify checks for start action",
+        ),
+        (
+            "/v1/services",
+            json!({"action": "stop", "services": ["nonexist"]}),
+            400,
+            "cannot stop services: service \"nonexist\" does not exist",
+        ),
+        (
+            "/v1/notices",
+            json!({"action": "add", "type": "custom", "key": "bad key"}),
+            400,
+            "invalid key \"bad key\" (must be in \"example.com/path\" format)",
+        ),
+        (
+            "/v1/notices",
+            json!({"action": "add", "type": "custom", "key": "example.com/x", "repeat-after": "1"}),
+            400,
+            "invalid repeat-after: time: missing unit in duration \"1\"",
+        ),
+    ] {
+        let (got, answer) = pebble.raw("POST", path, &body);
+        assert_eq!(
+            (got, answer["result"]["message"].as_str()),
+            (status, Some(message)),
+            "{path} {body}"
+        );
+    }
     // F3: a service that exits at once.
     let err = c.start_services(&["bad"]).unwrap_err();
     let Error::Change(e) = &err else {

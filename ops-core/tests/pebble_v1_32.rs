@@ -336,6 +336,60 @@ fn signals_are_checked_per_service() {
         )
     );
     client.send_signal("SIGHUP", &["web"]).unwrap();
+    // Each service is tried; the errors are joined.
+    let err = client
+        .send_signal("SIGFOO", &["web", "nonexist"])
+        .unwrap_err();
+    assert_eq!(
+        api(&err).1,
+        "cannot send signal to \"web\": invalid signal name \"SIGFOO\"; cannot send signal to \"nonexist\": service is not running"
+    );
+    // More refusals, as measured on Pebble v1.32.1.
+    for (path, body, status, message) in [
+        (
+            "/v1/signals",
+            json!({"signal": "SIGHUP", "services": []}),
+            400,
+            "must specify one or more services",
+        ),
+        (
+            "/v1/checks",
+            json!({"action": "bogus", "checks": ["up"]}),
+            400,
+            "invalid action \"bogus\"",
+        ),
+        (
+            "/v1/checks",
+            json!({"action": "start", "checks": []}),
+            400,
+            "must specify checks for start action",
+        ),
+        (
+            "/v1/services",
+            json!({"action": "stop", "services": ["nonexist"]}),
+            400,
+            "cannot stop services: service \"nonexist\" does not exist",
+        ),
+        (
+            "/v1/notices",
+            json!({"action": "add", "type": "custom", "key": "bad key"}),
+            400,
+            "invalid key \"bad key\" (must be in \"example.com/path\" format)",
+        ),
+        (
+            "/v1/notices",
+            json!({"action": "add", "type": "custom", "key": "example.com/x", "repeat-after": "1"}),
+            400,
+            "invalid repeat-after: time: missing unit in duration \"1\"",
+        ),
+    ] {
+        let (got, answer) = raw(&_fake, "POST", path, &body);
+        assert_eq!(
+            (got, answer["result"]["message"].as_str()),
+            (status, Some(message)),
+            "{path} {body}"
+        );
+    }
 }
 
 #[test]

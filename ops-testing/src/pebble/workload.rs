@@ -861,6 +861,7 @@ impl Workload {
         &mut self,
         notice_type: &str,
         key: &str,
+        repeat_after: &str,
         data: BTreeMap<String, String>,
     ) -> Result<String, ApiError> {
         if notice_type != "custom" {
@@ -874,6 +875,12 @@ impl Workload {
                 400,
                 format!("invalid key \"{key}\" (must be in \"example.com/path\" format)"),
             ));
+        }
+        if let Some(err) = (!repeat_after.is_empty())
+            .then(|| super::go_duration_error(repeat_after))
+            .flatten()
+        {
+            return Err(ApiError::new(400, format!("invalid repeat-after: {err}")));
         }
         if let Some(n) = self
             .public
