@@ -8,7 +8,7 @@
 
 #![allow(clippy::unwrap_used)] // a test fails on the first unexpected error
 
-use ops_core::pebble::{ChangeState, ServiceAction, WarningState};
+use ops_core::pebble::{ChangeState, LogCount, NoticesFilter, ServiceAction, WarningState};
 use ops_core::pebble::{
     Client, Error, MakeDirOptions, NoticeType, NotifyOptions, PushOptions, ServiceStatus,
 };
@@ -737,4 +737,62 @@ fn layers_against_a_real_pebble() {
     let plan = c.get_plan().unwrap();
     assert_eq!(plan.services["web"].workload, "app");
     assert_eq!(plan.extra["workloads"]["app"]["user"], "root");
+}
+
+#[test]
+fn logs_and_notices_against_a_real_pebble() {
+    let Some(pebble) = start() else { return };
+    let c = &pebble.client;
+    let layer = "services:
+    web:
+        override: replace
+        command: sh -c 'for i in $(seq 1 40); do echo line $i; done; sleep 1000'
+";
+    c.add_layer_yaml("base", layer, false).unwrap();
+    c.start_services(&["web"]).unwrap();
+    // Pebble's default is the last 30 lines; `n=-1` is all.
+    let started = Instant::now();
+    while c.get_service_logs(&[], LogCount::All).unwrap().len() < 40 {
+        assert!(started.elapsed() < Duration::from_secs(10));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let last = c.get_service_logs(&[], LogCount::Default).unwrap();
+    assert_eq!(last.len(), 30);
+    assert_eq!(
+        (last[29].service.as_str(), last[29].message.as_str()),
+        ("web", "line 40")
+    );
+    let two = c.get_service_logs(&["web"], LogCount::Last(2)).unwrap();
+    let messages: Vec<&str> = two.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(messages, ["line 39", "line 40"]);
+    let mut stream = c.follow_service_logs(&["web"], LogCount::Last(1)).unwrap();
+    assert_eq!(stream.next().unwrap().unwrap().message, "line 40");
+    drop(stream);
+
+    // Waiting for notices: nothing within the timeout, then the one that comes.
+    let filter = NoticesFilter {
+        keys: vec!["example.com/ready".into()],
+        ..NoticesFilter::default()
+    };
+    let started = Instant::now();
+    assert!(c
+        .wait_notices(&filter, Duration::from_millis(300))
+        .unwrap()
+        .is_empty());
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    let notifier = Client::new(pebble.socket());
+    let t = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(200));
+        notifier
+            .notify(
+                NoticeType::Custom,
+                "example.com/ready",
+                &NotifyOptions::default(),
+            )
+            .unwrap()
+    });
+    let notices = c.wait_notices(&filter, Duration::from_secs(20)).unwrap();
+    let id = t.join().unwrap();
+    assert_eq!(notices.len(), 1);
+    assert_eq!(notices[0].id, id);
 }
