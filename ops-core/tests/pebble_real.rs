@@ -8,11 +8,13 @@
 
 #![allow(clippy::unwrap_used)] // a test fails on the first unexpected error
 
+use ops_core::pebble::{BasicIdentity, Identity, IdentityAccess, LocalIdentity};
 use ops_core::pebble::{ChangeState, LogCount, NoticesFilter, ServiceAction, WarningState};
 use ops_core::pebble::{
     Client, Error, MakeDirOptions, NoticeType, NotifyOptions, PushOptions, ServiceStatus,
 };
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::{Child, Command};
@@ -795,4 +797,83 @@ fn logs_and_notices_against_a_real_pebble() {
     let id = t.join().unwrap();
     assert_eq!(notices.len(), 1);
     assert_eq!(notices[0].id, id);
+}
+
+#[test]
+fn identities_against_a_real_pebble() {
+    let Some(pebble) = start() else { return };
+    let c = &pebble.client;
+    let alice = Identity {
+        access: IdentityAccess::Admin,
+        local: Some(LocalIdentity { user_id: 1000 }),
+        basic: None,
+        cert: None,
+    };
+    let bob = Identity {
+        access: IdentityAccess::Read,
+        local: None,
+        basic: Some(BasicIdentity {
+            password: "$6$hash".into(),
+        }),
+        cert: None,
+    };
+    let both: BTreeMap<String, Identity> = [
+        ("alice".to_string(), alice.clone()),
+        ("bob".to_string(), bob),
+    ]
+    .into();
+    c.add_identities(&both).unwrap();
+    let listed = c.get_identities().unwrap();
+    assert_eq!(listed["alice"], alice);
+    assert_eq!(listed["bob"].basic.as_ref().unwrap().password, "*****");
+    let err = c.add_identities(&both).unwrap_err();
+    assert_eq!(
+        api(&err),
+        (400, "identities already exist: alice, bob".into())
+    );
+    let mut read_alice = alice.clone();
+    read_alice.access = IdentityAccess::Read;
+    c.update_identities(&[("alice".to_string(), read_alice.clone())].into())
+        .unwrap();
+    assert_eq!(c.get_identities().unwrap()["alice"], read_alice);
+    // One identity per local user ID.
+    let err = c
+        .replace_identities(&[("carol".to_string(), Some(alice.clone()))].into())
+        .unwrap_err();
+    assert_eq!(
+        api(&err),
+        (
+            400,
+            "cannot have multiple identities with user ID 1000 (alice, carol)".into()
+        )
+    );
+    let mut carol = alice;
+    carol.local = Some(LocalIdentity { user_id: 1001 });
+    c.replace_identities(
+        &[
+            ("bob".to_string(), None),
+            ("carol".to_string(), Some(carol)),
+        ]
+        .into(),
+    )
+    .unwrap();
+    let names: Vec<String> = c.get_identities().unwrap().into_keys().collect();
+    assert_eq!(names, ["alice", "carol"]);
+    c.remove_identities(&["alice", "carol"]).unwrap();
+    assert!(c.get_identities().unwrap().is_empty());
+    let err = c.remove_identities(&["alice"]).unwrap_err();
+    assert_eq!(api(&err).1, "identities do not exist: alice");
+    let bad = Identity {
+        access: IdentityAccess::Other("root".into()),
+        local: Some(LocalIdentity { user_id: 0 }),
+        basic: None,
+        cert: None,
+    };
+    let err = c
+        .add_identities(&[("x".to_string(), bad)].into())
+        .unwrap_err();
+    assert_eq!(
+        api(&err).1,
+        "invalid identity for \"x\": invalid access value \"root\", must be \"admin\", \"read\", \"metrics\", or \"untrusted\""
+    );
 }

@@ -519,11 +519,24 @@ fn identities_are_added_listed_updated_and_removed() {
         .update_identities(&[("alice".to_string(), read_alice.clone())].into())
         .unwrap();
     assert_eq!(client.get_identities().unwrap()["alice"], read_alice);
+    // One identity per local user ID.
+    let err = client
+        .replace_identities(&[("carol".to_string(), Some(alice.clone()))].into())
+        .unwrap_err();
+    assert_eq!(
+        api(&err),
+        (
+            400,
+            "cannot have multiple identities with user ID 1000 (alice, carol)".into()
+        )
+    );
+    let mut carol = alice;
+    carol.local = Some(LocalIdentity { user_id: 1001 });
     client
         .replace_identities(
             &[
                 ("bob".to_string(), None),
-                ("carol".to_string(), Some(alice)),
+                ("carol".to_string(), Some(carol)),
             ]
             .into(),
         )
