@@ -8,7 +8,7 @@
 
 #![allow(clippy::unwrap_used)] // a test fails on the first unexpected error
 
-use ops_core::pebble::{BasicIdentity, Identity, IdentityAccess, LocalIdentity};
+use ops_core::pebble::{BasicIdentity, CheckLevel, Identity, IdentityAccess, LocalIdentity};
 use ops_core::pebble::{ChangeState, LogCount, NoticesFilter, ServiceAction, WarningState};
 use ops_core::pebble::{
     Client, Error, MakeDirOptions, NoticeType, NotifyOptions, PushOptions, ServiceStatus,
@@ -876,4 +876,38 @@ fn identities_against_a_real_pebble() {
         api(&err).1,
         "invalid identity for \"x\": invalid access value \"root\", must be \"admin\", \"read\", \"metrics\", or \"untrusted\""
     );
+}
+
+#[test]
+fn health_and_check_refresh_against_a_real_pebble() {
+    let Some(pebble) = start() else { return };
+    let c = &pebble.client;
+    let layer = "checks:
+    up:
+        override: replace
+        level: alive
+        threshold: 1
+        period: 1h
+        exec:
+            command: 'false'
+    ready:
+        override: replace
+        level: ready
+        period: 1h
+        exec:
+            command: 'true'
+";
+    c.add_layer_yaml("base", layer, false).unwrap();
+    let refreshed = c.refresh_check("up").unwrap();
+    assert_eq!(refreshed.info.name, "up");
+    assert_eq!(refreshed.error.as_deref(), Some("exit status 1"));
+    let refreshed = c.refresh_check("ready").unwrap();
+    assert_eq!(
+        (refreshed.info.name.as_str(), refreshed.error),
+        ("ready", None)
+    );
+    // One failure reaches `up`'s threshold: it is down, and so is every level including it.
+    assert!(!c.get_health::<&str>(None, &[]).unwrap());
+    assert!(!c.get_health::<&str>(Some(CheckLevel::Ready), &[]).unwrap());
+    assert!(c.get_health(None, &["ready"]).unwrap());
 }
