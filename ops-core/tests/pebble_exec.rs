@@ -274,6 +274,13 @@ fn a_timed_out_command_is_a_change_error() {
     );
     assert_eq!(e.change.kind, "exec");
     assert_eq!(e.change.tasks[0].data.get("exit-code"), Some(&json!(-1)));
+    // As Pebble: the task's log has the error after an RFC 3339 time.
+    let log = &e.change.tasks[0].log;
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(
+        log[0].split_once(' ').unwrap().1,
+        "ERROR timed out after 200ms: context deadline exceeded"
+    );
 }
 
 #[test]

@@ -10,7 +10,7 @@ use ops_core::pebble::{
     LogCount, MakeDirOptions, NoticeType, NoticesFilter, NotifyOptions, PushOptions, ServiceAction,
     ServiceStatus,
 };
-use ops_testing::pebble::{ExecRule, FakePebble};
+use ops_testing::pebble::{ExecRule, FakePebble, LayerRecord};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -50,6 +50,17 @@ fn api(err: &Error) -> (u16, String) {
         .as_api()
         .unwrap_or_else(|| panic!("not an API error: {err:?}"));
     (e.code, e.message.clone())
+}
+
+/// A task's log lines without their leading RFC 3339 time (`2024-01-01T00:00:00Z INFO ...`).
+fn log_messages(log: &[String]) -> Vec<&str> {
+    log.iter()
+        .map(|line| {
+            let (time, rest) = line.split_once(' ').unwrap();
+            assert!(time.len() == 20 && time.ends_with('Z'), "{line}");
+            rest
+        })
+        .collect()
 }
 
 /// A raw request to the fake (for what the client does not expose): status and JSON body.
@@ -156,6 +167,54 @@ fn an_aborted_exec_is_killed() {
 }
 
 #[test]
+fn an_exec_aborted_before_its_websockets_connect_is_canceled() {
+    // As Pebble: `Abort` at once, then `Error` with `context canceled`, no exit code.
+    let fake = FakePebble::start().unwrap();
+    fake.add_exec_rule(ExecRule::new(&["sleep"], 0, "", ""));
+    let client = fake.client();
+    let (status, answer) = raw(
+        &fake,
+        "POST",
+        "/v1/exec",
+        &json!({"command": ["sleep", "30"]}),
+    );
+    assert_eq!(status, 202);
+    let id = answer["change"].as_str().unwrap().to_string();
+    let (status, answer) = raw(
+        &fake,
+        "POST",
+        &format!("/v1/changes/{id}"),
+        &json!({"action": "abort"}),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        (&answer["result"]["status"], &answer["result"]["ready"]),
+        (&json!("Abort"), &json!(false))
+    );
+    let change = client
+        .wait_change(
+            &id.as_str().into(),
+            Some(Duration::from_secs(10)),
+            Duration::from_millis(20),
+        )
+        .unwrap();
+    assert_eq!(change.status, "Error");
+    assert_eq!(
+        change.err.as_deref(),
+        Some("cannot perform the following tasks:\n- Execute command \"sleep\" (context canceled)")
+    );
+    assert!(
+        change.tasks[0].data.is_empty(),
+        "{:?}",
+        change.tasks[0].data
+    );
+    assert_eq!(
+        log_messages(&change.tasks[0].log),
+        ["ERROR context canceled"]
+    );
+}
+
+#[test]
 fn exec_sends_the_service_context() {
     let fake = FakePebble::start().unwrap();
     fake.add_exec_rule(ExecRule::new(&["true"], 0, "", ""));
@@ -185,6 +244,14 @@ fn a_service_that_exits_at_once_fails_its_start_and_backs_off() {
     assert_eq!(
         e.err,
         "cannot perform the following tasks:\n- Start service \"web\" (service start attempt: exited quickly with code 1, will restart)"
+    );
+    // Its task's log: the attempt's output (none), then the error.
+    assert_eq!(
+        log_messages(&e.change.tasks[0].log),
+        [
+            "INFO Most recent service output:\n    ",
+            "ERROR service start attempt: exited quickly with code 1, will restart"
+        ]
     );
     let web = &client.get_services(&["web"]).unwrap()[0];
     assert_eq!(web.current, ServiceStatus::Backoff);
@@ -269,6 +336,60 @@ fn signals_are_checked_per_service() {
         )
     );
     client.send_signal("SIGHUP", &["web"]).unwrap();
+    // Each service is tried; the errors are joined.
+    let err = client
+        .send_signal("SIGFOO", &["web", "nonexist"])
+        .unwrap_err();
+    assert_eq!(
+        api(&err).1,
+        "cannot send signal to \"web\": invalid signal name \"SIGFOO\"; cannot send signal to \"nonexist\": service is not running"
+    );
+    // More refusals, as measured on Pebble v1.32.1.
+    for (path, body, status, message) in [
+        (
+            "/v1/signals",
+            json!({"signal": "SIGHUP", "services": []}),
+            400,
+            "must specify one or more services",
+        ),
+        (
+            "/v1/checks",
+            json!({"action": "bogus", "checks": ["up"]}),
+            400,
+            "invalid action \"bogus\"",
+        ),
+        (
+            "/v1/checks",
+            json!({"action": "start", "checks": []}),
+            400,
+            "must specify checks for start action",
+        ),
+        (
+            "/v1/services",
+            json!({"action": "stop", "services": ["nonexist"]}),
+            400,
+            "cannot stop services: service \"nonexist\" does not exist",
+        ),
+        (
+            "/v1/notices",
+            json!({"action": "add", "type": "custom", "key": "bad key"}),
+            400,
+            "invalid key \"bad key\" (must be in \"example.com/path\" format)",
+        ),
+        (
+            "/v1/notices",
+            json!({"action": "add", "type": "custom", "key": "example.com/x", "repeat-after": "1"}),
+            400,
+            "invalid repeat-after: time: missing unit in duration \"1\"",
+        ),
+    ] {
+        let (got, answer) = raw(&_fake, "POST", path, &body);
+        assert_eq!(
+            (got, answer["result"]["message"].as_str()),
+            (status, Some(message)),
+            "{path} {body}"
+        );
+    }
 }
 
 #[test]
@@ -398,11 +519,24 @@ fn identities_are_added_listed_updated_and_removed() {
         .update_identities(&[("alice".to_string(), read_alice.clone())].into())
         .unwrap();
     assert_eq!(client.get_identities().unwrap()["alice"], read_alice);
+    // One identity per local user ID.
+    let err = client
+        .replace_identities(&[("carol".to_string(), Some(alice.clone()))].into())
+        .unwrap_err();
+    assert_eq!(
+        api(&err),
+        (
+            400,
+            "cannot have multiple identities with user ID 1000 (alice, carol)".into()
+        )
+    );
+    let mut carol = alice;
+    carol.local = Some(LocalIdentity { user_id: 1001 });
     client
         .replace_identities(
             &[
                 ("bob".to_string(), None),
-                ("carol".to_string(), Some(alice)),
+                ("carol".to_string(), Some(carol)),
             ]
             .into(),
         )
@@ -716,10 +850,39 @@ workloads:
     let mut layer = layer;
     layer.services.get_mut("web").unwrap().extra.clear();
     layer.checks.get_mut("up").unwrap().extra.clear();
+    // `workloads:` is immutable once Pebble runs (only its startup layers define it); a
+    // refused layer is not kept.
+    let err = client.add_layer("l", &layer, false).unwrap_err();
+    assert_eq!(
+        api(&err),
+        (400, "cannot change immutable section \"workloads\"".into())
+    );
+    assert!(client.get_plan().unwrap().services.is_empty());
+    let workloads = layer.extra.remove("workloads").unwrap();
+    let err = client.add_layer("l", &layer, false).unwrap_err();
+    assert_eq!(
+        api(&err),
+        (
+            400,
+            "workload \"app\": not defined for service \"web\"".into()
+        )
+    );
+    assert!(fake.state().layers.is_empty());
+    // From a startup layer (the fake's state), services may use it.
+    let mut state = fake.state();
+    state.layers.push(LayerRecord {
+        label: "startup".into(),
+        layer: json!({ "workloads": workloads.clone() }),
+    });
+    fake.set_state(state);
     client.add_layer("l", &layer, false).unwrap();
     let plan = client.get_plan().unwrap();
     assert_eq!(plan.services["web"].workload, "app");
     assert_eq!(plan.extra["workloads"]["app"]["user"], "web");
+    // The same workloads again change nothing, so they are accepted.
+    let mut same = Layer::default();
+    same.extra.insert("workloads".into(), workloads);
+    client.add_layer("same", &same, false).unwrap();
 }
 
 #[test]
@@ -746,6 +909,21 @@ fn add_layer_refuses_what_pebble_refuses() {
     assert_eq!(
         api(&err).1,
         "cannot parse layer YAML: cannot parse layer \"l\": unknown section \"nonsense\""
+    );
+    // A layer making an invalid plan is refused and not kept: its label stays free.
+    let err = client
+        .add_layer_yaml(
+            "l",
+            "services:\n    web:\n        override: replace\n        summary: no command\n",
+            false,
+        )
+        .unwrap_err();
+    assert_eq!(
+        api(&err),
+        (
+            400,
+            "plan must define \"command\" for service \"web\"".into()
+        )
     );
     client
         .add_layer_yaml(

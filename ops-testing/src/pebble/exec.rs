@@ -67,7 +67,11 @@ impl ExecTask {
         if !started {
             let mut wl = shared.lock();
             if let Ok(change) = wl.change(&self.change_id) {
-                change.tasks[0].insert("data".into(), json!({"exit-code": -1}));
+                // As Pebble: no exit code (the command never ran), the error in the task's log.
+                change.tasks[0].insert(
+                    "log".into(),
+                    json!([super::workload::task_log("ERROR", "context canceled")]),
+                );
                 change.finish(
                     "Error",
                     Some(format!(
@@ -466,6 +470,13 @@ fn sender_done(shared: &Arc<Shared>, task: &ExecTask, timed_out: bool) {
         } else if timed_out {
             let after = super::go_duration_string(task.timeout.unwrap_or_default());
             change.tasks[0].insert("data".into(), json!({"exit-code": -1}));
+            change.tasks[0].insert(
+                "log".into(),
+                json!([super::workload::task_log(
+                    "ERROR",
+                    &format!("timed out after {after}: context deadline exceeded")
+                )]),
+            );
             change.finish(
                 "Error",
                 Some(format!(

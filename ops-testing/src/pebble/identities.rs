@@ -4,6 +4,7 @@
 use super::workload::ApiError;
 use super::{Reply, Req, Shared};
 use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 const ACCESS: [&str; 4] = ["admin", "read", "metrics", "untrusted"];
@@ -156,11 +157,33 @@ pub(crate) fn h_post(shared: &Arc<Shared>, req: &Req, _: &[String]) -> Result<Re
             ))
         }
     }
+    let mut next = store.clone();
     for (name, value) in checked {
         match value {
-            Some(v) => store.insert(name, v),
-            None => store.remove(&name),
+            Some(v) => next.insert(name, v),
+            None => next.remove(&name),
         };
     }
+    // As Pebble: one identity per local user ID, checked on the identities it would keep.
+    let mut by_uid: BTreeMap<u64, Vec<&String>> = BTreeMap::new();
+    for (name, identity) in &next {
+        if let Some(uid) = identity
+            .get("local")
+            .and_then(|l| l.get("user-id"))
+            .and_then(Value::as_u64)
+        {
+            by_uid.entry(uid).or_default().push(name);
+        }
+    }
+    if let Some((uid, names)) = by_uid.into_iter().find(|(_, names)| names.len() > 1) {
+        return Err(ApiError::new(
+            400,
+            format!(
+                "cannot have multiple identities with user ID {uid} ({})",
+                listed(names)
+            ),
+        ));
+    }
+    *store = next;
     Ok(Reply::Sync(Value::Null))
 }

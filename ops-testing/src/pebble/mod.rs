@@ -17,7 +17,10 @@
 //! and leaves the service in `backoff`; files follow Go's errors (`stat /f/x: not a directory`
 //! is a `generic-file-error`), its atomic writes (`open /p.123~: ...`), its `path.Match` and its
 //! 3-digit permissions, and owners asked for are kept and listed back by name; layers are parsed
-//! as Pebble's typed parser does; `/v1/warnings` is gone (404). It also serves `/v1/health`,
+//! as Pebble's typed parser does, and one making an invalid plan (a service without `command`,
+//! or using a workload not defined) is refused and not kept; `workloads:` is immutable once
+//! Pebble runs, so only the layers of the fake's state ([`FakePebble::set_state`], Pebble's
+//! startup layers) define it; `/v1/warnings` is gone (404). It also serves `/v1/health`,
 //! `/v1/checks/refresh`, `/v1/identities`, `/v1/logs` (with `follow`) and notices' `timeout`.
 //! Not modelled: notices' `after` (every time is the same fixed one), exec terminals, and a
 //! service's own output (add it with [`FakePebble::add_service_log`]).
@@ -909,6 +912,47 @@ pub(crate) fn go_duration(text: &str) -> Option<Duration> {
     Some(Duration::from_secs_f64(total))
 }
 
+/// The error Go's `time.ParseDuration` gives for `text`, or `None` if it parses.
+pub(crate) fn go_duration_error(text: &str) -> Option<String> {
+    let invalid = || Some(format!("time: invalid duration \"{text}\""));
+    let mut rest = text.strip_prefix(['+', '-']).unwrap_or(text);
+    if rest == "0" {
+        return None;
+    }
+    if rest.is_empty() {
+        return invalid();
+    }
+    while !rest.is_empty() {
+        // As Go: digits, then an optional `.` and digits, with a digit on either side.
+        let digits = |s: &str| s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        let int = digits(rest);
+        let mut number = int;
+        let mut frac = 0;
+        if rest[number..].starts_with('.') {
+            frac = digits(&rest[number + 1..]);
+            number += 1 + frac;
+        }
+        if int == 0 && frac == 0 {
+            return invalid();
+        }
+        rest = &rest[number..];
+        let unit = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        match &rest[..unit] {
+            "" => return Some(format!("time: missing unit in duration \"{text}\"")),
+            "h" | "m" | "s" | "ms" | "us" | "µs" | "μs" | "ns" => {}
+            other => {
+                return Some(format!(
+                    "time: unknown unit \"{other}\" in duration \"{text}\""
+                ))
+            }
+        }
+        rest = &rest[unit..];
+    }
+    None
+}
+
 /// Go's `time.Duration.String()`: `200ms`, `1.5s`, `1m30s`, `1h0m0s`.
 pub(crate) fn go_duration_string(d: Duration) -> String {
     fn frac(v: u128, scale: u128, digits: usize) -> String {
@@ -1126,6 +1170,9 @@ fn h_post_notices(shared: &Arc<Shared>, req: &Req, _: &[String]) -> Result<Reply
     let id = shared.lock().notify(
         body.get("type").and_then(Value::as_str).unwrap_or(""),
         body.get("key").and_then(Value::as_str).unwrap_or(""),
+        body.get("repeat-after")
+            .and_then(Value::as_str)
+            .unwrap_or(""),
         data,
     )?;
     shared.ready.notify_all();
@@ -1310,6 +1357,26 @@ fn h_post_files(shared: &Arc<Shared>, req: &Req, _: &[String]) -> Result<Reply, 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn go_duration_errors_are_gos() {
+        // As measured on Pebble v1.32.1 (`repeat-after` of a notice).
+        for (text, err) in [
+            ("1q", Some("time: unknown unit \"q\" in duration \"1q\"")),
+            ("x", Some("time: invalid duration \"x\"")),
+            ("", Some("time: invalid duration \"\"")),
+            ("1h2", Some("time: missing unit in duration \"1h2\"")),
+            (".s", Some("time: invalid duration \".s\"")),
+            ("1.2.3s", Some("time: missing unit in duration \"1.2.3s\"")),
+            ("-1s", None),
+            ("5m3s", None),
+            ("1.5h", None),
+            (".5s", None),
+            ("0", None),
+        ] {
+            assert_eq!(go_duration_error(text).as_deref(), err, "{text}");
+        }
+    }
+
     use super::*;
 
     #[test]

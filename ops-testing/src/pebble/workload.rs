@@ -7,6 +7,11 @@ use std::collections::BTreeMap;
 
 /// The fixed timestamp of every change, task and notice.
 pub(crate) const FIXED_TIME: &str = "2024-01-01T00:00:00Z";
+
+/// A task log line as Pebble's `task.Logf`/`task.Errorf` write it: `TIME LEVEL message`.
+pub(crate) fn task_log(level: &str, message: &str) -> String {
+    format!("{FIXED_TIME} {level} {message}")
+}
 /// The version the fake reports.
 pub const VERSION: &str = "v1.32.1";
 
@@ -534,7 +539,10 @@ impl Workload {
         combine: bool,
     ) -> Result<(), ApiError> {
         parse_layer(label, &layer)?;
-        let existing = self.public.layers.iter().position(|e| e.label == label);
+        // As Pebble's plan manager: the new layers are combined and checked first, and kept
+        // only when the plan they make is valid.
+        let mut layers = self.public.layers.clone();
+        let existing = layers.iter().position(|e| e.label == label);
         match existing {
             Some(_) if !combine => {
                 return Err(ApiError::new(
@@ -543,32 +551,48 @@ impl Workload {
                 ))
             }
             Some(i) => {
-                let mut merged = self.public.layers[i]
-                    .layer
-                    .as_object()
-                    .cloned()
-                    .unwrap_or_default();
+                let mut merged = layers[i].layer.as_object().cloned().unwrap_or_default();
                 combine_into(&mut merged, &layer);
-                self.public.layers[i].layer = Value::Object(merged);
+                layers[i].layer = Value::Object(merged);
             }
-            None => self.public.layers.push(LayerRecord {
+            None => layers.push(LayerRecord {
                 label: label.into(),
                 layer,
             }),
         }
-        for (name, svc) in plan_of(&self.public.layers)
-            .get("services")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-        {
+        let plan = plan_of(&layers);
+        let section = |plan: &Map<String, Value>, name: &str| {
+            plan.get(name)
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let workloads = section(&plan, "workloads");
+        for (name, svc) in section(&plan, "services") {
             if svc.get("command").is_none_or(is_empty) {
                 return Err(ApiError::new(
                     400,
                     format!("plan must define \"command\" for service \"{name}\""),
                 ));
             }
+            if let Some(workload) = svc.get("workload").and_then(Value::as_str) {
+                if !workload.is_empty() && !workloads.contains_key(workload) {
+                    return Err(ApiError::new(
+                        400,
+                        format!("workload \"{workload}\": not defined for service \"{name}\""),
+                    ));
+                }
+            }
         }
+        // `workloads:` is immutable once Pebble runs: only its startup layers (the fake's
+        // state) define it; a layer added through the API may not change it.
+        if workloads != section(&plan_of(&self.public.layers), "workloads") {
+            return Err(ApiError::new(
+                400,
+                "cannot change immutable section \"workloads\"",
+            ));
+        }
+        self.public.layers = layers;
         self.refresh_plan();
         Ok(())
     }
@@ -685,6 +709,14 @@ impl Workload {
                         t.get("summary").and_then(Value::as_str) == Some(summary.as_str())
                     }) {
                         t.insert("status".into(), json!("Error"));
+                        // As Pebble: the attempt's last output (none here), then the error.
+                        t.insert(
+                            "log".into(),
+                            json!([
+                                task_log("INFO", "Most recent service output:\n    "),
+                                task_log("ERROR", err),
+                            ]),
+                        );
                     }
                     lines.push(format!("- {summary} ({err})"));
                 }
@@ -829,6 +861,7 @@ impl Workload {
         &mut self,
         notice_type: &str,
         key: &str,
+        repeat_after: &str,
         data: BTreeMap<String, String>,
     ) -> Result<String, ApiError> {
         if notice_type != "custom" {
@@ -842,6 +875,12 @@ impl Workload {
                 400,
                 format!("invalid key \"{key}\" (must be in \"example.com/path\" format)"),
             ));
+        }
+        if let Some(err) = (!repeat_after.is_empty())
+            .then(|| super::go_duration_error(repeat_after))
+            .flatten()
+        {
+            return Err(ApiError::new(400, format!("invalid repeat-after: {err}")));
         }
         if let Some(n) = self
             .public
