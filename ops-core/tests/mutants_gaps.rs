@@ -320,3 +320,56 @@ fn relations_are_equal_by_endpoint_and_id() {
     assert_ne!(get("db", 1), get("website", 1));
     assert_ne!(get("db", 1), get("website", 2));
 }
+
+// ---- the commit marker cannot be checked --------------------------------------------------------
+
+#[path = "storage_support/mod.rs"]
+mod storage_support;
+
+/// A database directory whose path is so long that `<db>/snapshot` (4095 bytes) can be read but
+/// `<db>/committing` (4097 bytes, over PATH_MAX) cannot even be looked up: checking for the commit
+/// marker fails with an error other than not-found (ENAMETOOLONG).
+#[test]
+fn a_marker_that_cannot_be_checked_means_the_snapshot_is_not_trusted() {
+    use ops_core::storage::{SledStore, MARKER_FILE, SIDECAR_FILE};
+    const PATH_MAX: usize = 4096;
+    let tmp = tempfile::tempdir().expect("tmp");
+    let short = storage_support::db_path(&tmp);
+    SledStore::open(&short)
+        .expect("open")
+        .commit(&storage_support::set(&[("a", b"1")]))
+        .expect("commit");
+    assert!(
+        storage_support::sidecar_path(&short).is_file(),
+        "a snapshot was written"
+    );
+
+    // <tmp>/aaa…/aaa…/…/<last> of exactly PATH_MAX - 10 bytes.
+    let target_len = PATH_MAX - 10;
+    assert_eq!(target_len + 1 + SIDECAR_FILE.len(), PATH_MAX - 1);
+    assert!(target_len + 1 + MARKER_FILE.len() >= PATH_MAX);
+    let mut deep = tmp.path().to_path_buf();
+    while deep.as_os_str().len() + 1 + 200 + 1 + 10 < target_len {
+        deep.push("a".repeat(200));
+    }
+    let last = target_len - deep.as_os_str().len() - 1;
+    std::fs::create_dir_all(&deep).expect("mkdir");
+    deep.push("d".repeat(last));
+    assert_eq!(deep.as_os_str().len(), target_len);
+    std::fs::rename(&short, &deep).expect("move the database");
+    assert!(
+        std::fs::read(deep.join(SIDECAR_FILE)).is_ok(),
+        "the snapshot itself can be read"
+    );
+    let err = std::fs::symlink_metadata(deep.join(MARKER_FILE)).expect_err("too long");
+    assert_ne!(err.kind(), std::io::ErrorKind::NotFound, "{err}");
+
+    // Served from the snapshot, a commit in progress would go unnoticed: sled must answer (here
+    // it cannot be opened at this path either, which is an error, never the snapshot's data).
+    let mut store = SledStore::open_lazy(&deep);
+    let loaded = store.load_all();
+    assert!(
+        store.opened_sled() || loaded.is_err(),
+        "the snapshot was trusted: {loaded:?}"
+    );
+}
