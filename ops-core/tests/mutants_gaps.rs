@@ -192,6 +192,61 @@ fn a_stale_notice_is_dropped_while_a_valid_one_stays_deferred() {
     assert_eq!(store.notices(), [kept]);
 }
 
+// ---- deferring: one notice per handler, never two for the same event and handler ---------------
+
+/// Two handlers observe config-changed and both defer it.
+#[derive(Default, StoredState)]
+struct TwoDeferrers;
+
+#[charm(dir = "tests/fixtures/tiny", module = two_deferrers_tiny)]
+impl TwoDeferrers {
+    #[on(config_changed)]
+    fn first(&mut self, _ctx: &mut Context<Self>, e: &HookEvent) -> ops_core::Result<()> {
+        record("first");
+        e.defer();
+        Ok(())
+    }
+
+    #[on(config_changed)]
+    fn second(&mut self, _ctx: &mut Context<Self>, e: &HookEvent) -> ops_core::Result<()> {
+        record("second");
+        e.defer();
+        Ok(())
+    }
+}
+
+fn methods(notices: &[Notice]) -> Vec<(&str, &str)> {
+    notices
+        .iter()
+        .map(|n| (n.method.as_str(), n.event.name.as_str()))
+        .collect()
+}
+
+#[test]
+fn each_handler_deferring_the_same_event_gets_its_own_notice() {
+    let store = Shared::default();
+    let report = run::<TwoDeferrers>(&store, "hooks/config-changed").expect("hook");
+    assert_eq!(take_calls(), ["first", "second"]);
+    assert_eq!(report.deferred, 2);
+    assert_eq!(
+        methods(&store.notices()),
+        [("first", "config_changed"), ("second", "config_changed")]
+    );
+}
+
+#[test]
+fn the_same_event_deferred_again_by_the_same_handler_is_not_queued_twice() {
+    let store = Shared::default();
+    run::<TwoDeferrers>(&store, "hooks/config-changed").expect("hook");
+    let first = store.notices();
+    // Re-emitted (both defer again), then the new config-changed (both defer again): still one
+    // notice per handler, the original ones (as ops >= 2.18).
+    let report = run::<TwoDeferrers>(&store, "hooks/config-changed").expect("hook");
+    assert_eq!(take_calls(), ["first", "second", "first", "second"]);
+    assert_eq!(report.deferred, 2);
+    assert_eq!(store.notices(), first);
+}
+
 // ---- the custom-event loop guard ----------------------------------------------------------------
 
 /// The guard's limit (`MAX_CUSTOM_EVENTS` in dispatch.rs).
