@@ -41,6 +41,7 @@ pages! {
     differences => "src/reference/differences.md",
     performance => "src/reference/performance.md",
     security => "src/reference/security.md",
+    test_strength => "src/reference/test-strength.md",
     from_python_ops => "src/from-python-ops.md",
     cargo_charm_run => "src/cargo-charm-run.md",
     packing_and_deploying => "src/packing-and-deploying.md",
