@@ -44,6 +44,7 @@ pages! {
     performance => "src/reference/performance.md",
     security => "src/reference/security.md",
     threat_model => "src/reference/threat-model.md",
+    test_strength => "src/reference/test-strength.md",
     from_python_ops => "src/from-python-ops.md",
     ops3_features => "src/ops3-features.md",
     coming_from_ops_harness => "src/reference/coming-from-ops-harness.md",

@@ -350,6 +350,7 @@ fn run_hook<C: Charm>(
         notices: None,
         notices_changed: false,
         event_count: None,
+        custom_events: 0,
     };
 
     let only_status = evaluation == StatusEvaluation::Only;
@@ -683,6 +684,8 @@ struct Hook<C: Charm> {
     notices: Option<Vec<Notice>>,
     notices_changed: bool,
     event_count: Option<u64>,
+    /// Custom events emitted so far in this hook (nested emissions included).
+    custom_events: usize,
 }
 
 /// The most custom events one hook may emit (a guard against handlers re-emitting forever).
@@ -932,17 +935,18 @@ impl<C: Charm> Hook<C> {
         Ok(())
     }
 
-    /// Run the custom events handlers emitted, until none is left.
+    /// Run the custom events handlers emitted, until none is left. The guard counts every custom
+    /// event of the hook: a handler re-emitting its own event nests calls (run_emitted → emit →
+    /// run_emitted), so a count per call would never reach the limit.
     fn run_emitted(&mut self, state: &mut UnitState) -> Result<(), DispatchError> {
-        let mut count = 0;
         loop {
             let emitted = self.ctx.take_emitted();
             if emitted.is_empty() {
                 return Ok(());
             }
             for event in emitted {
-                count += 1;
-                if count > MAX_CUSTOM_EVENTS {
+                self.custom_events += 1;
+                if self.custom_events > MAX_CUSTOM_EVENTS {
                     return Err(DispatchError::EventLoop(MAX_CUSTOM_EVENTS));
                 }
                 log::debug!(target: "ops_core", "Emitting custom event {}.", event.name);

@@ -102,8 +102,11 @@ impl CharmFiles {
         let metadata = dir.join("metadata.yaml");
         let config = dir.join("config.yaml");
         let actions = dir.join("actions.yaml");
-        let config = config.is_file().then_some(config);
-        let actions = actions.is_file().then_some(actions);
+        // Present is anything at the path, even a directory or a dangling link: reading it then
+        // fails with a clear error instead of the file silently counting as absent.
+        let present = |p: &Path| p.symlink_metadata().is_ok();
+        let config = present(&config).then_some(config);
+        let actions = present(&actions).then_some(actions);
         let mut build_settings = None;
         if charmcraft.is_file() {
             let source = SourceFile::read(&charmcraft)?;
