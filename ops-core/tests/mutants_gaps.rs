@@ -239,10 +239,11 @@ fn the_same_event_deferred_again_by_the_same_handler_is_not_queued_twice() {
     let store = Shared::default();
     run::<TwoDeferrers>(&store, "hooks/config-changed").expect("hook");
     let first = store.notices();
-    // Re-emitted (both defer again), then the new config-changed (both defer again): still one
-    // notice per handler, the original ones (as ops >= 2.18).
+    // Re-emitted (both defer again); then the new config-changed is skipped for both, since an
+    // equal event is still queued for each (as ops >= 2.18): still one notice per handler, the
+    // original ones.
     let report = run::<TwoDeferrers>(&store, "hooks/config-changed").expect("hook");
-    assert_eq!(take_calls(), ["first", "second", "first", "second"]);
+    assert_eq!(take_calls(), ["first", "second"]);
     assert_eq!(report.deferred, 2);
     assert_eq!(store.notices(), first);
 }
@@ -255,8 +256,12 @@ const LIMIT: usize = 10_000;
 #[derive(serde::Serialize, serde::Deserialize, ops_core::CustomEvent)]
 struct Ping;
 
+/// Each link of a chain carries its own number: an event equal to one still being handled would
+/// be skipped as a duplicate (as ops >= 2.18), which would end the chain by itself.
 #[derive(serde::Serialize, serde::Deserialize, ops_core::CustomEvent)]
-struct Again;
+struct Again {
+    left: usize,
+}
 
 #[derive(Default, StoredState)]
 struct Emitter;
@@ -281,7 +286,9 @@ impl Emitter {
     /// Starts a chain: each `Again` handler emits the next one while `TO_EMIT` lasts.
     #[on(start)]
     fn start(&mut self, ctx: &mut Context<Self>, _e: &HookEvent) -> ops_core::Result<()> {
-        ctx.emit(&Again)?;
+        ctx.emit(&Again {
+            left: TO_EMIT.with(Cell::get),
+        })?;
         Ok(())
     }
 
@@ -291,7 +298,7 @@ impl Emitter {
         let left = TO_EMIT.with(Cell::get);
         if left > 1 {
             TO_EMIT.with(|n| n.set(left - 1));
-            ctx.emit(&Again)?;
+            ctx.emit(&Again { left: left - 1 })?;
         }
         Ok(())
     }
