@@ -175,7 +175,7 @@ fn a_stale_notice_is_dropped_while_a_valid_one_stays_deferred() {
         #[on(config_changed)]
         fn configure(&mut self, _ctx: &mut Context<Self>, e: &HookEvent) -> ops_core::Result<()> {
             record("configure");
-            e.defer();
+            e.defer()?;
             Ok(())
         }
     }
@@ -203,14 +203,14 @@ impl TwoDeferrers {
     #[on(config_changed)]
     fn first(&mut self, _ctx: &mut Context<Self>, e: &HookEvent) -> ops_core::Result<()> {
         record("first");
-        e.defer();
+        e.defer()?;
         Ok(())
     }
 
     #[on(config_changed)]
     fn second(&mut self, _ctx: &mut Context<Self>, e: &HookEvent) -> ops_core::Result<()> {
         record("second");
-        e.defer();
+        e.defer()?;
         Ok(())
     }
 }
