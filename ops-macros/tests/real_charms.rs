@@ -6,9 +6,10 @@
 //! action, reading every action param with its expected type.
 //!
 //! All charms go into ONE generated crate (one module per charm) checked with ONE `cargo check`,
-//! in `<target>/tmp/real-charms/` with its own target directory that persists across runs, so
-//! only the first run builds the dependencies; later runs re-check the one crate (the YAML
-//! files and `lib.rs` are rewritten only when they change).
+//! in `<target>/tmp/real-charms/`, built in `<target>/tmp/nested/` (the target directory every
+//! nested build of the suite shares, kept across runs), so only the first run builds the
+//! dependencies; later runs re-check the one crate (the YAML files and `lib.rs` are rewritten
+//! only when they change).
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;

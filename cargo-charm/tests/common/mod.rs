@@ -16,22 +16,6 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// The workspace's target directory, as `cargo metadata` reports it.
-pub fn target_directory() -> PathBuf {
-    let out = Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--no-deps"])
-        .current_dir(workspace_root())
-        .output()
-        .expect("cargo metadata runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("cargo metadata JSON");
-    PathBuf::from(v["target_directory"].as_str().expect("target_directory"))
-}
-
 /// `cargo-charm ARGS` in `dir`.
 pub fn cargo_charm(dir: &Path, args: &[&str]) -> Output {
     Command::new(BIN)
