@@ -289,6 +289,9 @@ fn run_hook<C: Charm>(
     let model = Model::new(C::meta(), &env, runner.clone());
     // Fails only when a logger is already installed (e.g. several hooks in one test process).
     let _ = crate::logging::install(model.backend_rc(), env.debug);
+    // `tracing` events take the same path (unless the charm set its own global subscriber).
+    #[cfg(feature = "tracing")]
+    crate::logging::tracing::install();
     // The charm's own records all go to juju-log; its dependencies' DEBUG records do not.
     if let Some(krate) = std::any::type_name::<C>().split("::").next() {
         crate::logging::add_charm_crate(krate);

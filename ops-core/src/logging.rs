@@ -44,6 +44,9 @@
 //! directive for `ops_core` applies whether or not `JUJU_DEBUG` is set. [`capture`] sees every
 //! record, forwarded or not.
 
+#[cfg(feature = "tracing")]
+pub mod tracing;
+
 use std::cell::{Cell, RefCell};
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -387,68 +390,84 @@ fn write_stderr(line: &str) {
     let _ = writeln!(err, "{line}");
 }
 
+/// Whether this thread is capturing records ([`capture`]).
+fn capturing() -> bool {
+    CAPTURES
+        .try_with(|c| c.try_borrow().map(|c| !c.is_empty()).unwrap_or(false))
+        .unwrap_or(false)
+}
+
+/// Whether a record of `level` and `target` would be captured or forwarded: a record that is
+/// not is not even formatted.
+pub(crate) fn wanted(level: Level, target: &str) -> bool {
+    capturing() || forwarded(level, target)
+}
+
+/// Sends one record down the path every record takes, whether it comes from `log` or (with the
+/// `tracing` feature) from `tracing`: [`capture`], then `juju-log` (or stderr, see the module
+/// docs). `message` is called only when the record is wanted.
+pub(crate) fn emit(level: Level, target: &str, message: impl FnOnce() -> String) {
+    let capturing = capturing();
+    // Each juju-log is a process spawn: only the charm's records, the framework's (DEBUG
+    // behind JUJU_DEBUG) and the dependencies' INFO and above go (see the module docs). A
+    // dropped record is not even formatted.
+    let forward = forwarded(level, target);
+    if !forward && !capturing {
+        return;
+    }
+    let message = message();
+    if capturing {
+        let _ = CAPTURES.try_with(|c| {
+            if let Ok(captures) = c.try_borrow() {
+                for buffer in captures.iter() {
+                    if let Ok(mut buffer) = buffer.try_borrow_mut() {
+                        buffer.push(CapturedRecord {
+                            level,
+                            level_name: level_name(level),
+                            target: target.to_string(),
+                            message: message.clone(),
+                        });
+                    }
+                }
+            }
+        });
+    }
+    if !forward {
+        return;
+    }
+    let reentered = SENDING.try_with(|s| s.replace(true)).unwrap_or(true);
+    if reentered {
+        // Logged while sending a record (or during thread teardown): stderr only.
+        write_stderr(&format_stderr_line(level, &message, SystemTime::now()));
+        return;
+    }
+    let backend = BACKEND
+        .try_with(|b| b.try_borrow().ok().and_then(|b| b.clone()))
+        .ok()
+        .flatten();
+    match backend {
+        Some(backend) => {
+            if let Err(err) = backend.juju_log(level_name(level), &message) {
+                write_stderr(&format!("juju-log failed: {err}"));
+            }
+            if DEBUG.try_with(Cell::get).unwrap_or(false) {
+                write_stderr(&format_stderr_line(level, &message, SystemTime::now()));
+            }
+        }
+        None => send_from_other_thread(level, &message),
+    }
+    let _ = SENDING.try_with(|s| s.set(false));
+}
+
 impl Log for JujuLogger {
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        let capturing = CAPTURES
-            .try_with(|c| c.try_borrow().map(|c| !c.is_empty()).unwrap_or(false))
-            .unwrap_or(false);
-        capturing || forwarded(metadata.level(), metadata.target())
+        wanted(metadata.level(), metadata.target())
     }
 
     fn log(&self, record: &Record<'_>) {
-        let level = record.level();
-        let capturing = CAPTURES
-            .try_with(|c| c.try_borrow().map(|c| !c.is_empty()).unwrap_or(false))
-            .unwrap_or(false);
-        // Each juju-log is a process spawn: only the charm's records, the framework's (DEBUG
-        // behind JUJU_DEBUG) and the dependencies' INFO and above go (see the module docs). A
-        // dropped record is not even formatted.
-        let forward = forwarded(level, record.target());
-        if !forward && !capturing {
-            return;
-        }
-        let message = record.args().to_string();
-        if capturing {
-            let _ = CAPTURES.try_with(|c| {
-                if let Ok(captures) = c.try_borrow() {
-                    for buffer in captures.iter() {
-                        if let Ok(mut buffer) = buffer.try_borrow_mut() {
-                            buffer.push(CapturedRecord {
-                                level,
-                                level_name: level_name(level),
-                                target: record.target().to_string(),
-                                message: message.clone(),
-                            });
-                        }
-                    }
-                }
-            });
-        }
-        if !forward {
-            return;
-        }
-        let reentered = SENDING.try_with(|s| s.replace(true)).unwrap_or(true);
-        if reentered {
-            // Logged while sending a record (or during thread teardown): stderr only.
-            write_stderr(&format_stderr_line(level, &message, SystemTime::now()));
-            return;
-        }
-        let backend = BACKEND
-            .try_with(|b| b.try_borrow().ok().and_then(|b| b.clone()))
-            .ok()
-            .flatten();
-        match backend {
-            Some(backend) => {
-                if let Err(err) = backend.juju_log(level_name(level), &message) {
-                    write_stderr(&format!("juju-log failed: {err}"));
-                }
-                if DEBUG.try_with(Cell::get).unwrap_or(false) {
-                    write_stderr(&format_stderr_line(level, &message, SystemTime::now()));
-                }
-            }
-            None => send_from_other_thread(level, &message),
-        }
-        let _ = SENDING.try_with(|s| s.set(false));
+        emit(record.level(), record.target(), || {
+            record.args().to_string()
+        });
     }
 
     fn flush(&self) {}
