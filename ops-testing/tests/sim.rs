@@ -190,7 +190,7 @@ fn storage_get_help_gives_ops_its_storage_key() -> TestResult {
     assert_eq!((index, location.as_str()), (0, "/srv/data/0"));
     assert_eq!(
         call(&sim, &["storage-get", "-s", "data/1"]).2,
-        "ERROR invalid value \"data/1\" for option -s: storage not found\n"
+        "ERROR invalid value \"data/1\" for option -s: storage attachment data/1:testcharm/0 not found\n"
     );
     sim.finish(0);
     Ok(())

@@ -305,12 +305,33 @@ fn decode_json<T: serde::de::DeserializeOwned>(
     })
 }
 
-/// Maps a failure whose stderr contains `relation not found` to
-/// [`HookToolError::RelationNotFound`] (ops: `_is_relation_not_found`).
+/// Whether `stderr` contains `needle` (lowercase), in any case: ops lowercases the stderr
+/// before looking (`'relation not found' in e.stderr.lower()`).
+fn says(stderr: &str, needle: &str) -> bool {
+    stderr.to_lowercase().contains(needle)
+}
+
+/// Maps a failure whose stderr contains `relation not found` (any case) to
+/// [`HookToolError::RelationNotFound`] (ops: `_is_relation_not_found`). Juju prints it for an
+/// unknown `-r` (`ERROR invalid value "9" for option -r: relation not found`: the hook context's
+/// `errors.NotFoundf("relation")`, worker/uniter/runner/context/context.go `Relation`).
 pub(crate) fn relation_not_found(err: HookToolError, id: Option<i64>) -> HookToolError {
     match &err {
-        HookToolError::Failed { stderr, .. } if stderr.contains("relation not found") => {
+        HookToolError::Failed { stderr, .. } if says(stderr, "relation not found") => {
             HookToolError::RelationNotFound { id }
+        }
+        _ => err,
+    }
+}
+
+/// Maps a `storage-get -s <id>` failure saying the storage is `not found` to
+/// [`HookToolError::StorageNotFound`]: Juju 3 prints `ERROR invalid value "data/9" for option -s:
+/// storage attachment data/9:unit/0 not found` (state/storage.go `storageAttachment`, through
+/// the `-s` flag's parser, worker/uniter/runner/jujuc/storage-id.go `Set`).
+pub(crate) fn storage_not_found(err: HookToolError, id: &str) -> HookToolError {
+    match &err {
+        HookToolError::Failed { stderr, .. } if says(stderr, "not found") => {
+            HookToolError::StorageNotFound { id: id.to_string() }
         }
         _ => err,
     }

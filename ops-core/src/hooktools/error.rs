@@ -69,6 +69,14 @@ pub enum HookToolError {
         id_or_label: String,
     },
 
+    /// `storage-get` reported that this unit has no such storage attached (Juju 3:
+    /// `storage attachment <id>:<unit> not found`; ops raises a plain `ModelError`).
+    #[error("storage {id} not found")]
+    StorageNotFound {
+        /// The storage instance asked for (`data/0`).
+        id: String,
+    },
+
     /// Arguments ops rejects before calling any tool (ops: `ValueError`, `TypeError`, `ModelError`),
     /// e.g. an invalid metric name, action result key or secret content key.
     #[error("{0}")]
@@ -108,6 +116,12 @@ impl HookToolError {
     /// ([`HookToolError::SecretNotFound`]).
     pub fn is_secret_not_found(&self) -> bool {
         matches!(self, HookToolError::SecretNotFound { .. })
+    }
+
+    /// Whether Juju said the storage is not attached to this unit
+    /// ([`HookToolError::StorageNotFound`]).
+    pub fn is_storage_not_found(&self) -> bool {
+        matches!(self, HookToolError::StorageNotFound { .. })
     }
 
     /// Whether this is [`HookToolError::Run`] with [`RunError::NotFound`] (tool missing from `PATH`).

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::backend::{args, argv, Backend};
+use super::backend::{args, argv, storage_not_found, Backend};
 use super::error::{HookToolError, Result};
 use super::pyfmt::{py_int, py_isspace};
 
@@ -81,6 +81,7 @@ impl Backend {
                 other => Err(format!("expected a JSON string, got {other}")),
             },
         )
+        .map_err(|e| storage_not_found(e, storage_id))
     }
 
     /// Where storage instance `storage_id` is mounted (`storage-get -s <id> location --format=json`).

@@ -174,10 +174,20 @@ fn convert(
             FlagValue::Rel(Some(id))
         }
         Kind::Storage => {
+            // Juju's `-s` parser (worker/uniter/runner/jujuc/storage-id.go `Set`): a malformed
+            // id is refused as such (`names.IsValidStorage`), an unknown one with the
+            // controller's error for the unit's attachment (state/storage.go
+            // `storageAttachment`: `errors.NotFoundf("storage attachment %s:%s", ...)`).
+            // (juju-sim prints `storage "<id>" not found` instead; ops' Harness `storage not
+            // found`.)
+            if !valid_storage_id(value) {
+                return Err(invalid(&format!("invalid storage ID \"{value}\"")));
+            }
             if state.storage(value).is_none_or(|s| !s.attached) {
-                // As a deployment prints it (Juju's `-s` parser wraps the unit context's
-                // not-found error; ops' own tests pin this text): juju-sim names the id.
-                return Err(invalid("storage not found"));
+                return Err(invalid(&format!(
+                    "storage attachment {value}:{} not found",
+                    state.unit
+                )));
             }
             FlagValue::Storage(Some(value.to_string()))
         }
@@ -192,6 +202,28 @@ fn convert(
         }
         Kind::Str | Kind::Bool => FlagValue::Str(value.to_string()),
     })
+}
+
+/// `names.IsValidStorage` (juju/names storage.go): `^([a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*)/
+/// (0|[1-9][0-9]*)$`, a storage name (words joined by `-`, each after the first holding a
+/// letter), `/`, and an index without leading zeros.
+fn valid_storage_id(id: &str) -> bool {
+    let Some((name, index)) = id.split_once('/') else {
+        return false;
+    };
+    let lower_or_digit = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+    let name_ok = name.split('-').enumerate().all(|(i, word)| {
+        word.chars().all(lower_or_digit)
+            && if i == 0 {
+                word.starts_with(|c: char| c.is_ascii_lowercase())
+            } else {
+                word.chars().any(|c| c.is_ascii_lowercase())
+            }
+    });
+    let index_ok = index == "0"
+        || (index.starts_with(|c: char| ('1'..='9').contains(&c))
+            && index.chars().all(|c| c.is_ascii_digit()));
+    name_ok && index_ok
 }
 
 fn default_value(spec: &FlagSpec) -> FlagValue {
@@ -281,4 +313,22 @@ pub(crate) fn parse_argv(
         flags.values.insert(spec.key, converted);
     }
     Ok(Parsed::Args(flags, positional))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_storage_id;
+
+    #[test]
+    fn storage_ids_as_juju_names_accepts_them() {
+        for ok in ["data/0", "data/12", "my-data/1", "a1-2b/3", "x-y-z/0"] {
+            assert!(valid_storage_id(ok), "{ok}");
+        }
+        for bad in [
+            "data", "data/", "/0", "Data/0", "1data/0", "data-/0", "data-1/0", "data/01",
+            "data/-1", "da_ta/0", "data/0/1",
+        ] {
+            assert!(!valid_storage_id(bad), "{bad}");
+        }
+    }
 }

@@ -401,7 +401,9 @@ const VALID_STATUSES: [&str; 4] = ["maintenance", "blocked", "waiting", "active"
 
 fn status_set(c: &mut Call<'_>) -> R {
     let Some(status) = c.args.first().cloned() else {
-        return Err(usage("invalid args, require <status> [message]"));
+        // Juju 3's status-set takes an optional data argument too
+        // (worker/uniter/runner/jujuc/status-set.go `Init`); juju-sim prints the 2.x text.
+        return Err(usage("invalid args, require <status> [message] [data]"));
     };
     if !VALID_STATUSES.contains(&status.as_str()) {
         return Err(usage(format!(
