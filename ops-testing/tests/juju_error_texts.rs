@@ -221,6 +221,54 @@ fn metrics_and_network_errors() {
     );
 }
 
+// ---- ports ---------------------------------------------------------------------------------------
+
+#[test]
+fn open_and_close_port_arguments() {
+    let sim = in_hook(SimEvent::hook("update-status"));
+    // ports.go `Init`, `parseArguments` and the `validate` of `port` / `portRange` (usage
+    // errors: exit 2).
+    let cases = [
+        ("0", "port must be in the range [1, 65535]; got \"0\""),
+        (
+            "70000/udp",
+            "port must be in the range [1, 65535]; got \"70000\"",
+        ),
+        (
+            "90-80",
+            "invalid port range 90-80/tcp; expected fromPort <= toPort",
+        ),
+        (
+            "0-10",
+            "fromPort must be in the range [1, 65535]; got \"0\"",
+        ),
+        (
+            "10-70000",
+            "toPort must be in the range [1, 65535]; got \"70000\"",
+        ),
+        (
+            "80/sctp",
+            "protocol must be \"tcp\", \"udp\", or \"icmp\"; got \"sctp\"",
+        ),
+        (
+            "8-9/icmp",
+            "protocol \"icmp\" doesn't support any ports; got \"8\"",
+        ),
+        (
+            "http",
+            "expected <port>[/<protocol>] or <from>-<to>[/<protocol>] or icmp; got \"http\"",
+        ),
+    ];
+    for tool in ["open-port", "close-port"] {
+        for (arg, text) in cases {
+            assert_eq!(call(&sim, &[tool, arg]), err(2, text), "{tool} {arg}");
+        }
+        assert_eq!(call(&sim, &[tool]), err(2, "no port or range specified"));
+    }
+    assert_eq!(call(&sim, &["open-port", "8000-8100/UDP"]).0, 0);
+    assert_eq!(call(&sim, &["open-port", "icmp"]).0, 0);
+}
+
 // ---- the production backend's typed errors, over the simulated Juju ----------------------------
 
 #[test]

@@ -489,7 +489,10 @@ fn the_rest_of_the_tools() -> TestResult {
     assert_eq!(err.stderr(), Some("ERROR storage \"nope\" not found\n"));
     b.open_port("udp", Some(53))?;
     let err = b.open_port("tcp", Some(0)).expect_err("port 0");
-    assert_eq!(err.stderr(), Some("ERROR invalid port range \"0/tcp\"\n"));
+    assert_eq!(
+        err.stderr(),
+        Some("ERROR port must be in the range [1, 65535]; got \"0\"\n")
+    );
     sim.finish(0);
     assert_eq!(sim.state().requested_storage, [("cache".to_string(), 2)]);
     assert_eq!(sim.state().opened_ports, ["53/udp"]);

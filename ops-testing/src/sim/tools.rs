@@ -975,35 +975,76 @@ fn network_get(c: &mut Call<'_>) -> R {
 
 const PORT_FORMAT: &str = "<port>[/<protocol>] or <from>-<to>[/<protocol>] or icmp";
 
-/// Normalise a port argument as Juju does: `80` → `80/tcp`, `8000-8100/UDP` → `8000-8100/udp`.
+/// Normalise a port argument as Juju does: `80` → `80/tcp`, `8000-8100/UDP` → `8000-8100/udp`,
+/// refusing what Juju refuses with its text (worker/uniter/runner/jujuc/ports.go
+/// `parseArguments` and the `validate` of `port` and `portRange`).
 pub fn parse_port_range(text: &str) -> Result<String, String> {
-    let text = text.to_lowercase();
-    if text == "icmp" {
-        return Ok(text);
+    let lower = text.to_lowercase();
+    if lower == "icmp" {
+        return Ok(lower);
     }
     let bad = || format!("expected {PORT_FORMAT}; got \"{text}\"");
-    let (range, proto) = match text.split_once('/') {
-        Some((r, p @ ("tcp" | "udp"))) => (r, p),
+    let (range, proto) = match lower.split_once('/') {
+        Some((r, p)) if !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric()) => (r, p),
         Some(_) => return Err(bad()),
-        None => (text.as_str(), "tcp"),
+        None => (lower.as_str(), "tcp"),
     };
     let (low, high) = range.split_once('-').unwrap_or((range, range));
     let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
     if !digits(low) || !digits(high) {
         return Err(bad());
     }
-    let (Ok(low), Ok(high)) = (low.parse::<u64>(), high.parse::<u64>()) else {
-        return Err(format!("invalid port range \"{text}\""));
+    // strconv.Atoi's range: a longer number is refused with its error.
+    let number = |s: &str| {
+        s.parse::<i64>().map_err(|_| {
+            format!(
+                "expected port number; got \"{s}\": strconv.Atoi: parsing \"{s}\": value out of range"
+            )
+        })
     };
-    if !(1..=65535).contains(&low) || !(1..=65535).contains(&high) || low > high {
-        return Err(format!("invalid port range \"{text}\""));
+    let (low, high) = (number(low)?, number(high)?);
+    let known = matches!(proto, "tcp" | "udp" | "icmp");
+    let bad_proto = || format!("protocol must be \"tcp\", \"udp\", or \"icmp\"; got \"{proto}\"");
+    if low == high {
+        if proto == "icmp" {
+            return Err(format!(
+                "protocol \"icmp\" doesn't support any ports; got \"{low}\""
+            ));
+        }
+        if !(1..=65535).contains(&low) {
+            return Err(format!(
+                "port must be in the range [1, 65535]; got \"{low}\""
+            ));
+        }
+        if !known {
+            return Err(bad_proto());
+        }
+        return Ok(format!("{low}/{proto}"));
     }
-    let port = if low == high {
-        low.to_string()
-    } else {
-        format!("{low}-{high}")
-    };
-    Ok(format!("{port}/{proto}"))
+    if low > high {
+        return Err(format!(
+            "invalid port range {low}-{high}/{proto}; expected fromPort <= toPort"
+        ));
+    }
+    if proto == "icmp" {
+        return Err(format!(
+            "protocol \"icmp\" doesn't support any ports; got \"{low}\""
+        ));
+    }
+    if !(1..=65535).contains(&low) {
+        return Err(format!(
+            "fromPort must be in the range [1, 65535]; got \"{low}\""
+        ));
+    }
+    if !(1..=65535).contains(&high) {
+        return Err(format!(
+            "toPort must be in the range [1, 65535]; got \"{high}\""
+        ));
+    }
+    if !known {
+        return Err(bad_proto());
+    }
+    Ok(format!("{low}-{high}/{proto}"))
 }
 
 /// The order Juju lists ports in: by protocol, then first port.
