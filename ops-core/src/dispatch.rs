@@ -194,6 +194,10 @@ pub fn main<C: Charm>() -> ! {
     let code = match HookSetup::from_process() {
         Ok(setup) => {
             let debug = setup.env.debug;
+            // `juju debug-code`: no breakpoints here; say so where the session shows it.
+            if let Some(notice) = crate::logging::debug_at_notice(&setup.env.debug_at) {
+                eprintln!("{notice}");
+            }
             match run::<C>(setup) {
                 Ok(_) => 0,
                 Err(DispatchError::RebootNow) => 0,

@@ -500,10 +500,40 @@ fn send_from_other_thread(level: Level, message: &str) {
     }
 }
 
+/// What the dispatcher prints on stderr when `JUJU_DEBUG_AT` is set (`juju debug-code`), or
+/// `None` when it is not: ops for Rust has no counterpart of ops' pdb breakpoints
+/// (`framework.breakpoint()`, and `all`/`hook` stopping before every handler), so the hook runs
+/// to completion, and the message says so and how to debug a compiled charm instead. Juju shows
+/// a debug-code session's stderr in its terminal, where ops prints its pdb welcome.
+pub fn debug_at_notice(debug_at: &std::collections::BTreeSet<String>) -> Option<String> {
+    if debug_at.is_empty() {
+        return None;
+    }
+    let names = debug_at.iter().cloned().collect::<Vec<_>>().join(",");
+    Some(format!(
+        "JUJU_DEBUG_AT={names}: ops for Rust has no pdb breakpoints; the hook runs to the end. \
+         To step through a handler, run the charm under a debugger from `juju debug-hooks`: \
+         `rust-gdb -ex 'break <crate>::<Charm>::<handler>' -ex run ./dispatch` \
+         (build with debug info: `[profile.release] debug = true`)."
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn juju_debug_at_gets_a_notice_only_when_set() {
+        let mut at = std::collections::BTreeSet::new();
+        assert_eq!(debug_at_notice(&at), None);
+        at.insert("hook".to_string());
+        at.insert("all".to_string());
+        let notice = debug_at_notice(&at).expect("a notice");
+        assert!(notice.starts_with("JUJU_DEBUG_AT=all,hook: "), "{notice}");
+        assert!(notice.contains("no pdb breakpoints"), "{notice}");
+        assert!(notice.contains("rust-gdb"), "{notice}");
+    }
 
     #[test]
     fn directives_parse_as_rust_log() {

@@ -625,6 +625,25 @@ fn logs_go_to_juju_log_with_ops_level_names() {
 }
 
 #[test]
+fn juju_debug_at_says_there_are_no_breakpoints_and_runs_the_hook() {
+    // `juju debug-code` sets JUJU_DEBUG_AT; ops would drop into pdb. Here the hook runs to the
+    // end, and its stderr (shown in the debug-code session) says why and what to do instead.
+    let charm = Charm::new();
+    charm.behaviour(json!({"*": ["log"]}));
+    let out = charm.run("hooks/install", &[("JUJU_DEBUG_AT", "all")]).ok();
+    assert!(
+        out.stderr
+            .contains("JUJU_DEBUG_AT=all: ops for Rust has no pdb breakpoints"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(charm.logs("INFO"), ["handling install (#1)"]);
+    // Nothing is printed without it; no hook tool is called for it.
+    let out = charm.run("hooks/start", &[]).ok();
+    assert!(!out.stderr.contains("JUJU_DEBUG_AT"), "{}", out.stderr);
+}
+
+#[test]
 fn env_var_unset_marker_removes_a_variable() {
     // The harness itself: UNSET removes a base variable (used by the bad-input tests).
     let charm = Charm::new();
