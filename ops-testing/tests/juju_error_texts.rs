@@ -221,6 +221,52 @@ fn metrics_and_network_errors() {
     );
 }
 
+// ---- leadership, credentials -----------------------------------------------------------------
+
+#[test]
+fn leader_only_tools_on_a_minion() {
+    let sim = in_hook(SimEvent::hook("update-status"));
+    // leader-set.go `Run`: `errors.Annotatef(err, "cannot write leadership settings")` over
+    // context/leader.go `WriteLeaderSettings`: `errors.Annotate(errIsMinion, "cannot write
+    // settings")`, `errIsMinion = errors.New("not the leader")`.
+    assert_eq!(
+        call(&sim, &["leader-set", "k=v"]),
+        err(
+            1,
+            "cannot write leadership settings: cannot write settings: not the leader"
+        )
+    );
+    // status-set.go `Run` → context.go `SetApplicationStatus`: `ErrIsNotLeader`
+    // (context/errors.go: "this unit is not the leader").
+    assert_eq!(
+        call(&sim, &["status-set", "--application", "active"]),
+        err(1, "this unit is not the leader")
+    );
+    // status-get.go `ApplicationStatus`: `errors.Annotatef(err, "finding application status")`
+    // over context.go `ApplicationStatus`'s `ErrIsNotLeader`.
+    assert_eq!(
+        call(&sim, &["status-get", "--application"]),
+        err(1, "finding application status: this unit is not the leader")
+    );
+    // is-leader itself never fails for a minion: it answers False.
+    let out = sim.run("is-leader", &[], None).expect("a tool");
+    assert_eq!(
+        (out.code, String::from_utf8_lossy(&out.stdout).into_owned()),
+        (Some(0), "False\n".to_string())
+    );
+}
+
+#[test]
+fn credential_get_without_trust() {
+    let sim = in_hook(SimEvent::hook("update-status"));
+    // The controller refuses a charm that was not granted `--trust` (credential-get.go `Run`:
+    // `errors.Annotatef(err, "cannot access cloud credentials")` over `permission denied`).
+    assert_eq!(
+        call(&sim, &["credential-get"]),
+        err(1, "cannot access cloud credentials: permission denied")
+    );
+}
+
 // ---- ports ---------------------------------------------------------------------------------------
 
 #[test]
