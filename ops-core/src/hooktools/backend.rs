@@ -365,3 +365,54 @@ macro_rules! args {
     };
 }
 pub(crate) use args;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failed(tool: &str, stderr: &str) -> HookToolError {
+        HookToolError::Failed {
+            tool: tool.to_string(),
+            args: Vec::new(),
+            code: Some(2),
+            stderr: stderr.to_string(),
+        }
+    }
+
+    #[test]
+    fn not_found_texts_become_typed_errors_in_any_case() {
+        // Juju 3 (see `relation_not_found` and `storage_not_found` for the sources).
+        let rel = "ERROR invalid value \"9\" for option -r: relation not found\n";
+        assert!(matches!(
+            relation_not_found(failed("relation-get", rel), Some(9)),
+            HookToolError::RelationNotFound { id: Some(9) }
+        ));
+        assert!(matches!(
+            relation_not_found(failed("relation-get", &rel.to_uppercase()), None),
+            HookToolError::RelationNotFound { id: None }
+        ));
+        let storage = "ERROR invalid value \"data/9\" for option -s: storage attachment \
+                       data/9:app/0 not found\n";
+        assert!(matches!(
+            storage_not_found(failed("storage-get", storage), "data/9"),
+            HookToolError::StorageNotFound { id } if id == "data/9"
+        ));
+        // Other failures, and other errors, pass through.
+        for stderr in ["ERROR permission denied\n", "ERROR relation gone\n"] {
+            assert!(matches!(
+                relation_not_found(failed("relation-get", stderr), Some(9)),
+                HookToolError::Failed { .. }
+            ));
+            assert!(matches!(
+                storage_not_found(failed("storage-get", stderr), "data/9"),
+                HookToolError::Failed { .. }
+            ));
+        }
+        assert!(matches!(
+            storage_not_found(HookToolError::Invalid("x".into()), "data/9"),
+            HookToolError::Invalid(_)
+        ));
+        assert!(says("A Relation Not Found", "relation not found"));
+        assert!(!says("relation found", "relation not found"));
+    }
+}
