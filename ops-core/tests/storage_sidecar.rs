@@ -648,3 +648,29 @@ fn a_sled_database_that_does_not_open_is_rebuilt_from_the_sidecar() {
         assert_eq!(kept, 1, "the damaged database is kept aside");
     }
 }
+
+/// The hole the generation number closes: sled loses its last commit (damage at the end of its
+/// log) while a `committing` marker exists (a later hook was killed mid-commit, or an older
+/// version left one). Trusting sled then served the older state P, silently, and overwrote the
+/// verified copy of N with it. The newest verified copy must win.
+#[test]
+fn sled_losing_a_commit_while_a_marker_exists_does_not_win_over_the_newer_copy() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = db_path(&dir);
+    let written = p_then_n(&path);
+    let mut log = std::fs::read(path.join("db")).expect("log");
+    let last = written.last().cloned().expect("N wrote to the log");
+    for i in last {
+        log[i] ^= 0x5A;
+    }
+    std::fs::write(path.join("db"), &log).expect("damage");
+    std::fs::write(marker_path(&path), b"").expect("marker");
+    let mut store = SledStore::open_lazy(&path);
+    assert_eq!(store.load_all().expect("load"), n(), "the newest verified copy wins");
+    store.commit(&set(&[("c", b"3")])).expect("commit");
+    drop(store);
+    let mut expected = n();
+    expected.insert("c".into(), b"3".to_vec());
+    assert_eq!(sled_entries(&path), expected, "sled is brought up to date");
+    assert_eq!(lazy_load(&path).0, expected);
+}
