@@ -434,7 +434,7 @@ fn crash_child() {
     loop {
         // One "hook": read (from the copies), commit.
         let mut store = SledStore::open_lazy(&path);
-        for i in 0..REOPEN_EVERY {
+        for _ in 0..REOPEN_EVERY {
             let loaded = store.load_all().expect("child load");
             let step = committed_step(&loaded).expect("child sees a torn state");
             assert_eq!(step, expected, "the child read a stale state");
