@@ -255,7 +255,13 @@ impl SledStore {
                 restrict_files(&self.path)?;
             }
             let mut current = Current::from_copy(copies.first_to_write(), newest);
-            self.repair_other_copy(&copies, slot, newest);
+            let other = copies.get(slot.other());
+            if !other
+                .as_ref()
+                .is_ok_and(|c| c.generation == newest.generation)
+            {
+                self.repair_copies();
+            }
             if self.sled.is_some() {
                 current = self.reconcile_sled(current)?;
             }
@@ -269,7 +275,18 @@ impl SledStore {
     }
 
     /// One copy verifies and the other does not (or is older): make it hold the newest again.
-    fn repair_other_copy(&self, copies: &Copies, slot: Slot, newest: &Snapshot) {
+    ///
+    /// Under the commit lock, re-reading both copies first (a commit may have been writing them
+    /// while they were read); skipped while another process holds the lock (its commit rewrites
+    /// both copies anyway).
+    fn repair_copies(&self) {
+        let Ok(Some(lock)) = commit_lock(&self.path, false) else {
+            return;
+        };
+        let copies = sidecar::read_copies(&self.path);
+        let Some((slot, newest)) = copies.newest() else {
+            return;
+        };
         let other = slot.other();
         let why = match copies.get(other) {
             Ok(copy) if copy.generation == newest.generation => return,
@@ -304,6 +321,7 @@ impl SledStore {
         if let Err(e) = repaired {
             log::warn!("cannot repair the state copy {}: {e}", other.file());
         }
+        drop(lock);
     }
 
     /// sled is open: if it is older than `current`, bring it up to date (at ERROR if it lost an
@@ -418,10 +436,10 @@ impl Store for SledStore {
             return Ok(());
         }
         prepare_dir(&self.path)?;
-        let lock_path = self.path.join(COMMIT_LOCK_FILE);
-        let lock = super::private::open_private(&lock_path, super::private::Create::IfMissing)?;
-        rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive)
-            .map_err(|e| StoreError::io("lock", &lock_path, e.into()))?;
+        let lock = match commit_lock(&self.path, true)? {
+            Some(lock) => lock,
+            None => unreachable!("a blocking lock is taken or fails"),
+        };
         let current = match self.current.take() {
             Some(loaded) => {
                 // Loaded before the lock was taken: has anything committed since?
@@ -502,6 +520,24 @@ fn warn_if_sled_lost_an_update(open: &OpenDb, path: &Path, brought_to: u64) {
             path.display(),
             open.generation,
         );
+    }
+}
+
+/// `flock` on the commit lock file in `dir` (created `0600` if missing, never through a symbolic
+/// link): waiting for it if `wait`, else `None` when another process holds it.
+fn commit_lock(dir: &Path, wait: bool) -> Result<Option<fs::File>, StoreError> {
+    use rustix::fs::{flock, FlockOperation};
+    let path = dir.join(COMMIT_LOCK_FILE);
+    let file = super::private::open_private(&path, super::private::Create::IfMissing)?;
+    let operation = if wait {
+        FlockOperation::LockExclusive
+    } else {
+        FlockOperation::NonBlockingLockExclusive
+    };
+    match flock(&file, operation) {
+        Ok(()) => Ok(Some(file)),
+        Err(rustix::io::Errno::WOULDBLOCK) if !wait => Ok(None),
+        Err(e) => Err(StoreError::io("lock", &path, e.into())),
     }
 }
 
