@@ -614,7 +614,7 @@ impl UnitState {
                     if !SledStore::exists(path) {
                         log::debug!(target: "ops_core", "Initializing local storage: {}.", path.display());
                     }
-                    // Reads come from its snapshot; sled is opened for a commit (see `prefetch`).
+                    // Reads and commits go to its checksummed copies; sled is opened only when needed.
                     Box::new(SledStore::open_lazy(path))
                 }
                 StoreSource::Controller => Box::new(ControllerStore::new(self.runner.clone())),

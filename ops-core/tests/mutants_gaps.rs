@@ -383,17 +383,18 @@ fn relations_are_equal_by_endpoint_and_id() {
     assert_ne!(get("db", 1), get("website", 2));
 }
 
-// ---- the commit marker cannot be checked --------------------------------------------------------
+// ---- a copy of the state that cannot be reached ------------------------------------------------
 
 #[path = "storage_support/mod.rs"]
 mod storage_support;
 
 /// A database directory whose path is so long that `<db>/snapshot` (4095 bytes) can be read but
-/// `<db>/committing` (4097 bytes, over PATH_MAX) cannot even be looked up: checking for the commit
-/// marker fails with an error other than not-found (ENAMETOOLONG).
+/// `<db>/snapshot.2` (4097 bytes, over PATH_MAX) cannot even be looked up (ENAMETOOLONG): the
+/// first copy answers, and a commit must overwrite first the copy that is not the only one holding
+/// the state: it fails there, and the state is still whole.
 #[test]
-fn a_marker_that_cannot_be_checked_means_the_snapshot_is_not_trusted() {
-    use ops_core::storage::{SledStore, MARKER_FILE, SIDECAR_FILE};
+fn a_copy_that_cannot_be_reached_is_written_first_and_the_other_kept() {
+    use ops_core::storage::{SledStore, Store, SECOND_COPY_FILE, SIDECAR_FILE};
     const PATH_MAX: usize = 4096;
     let tmp = tempfile::tempdir().expect("tmp");
     let short = storage_support::db_path(&tmp);
@@ -403,13 +404,13 @@ fn a_marker_that_cannot_be_checked_means_the_snapshot_is_not_trusted() {
         .expect("commit");
     assert!(
         storage_support::sidecar_path(&short).is_file(),
-        "a snapshot was written"
+        "a copy was written"
     );
 
     // <tmp>/aaa…/aaa…/…/<last> of exactly PATH_MAX - 10 bytes.
     let target_len = PATH_MAX - 10;
     assert_eq!(target_len + 1 + SIDECAR_FILE.len(), PATH_MAX - 1);
-    assert!(target_len + 1 + MARKER_FILE.len() >= PATH_MAX);
+    assert!(target_len + 1 + SECOND_COPY_FILE.len() >= PATH_MAX);
     let mut deep = tmp.path().to_path_buf();
     while deep.as_os_str().len() + 1 + 200 + 1 + 10 < target_len {
         deep.push("a".repeat(200));
@@ -419,19 +420,20 @@ fn a_marker_that_cannot_be_checked_means_the_snapshot_is_not_trusted() {
     deep.push("d".repeat(last));
     assert_eq!(deep.as_os_str().len(), target_len);
     std::fs::rename(&short, &deep).expect("move the database");
-    assert!(
-        std::fs::read(deep.join(SIDECAR_FILE)).is_ok(),
-        "the snapshot itself can be read"
-    );
-    let err = std::fs::symlink_metadata(deep.join(MARKER_FILE)).expect_err("too long");
+    let err = std::fs::symlink_metadata(deep.join(SECOND_COPY_FILE)).expect_err("too long");
     assert_ne!(err.kind(), std::io::ErrorKind::NotFound, "{err}");
 
-    // Served from the snapshot, a commit in progress would go unnoticed: sled must answer (here
-    // it cannot be opened at this path either, which is an error, never the snapshot's data).
+    let expected = storage_support::entries(&[("a", b"1")]);
     let mut store = SledStore::open_lazy(&deep);
-    let loaded = store.load_all();
-    assert!(
-        store.opened_sled() || loaded.is_err(),
-        "the snapshot was trusted: {loaded:?}"
+    assert_eq!(store.load_all().expect("load"), expected);
+    assert!(!store.opened_sled(), "the first copy answers");
+    let failed = store.commit(&storage_support::set(&[("a", b"2")]));
+    assert!(failed.is_err(), "{failed:?}");
+    drop(store);
+    let first = std::fs::read(deep.join(SIDECAR_FILE)).expect("first copy");
+    assert_eq!(
+        storage_support::decode_copy(&first).map(|c| c.entries),
+        Some(expected),
+        "the only copy was overwritten first"
     );
 }

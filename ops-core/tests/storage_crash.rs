@@ -2,13 +2,14 @@
 //! the database must hold exactly a committed state, never a torn one, and never lose a commit the child
 //! reported done.
 //!
-//! The child works like a sequence of hooks: a lazily opened store loads (from the sidecar snapshot when
-//! it can be trusted), starts opening sled in the background, commits, and commits a few more times
-//! before it is dropped. So kills land in the background open, in sled's commit, and between sled's
-//! commit and the sidecar's rename. After each kill the parent checks the files against each other: a
-//! sidecar trusted by the protocol (no marker) holds exactly what sled holds, and a lazy load (what the
-//! next hook does) returns exactly what sled holds: never a stale read. The child also checks its first
-//! load against the state the parent saw before spawning it.
+//! The child works like a sequence of hooks: a lazily opened store loads (from the newest verified of
+//! the two copies), commits, and commits a few more times before it is dropped; every
+//! `SLED_SYNC_INTERVAL` commits its commit also brings sled up to date. So kills land in the load, in
+//! the write of either copy (mostly while the first is being synced), and in sled's open and update.
+//! After each kill the parent checks that a lazy load (what the next hook does) returns a committed
+//! state, the one a store that opens sled returns, and that sled is then brought to exactly that:
+//! never a stale read. The child also checks its first load against the state the parent saw before
+//! spawning it.
 //!
 //! The child is this test binary re-invoked (`current_exe()`) to run only [`crash_child`], which loops
 //! when `OPS_STORAGE_CRASH_CHILD` is set and is a no-op in a normal run. `Child::kill` sends SIGKILL.
@@ -257,10 +258,10 @@ fn sigkill_at_random_instants_leaves_exactly_a_committed_state() {
     let mut kills = 0usize;
     let mut kills_after_commits = 0usize;
     let mut unreported_but_durable = 0usize;
-    // Kills that left the commit marker, and those that left sled ahead of the sidecar (between sled's
-    // commit and the sidecar's rename: the case the marker is for).
-    let mut kills_marked = 0usize;
-    let mut kills_sidecar_behind = 0usize;
+    // Kills that left the two copies different (one torn, or older: mid-commit), and those that
+    // left sled behind the generation the copies say it was brought to (mid-update of sled).
+    let mut kills_between_copies = 0usize;
+    let mut kills_sled_behind = 0usize;
     // For investigating a failure: OPS_STORAGE_CRASH_KEEP=<dir> keeps a copy of the database as it was
     // before each child started (<dir>/before) and after each kill (<dir>/after-kill).
     let keep = std::env::var_os("OPS_STORAGE_CRASH_KEEP").map(PathBuf::from);
@@ -270,9 +271,8 @@ fn sigkill_at_random_instants_leaves_exactly_a_committed_state() {
         }
         let (mut child, events) = spawn_child(&path, durable);
         let mut last_reported = None;
-        // A quarter of the kills count from the spawn (they may land in start-up, the sidecar read or
-        // the background open's recovery); the others from when the child has committed once (mostly
-        // mid-commit), half of those aimed at a commit: from the instant its marker appears.
+        // A quarter of the kills count from the spawn (they may land in start-up, the first load or
+        // sled's creation); the others from when the child has committed once (mostly mid-commit).
         let from_spawn = rng.below(4) == 0;
         if !from_spawn {
             loop {
@@ -292,16 +292,7 @@ fn sigkill_at_random_instants_leaves_exactly_a_committed_state() {
                 }
             }
         }
-        if !from_spawn && rng.below(2) == 0 {
-            let marker = storage_support::marker_path(&path);
-            let deadline = Instant::now() + Duration::from_secs(2);
-            while !marker.exists() && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_micros(50));
-            }
-            std::thread::sleep(Duration::from_micros(rng.below(3_000)));
-        } else {
-            std::thread::sleep(Duration::from_micros(rng.below(20_000)));
-        }
+        std::thread::sleep(Duration::from_micros(rng.below(20_000)));
         child.kill().expect("SIGKILL");
         let status = child.wait().expect("wait");
         kills += 1;
@@ -321,42 +312,50 @@ fn sigkill_at_random_instants_leaves_exactly_a_committed_state() {
         }
 
         // The files as the kill left them.
-        let marked = storage_support::marker_path(&path).exists();
-        let sidecar = storage_support::read_sidecar(&path).map(|(_, state)| {
-            committed_step(&state)
-                .unwrap_or_else(|e| panic!("after kill {kills}: the sidecar holds a {e}"))
+        let copies = storage_support::read_copies(&path);
+        let copy_steps = copies.clone().map(|copy| {
+            copy.map(|c| {
+                committed_step(&c.entries)
+                    .unwrap_or_else(|e| panic!("after kill {kills}: a copy holds a {e}"))
+            })
         });
-        // What the next hook reads (the sidecar if trusted, else sled, repairing the sidecar) ...
+        let newest = storage_support::newest_copy(&path);
+        let sled_was_behind = path.join("db").exists()
+            && newest
+                .as_ref()
+                .is_some_and(|c| storage_support::raw_sled_generation(&path) < c.sled_generation);
+        // What the next hook reads (the newest verified copy) ...
         let mut lazy = SledStore::open_lazy(&path);
         let lazy_state = lazy.load_all().expect("lazy load after kill");
         let lazy_read_sled = lazy.opened_sled();
         drop(lazy);
-        // ... must be exactly what sled holds.
+        // ... is what a store that opens sled reads (and brings sled to).
         let state = open_checked(&path).load_all().expect("load after kill");
         let step = committed_step(&state).unwrap_or_else(|e| panic!("after kill {kills}: {e}"));
         assert_eq!(
             committed_step(&lazy_state),
             Ok(step),
-            "after kill {kills}: a stale or torn read (marker {marked}, sidecar {sidecar:?})"
+            "after kill {kills}: a stale or torn read (copies {copy_steps:?})"
         );
         assert_eq!(lazy_state, state, "after kill {kills}");
-        if !marked && sidecar.is_some() {
+        if path.join("db").exists() {
             assert_eq!(
-                sidecar,
-                Some(step),
-                "after kill {kills}: the sidecar is trusted (no marker) but is not sled's state"
-            );
-            assert!(
-                !lazy_read_sled,
-                "after kill {kills}: a trusted sidecar was not used"
+                storage_support::raw_sled_entries(&path),
+                state,
+                "after kill {kills}: sled was not brought to the newest copy"
             );
         }
-        if marked {
-            kills_marked += 1;
-            assert!(lazy_read_sled, "after kill {kills}: the marker was ignored");
-            if sidecar.is_some_and(|s| s < step) {
-                kills_sidecar_behind += 1;
-            }
+        if newest.is_some() {
+            assert!(
+                !lazy_read_sled,
+                "after kill {kills}: a verified copy was not used"
+            );
+        }
+        if copy_steps[0] != copy_steps[1] {
+            kills_between_copies += 1;
+        }
+        if sled_was_behind {
+            kills_sled_behind += 1;
         }
         let reported = last_reported.unwrap_or(durable);
         assert!(
@@ -378,8 +377,8 @@ fn sigkill_at_random_instants_leaves_exactly_a_committed_state() {
     println!(
         "{kills} kills in {:?}: {durable} commits survived, {kills_after_commits} kills after at least one \
          commit of that child, {unreported_but_durable} commits durable but killed before reporting, \
-         {kills_marked} left the commit marker, {kills_sidecar_behind} of them with sled ahead of the \
-         sidecar",
+         {kills_between_copies} left the two copies different (mid-commit), {kills_sled_behind} left \
+         sled behind (mid-update of sled)",
         started.elapsed()
     );
     assert!(
@@ -397,8 +396,8 @@ fn sigkill_at_random_instants_leaves_exactly_a_committed_state() {
         "too few kills landed while committing"
     );
     assert!(
-        kills_sidecar_behind >= 1,
-        "no kill landed between sled's commit and the sidecar's rename"
+        kills_between_copies >= 1,
+        "no kill landed between the writes of the two copies"
     );
 }
 
@@ -433,15 +432,12 @@ fn crash_child() {
     let mut out = std::io::stdout();
     let mut ready = false;
     loop {
-        // One "hook": read (from the sidecar), get sled opening in the background, commit.
+        // One "hook": read (from the copies), commit.
         let mut store = SledStore::open_lazy(&path);
-        for i in 0..REOPEN_EVERY {
+        for _ in 0..REOPEN_EVERY {
             let loaded = store.load_all().expect("child load");
             let step = committed_step(&loaded).expect("child sees a torn state");
             assert_eq!(step, expected, "the child read a stale state");
-            if i == 0 {
-                store.prefetch();
-            }
             store
                 .commit(&next_changes(&loaded, step + 1))
                 .expect("child commit");
@@ -450,7 +446,7 @@ fn crash_child() {
                 .and_then(|()| out.flush())
                 .expect("stdout");
             if !ready {
-                // sled is open: from now on most kills land in commits.
+                // The database exists: from now on most kills land in commits.
                 writeln!(out, "child ready")
                     .and_then(|()| out.flush())
                     .expect("stdout");

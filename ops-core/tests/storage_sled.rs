@@ -11,8 +11,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use ops_core::storage::{
-    Changes, SledStore, Store, StoreError, LOCK_WAIT, MARKER_FILE, SCHEMA_KEY, SCHEMA_VERSION,
-    SIDECAR_FILE,
+    Changes, SledStore, Store, StoreError, GENERATION_KEY, LOCK_WAIT, SCHEMA_KEY, SCHEMA_VERSION,
+    SECOND_COPY_FILE, SIDECAR_FILE,
 };
 
 const CHILD_ROLE: &str = "OPS_STORAGE_CHILD";
@@ -202,7 +202,11 @@ fn the_schema_version_is_written_with_the_first_commit_and_hidden_from_load() {
         raw.get(SCHEMA_KEY.as_bytes()).map(Vec::as_slice),
         Some(SCHEMA_VERSION.to_string().as_bytes())
     );
-    assert_eq!(raw.len(), 2);
+    assert_eq!(
+        raw.get(GENERATION_KEY.as_bytes()).map(Vec::as_slice),
+        Some(&b"1"[..])
+    );
+    assert_eq!(raw.len(), 3, "the schema version, the generation and k");
     assert_eq!(
         loaded(&path),
         BTreeMap::from([("k".to_string(), b"v".to_vec())])
@@ -212,7 +216,7 @@ fn the_schema_version_is_written_with_the_first_commit_and_hidden_from_load() {
         .expect("open")
         .commit(&BTreeMap::from([("k".to_string(), None)]))
         .expect("commit");
-    assert_eq!(raw_entries(&path).len(), 1);
+    assert_eq!(raw_entries(&path).len(), 2);
 }
 
 fn write_raw(path: &Path, key: &[u8], value: &[u8]) {
@@ -374,7 +378,7 @@ fn the_database_is_private_whatever_the_umask() {
         "the child must run with umask 000: {stdout}"
     );
     assert!(stdout.contains("child committed"), "{stdout}");
-    assert!(stdout.contains("child left a marker"), "{stdout}");
+    assert!(stdout.contains("child committed lazily"), "{stdout}");
     assert_private(&path);
 }
 
@@ -585,16 +589,15 @@ fn child_process() {
             drop(store);
             drop(SledStore::open(&path).expect("child reopen"));
             println!("child committed");
-            // A commit whose sidecar cannot be written (its temporary is in the way) leaves its marker.
-            let tmp = path.join("snapshot.tmp");
-            std::fs::create_dir(&tmp).expect("mkdir");
-            std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+            // A lazy commit (the copies and the commit lock), after both copies were removed.
+            std::fs::remove_file(path.join(SIDECAR_FILE)).expect("rm");
+            std::fs::remove_file(path.join(SECOND_COPY_FILE)).expect("rm");
             let mut store = SledStore::open_lazy(&path);
             store.load_all().expect("child load");
             store.commit(&set(&[("k", b"v")])).expect("child commit");
             drop(store);
-            assert!(path.join(MARKER_FILE).exists());
-            println!("child left a marker");
+            assert!(path.join(SECOND_COPY_FILE).is_file());
+            println!("child committed lazily");
         }
         other => panic!("unknown child role {other}"),
     }

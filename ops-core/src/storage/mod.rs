@@ -16,9 +16,10 @@
 //! instant leaves exactly the previous commit or exactly the new one, never a mix.
 //!
 //! * [`SledStore`]: the local database, `<charm_dir>/.unit-state.db` (a directory, private to the unit:
-//!   mode `0700`, files `0600`). Commit is one atomic sled batch followed by an fsync. A verified
-//!   sidecar snapshot of the last commit lets a hook read its state without opening sled, and sled's
-//!   open (milliseconds) runs in a background thread started by [`Store::prefetch`].
+//!   mode `0700`, files `0600`). A commit writes the whole state, with a generation number, to two
+//!   checksummed copies in turn (two `fdatasync`s), so a hook reads and commits its state without
+//!   opening sled (an open costs milliseconds); sled is brought up to date every
+//!   [`SLED_SYNC_INTERVAL`] commits, or sooner when it is open anyway.
 //! * [`ControllerStore`]: Juju's controller-side state (`state-get`/`state-set`/`state-delete`), for
 //!   charms whose local disk does not survive (ops' `use_juju_for_storage`). Juju applies a hook's state
 //!   changes only when the hook succeeds; see its docs for what that means for atomicity.
@@ -45,8 +46,8 @@ pub use self::controller::{ControllerStore, CONTROLLER_SCHEMA_KEY};
 pub use self::error::StoreError;
 pub use self::lock::{StateLock, STATE_LOCK_WAIT};
 pub use self::memory::MemoryStore;
-pub use self::sidecar::{MARKER_FILE, SIDECAR_FILE};
-pub use self::sled::{SledStore, LOCK_WAIT, SCHEMA_KEY};
+pub use self::sidecar::{MARKER_FILE, SECOND_COPY_FILE, SIDECAR_FILE};
+pub use self::sled::{SledStore, GENERATION_KEY, LOCK_WAIT, SCHEMA_KEY, SLED_SYNC_INTERVAL};
 
 /// The version of the storage layout written by this library.
 ///
@@ -71,8 +72,9 @@ pub trait Store {
     fn commit(&mut self, changes: &Changes) -> Result<(), StoreError>;
 
     /// A hint that [`Store::commit`] will probably be called: start whatever slow preparation it needs
-    /// now, so that it overlaps the hook's work ([`SledStore`] starts opening its database in a
-    /// background thread). Never fails: an error surfaces from the next call that needs the store.
+    /// now, so that it overlaps the hook's work. Never fails: an error surfaces from the next call that
+    /// needs the store. ([`SledStore`] needs no preparation: its commit does not open sled, except
+    /// once every [`SLED_SYNC_INTERVAL`] commits.)
     ///
     /// The default does nothing.
     fn prefetch(&mut self) {}

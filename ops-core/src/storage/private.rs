@@ -20,8 +20,6 @@ pub(crate) const DIR_MODE: u32 = 0o700;
 pub(crate) enum Create {
     /// Create it if missing.
     IfMissing,
-    /// Create it if missing, truncate it otherwise.
-    Truncate,
     /// Open it read-only; it must exist.
     No,
 }
@@ -100,7 +98,6 @@ pub(crate) fn open_private(path: &Path, create: Create) -> Result<File, StoreErr
     let mut options = OpenOptions::new();
     match create {
         Create::IfMissing => options.read(true).write(true).create(true),
-        Create::Truncate => options.write(true).create(true).truncate(true),
         Create::No => options.read(true),
     };
     let flags = OFlags::NOFOLLOW | OFlags::NONBLOCK;

@@ -1,208 +1,257 @@
-//! The sidecar snapshot of a [`SledStore`](super::SledStore): a verified read cache of its last commit,
-//! so that a hook can read its state without opening sled (an open costs milliseconds: sled recovers its
-//! log, fsyncs twice and starts I/O threads every time).
+//! The primary record of a [`SledStore`](super::SledStore)'s commits: two checksummed copies of the
+//! whole state, each with a generation number, so that a hook reads and commits its state without
+//! opening sled (an open costs milliseconds: sled recovers its log, fsyncs and starts I/O threads
+//! every time).
 //!
-//! sled stays the source of truth. Two files in the database directory, next to sled's own (sled only
-//! looks at `conf`, `db`, `blobs/` and names starting with `snap.`):
-//!
-//! * `snapshot` ([`SIDECAR_FILE`]): every committed entry and the schema version, in the format below.
-//! * `committing` ([`MARKER_FILE`]): empty; present while sled may hold a commit the sidecar does not.
+//! Two files in the database directory, next to sled's own (sled only looks at `conf`, `db`,
+//! `blobs/` and names starting with `snap.`): `snapshot` ([`SIDECAR_FILE`]) and `snapshot.2`
+//! ([`SECOND_COPY_FILE`]), in the format below. Each holds every entry, the schema version, the
+//! commit's **generation** (one more per commit) and the generation sled was last brought to.
+//! sled stays the unit's database: it is brought up to date every
+//! [`SLED_SYNC_INTERVAL`](super::SLED_SYNC_INTERVAL) commits, and when no copy verifies it is read
+//! instead.
 //!
 //! # Protocol
 //!
-//! Every write below happens while this process holds sled's lock (the database is open), so there is
-//! one writer at a time. Commit:
+//! Every commit happens under `commit.lock` (`flock`, see [`SledStore`](super::SledStore)), so there
+//! is one writer at a time. A commit of generation `g + 1` over the newest verified copy `g`:
 //!
-//! 1. create `committing` durably: create (mode `0600`), fsync it, fsync the directory. When the hook
-//!    announced the commit ([`Store::prefetch`](super::Store::prefetch)), the background thread that
-//!    opens sled does this too, while the hook's handlers run; if the commit then does not come, the
-//!    store removes the marker when it is dropped (sled did not change, so the sidecar is still right);
-//! 2. apply the hook's changes as one sled batch, flush it, and fsync sled's log and blob files (sled's
-//!    own flush is not an fsync: see below);
-//! 3. read every entry back from sled and write the sidecar: `snapshot.tmp` (mode `0600`), fsync it,
-//!    rename it over `snapshot`, fsync the directory;
-//! 4. remove `committing` (no fsync needed).
+//! 1. overwrites, in place, the copy that is *not* the only durable verified copy of `g` (the
+//!    damaged, missing or older one; when both hold `g`, the one written second last time, whose
+//!    `durable` flag is clear), marks it `durable` and `fdatasync`s it (and the directory, when the
+//!    file is new): from now on it holds `g + 1` on disk, whatever happens;
+//! 2. overwrites the other copy the same way, without the flag and without a sync (the kernel
+//!    writes it back within seconds);
+//! 3. (every [`SLED_SYNC_INTERVAL`](super::SLED_SYNC_INTERVAL) generations, or when sled is open
+//!    anyway) brings sled to `g + 1`: the copies written in 1–2 already say so.
 //!
-//! A reader trusts the sidecar only when `committing` does not exist and `snapshot` is intact (magic,
-//! length and CRC-32 check out, schema version known). Otherwise it opens sled, loads from it, and
-//! repairs: fsyncs sled's files, writes the sidecar as in step 3 from what sled holds, then removes
-//! `committing`.
+//! One `fdatasync` per commit. A reader takes the copy with the highest generation among those
+//! that verify (magic, length and CRC-32 check out, schema version known); sled only when no copy
+//! verifies.
 //!
 //! # Crash analysis
 //!
-//! Before a commit, sled and the sidecar hold the previous state P; the commit writes the new state N.
-//! A process killed at each point leaves (for the next hook):
+//! Before a commit one copy (at least) holds P (generation `g`) durably; the commit writes N
+//! (`g + 1`), to the other copy first. Killed (SIGKILL or power loss) at each point:
 //!
-//! | killed                                  | sled    | sidecar   | marker | next read            |
-//! |-----------------------------------------|---------|-----------|--------|----------------------|
-//! | before step 1 (or while creating it)    | P       | P         | maybe  | P (sidecar or sled)  |
-//! | after step 1, handlers still running    | P       | P         | yes    | sled: P, repair      |
-//! | after step 1, before step 2             | P       | P         | yes    | sled: P, repair      |
-//! | during step 2                           | P or N  | P         | yes    | sled: P or N, repair |
-//! | after step 2, before step 3             | N       | P         | yes    | sled: N, repair      |
-//! | during step 3 (before the rename)       | N       | P (+tmp)  | yes    | sled: N, repair      |
-//! | after the rename, before step 4         | N       | N         | yes    | sled: N, repair      |
-//! | after step 4                            | N       | N         | no     | sidecar: N           |
+//! | killed                              | first copy     | second copy (durable P)  | next read |
+//! |-------------------------------------|----------------|--------------------------|-----------|
+//! | before step 1                       | P or older     | P                        | P         |
+//! | during step 1, before its sync ends | torn or N      | P                        | P or N    |
+//! | after step 1, during step 2         | N (durable)    | torn, P or N             | N         |
+//! | after step 2                        | N (durable)    | N (on disk within secs)  | N         |
 //!
-//! The sidecar is never trusted while sled may be ahead of it: the marker exists, durably, from before
-//! sled's batch can reach the disk until after the new sidecar is in place. A leftover `snapshot.tmp` is
-//! never read and is truncated by the next write. A repair is itself interruptible: it runs with sled
-//! open (so nothing else commits), writes the sidecar atomically and removes the marker last; killed
-//! anywhere, the next reader falls back to sled again. A commit sled refuses, or one killed before its
-//! flush, also leaves the marker: the next reader asks sled, which holds P or N whole.
+//! The copy overwritten first is never the only durable holder of the newest commit, so a torn
+//! write (in place, refused by its CRC-32) can only destroy a copy whose content is also on disk
+//! elsewhere; the second copy is overwritten only once the first holds the new commit durably.
+//! SIGKILL loses nothing the kernel has, so after a kill both copies are as written; after power
+//! loss the second may be torn or older, and the next load repairs it from the first.
 //!
-//! # Power loss
+//! # Damage
 //!
-//! SIGKILL loses nothing the kernel has; power loss loses what was not fsynced, possibly out of order.
-//! Each fsync is there for one reason:
-//!
-//! * **marker, file and directory, before step 2**: the marker must be on disk before any part of the
-//!   new batch can be (the kernel may write sled's pages back at any time). Without it, power loss could
-//!   keep sled's new commit but lose the marker, and the next hook would trust the old sidecar: a
-//!   committed hook's changes would read as lost. A marker that already exists (left by a crash) is
-//!   synced the same way: its creation may not have reached the disk.
-//! * **sled's files** (step 2): make N durable before `commit` returns. sled 0.34's flush writes its log
-//!   with `sync_file_range` on Linux, which does not flush the disk's write cache nor record a grown
-//!   file's size, and it never syncs the blob files holding large values: without these fsyncs a commit
-//!   that returned `Ok` could be lost (this was already so before the sidecar existed).
-//! * **`snapshot.tmp` before the rename**: otherwise the rename could reach the disk before the file's
-//!   content (the CRC would catch the garbage, but the marker may be gone by then: see next point).
-//! * **the directory after the rename, before removing the marker**: otherwise the removal could reach
-//!   the disk and the rename not, leaving the old sidecar trusted while sled holds N.
-//! * the marker's removal needs none: if it is lost, the marker comes back and the next hook merely reads
-//!   sled and repairs.
-//! * **a repair fsyncs sled's files first**: a commit killed before sled's flush may have left its
-//!   batch in the page cache only; the next hook's sled reads it, and the sidecar must not make durable
-//!   a state that sled itself might lose.
-//!
-//! So after power loss at any instant, the next read gives the last commit that returned `Ok` or the one
-//! in flight, exactly as reading sled alone would.
-//!
-//! # Reads without sled's lock
-//!
-//! A reader that trusts the sidecar does not open sled, so it does not take sled's lock. Whatever it
-//! reads is one complete commit (the rename is atomic, and the marker check comes first), but another
-//! process may commit after it: Juju runs one hook at a time per unit, so only something outside Juju's
-//! hooks could. The store therefore remembers the fingerprint (length and CRC) of what it served, and
-//! before committing (under sled's lock) checks that sled still encodes to the same: if not, it writes
-//! nothing, rewrites the sidecar from sled, and fails with
-//! [`StoreError::Conflict`], so no update is lost silently.
+//! Damage to one copy loses nothing: the other holds the same commit; the next load repairs the
+//! damaged one from it (at WARN; the repaired copy is made durable). Damage to both falls back to
+//! sled, which holds every entry as of its last update (at most
+//! [`SLED_SYNC_INTERVAL`](super::SLED_SYNC_INTERVAL) - 1 commits old), at ERROR.
 //!
 //! # Format
 //!
 //! All integers little-endian:
 //!
 //! ```text
-//!  0..8   magic "OPSSNAP" and the format version (1)
-//!  8..12  schema version of the sled database (u32; 0: nothing committed yet, so none stored)
-//! 12..20  entry count (u64)
-//! 20..28  payload length (u64): the file is exactly 32 bytes longer
-//! 28..32  CRC-32 (IEEE) of bytes 0..28 followed by the payload
-//! 32..    payload: for each entry in key order, key length (u32), key (UTF-8), value length (u64), value
+//!  0..8   magic "OPSSNAP" and the format version (2)
+//!  8..12  schema version of the state (u32; 0: nothing committed yet, so none stored)
+//! 12..16  flags (u32): bit 0 set when this copy was made durable before the commit went on
+//! 16..24  generation of this commit (u64)
+//! 24..32  generation sled was last brought to (u64)
+//! 32..40  entry count (u64)
+//! 40..48  payload length (u64): the file is exactly 52 bytes longer
+//! 48..52  CRC-32 (IEEE) of bytes 0..48 followed by the payload
+//! 52..    payload: for each entry in key order, key length (u32), key (UTF-8), value length (u64), value
 //! ```
 //!
-//! A file with another magic or format version, or a newer schema version, is not trusted (sled is read
-//! instead, and reports a newer schema as [`StoreError::Schema`]).
+//! A file with another magic or format version (format 1 was a single sidecar guarded by a
+//! `committing` marker, [`MARKER_FILE`]), or a newer schema version, is not a copy: sled is read
+//! instead (with format 1, sled always held the last commit), and reports a newer schema as
+//! [`StoreError::Schema`].
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
-use std::io::{self, Write};
+use std::io;
+use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 use super::{StoreError, SCHEMA_VERSION};
 
-/// The sidecar snapshot's file name in the database directory.
+/// The first copy's file name in the database directory.
 pub const SIDECAR_FILE: &str = "snapshot";
-/// The dirty marker's file name in the database directory: while it exists the sidecar is not trusted.
+/// The second copy's file name in the database directory.
+pub const SECOND_COPY_FILE: &str = "snapshot.2";
+/// The commit marker of the previous protocol (format 1): no longer written or trusted; a leftover
+/// one is removed by the next commit.
 pub const MARKER_FILE: &str = "committing";
-/// Where the next sidecar is written before it is renamed over [`SIDECAR_FILE`].
-const SIDECAR_TMP: &str = "snapshot.tmp";
 
-const MAGIC: &[u8; 8] = b"OPSSNAP\x01";
-const HEADER_LEN: usize = 32;
+const MAGIC: &[u8; 8] = b"OPSSNAP\x02";
+const HEADER_LEN: usize = 52;
+const CRC_AT: usize = 48;
+/// Flag bit: this copy was made durable (`fdatasync`) before the commit went on.
+const DURABLE: u32 = 1;
 
-/// Identifies an encoded sidecar's content (its length and CRC).
+/// One of the two copies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Fingerprint {
-    len: usize,
-    crc: u32,
+pub(super) enum Slot {
+    First,
+    Second,
 }
 
-/// A decoded, verified sidecar.
-#[derive(Debug)]
-pub(super) struct Snapshot {
-    pub(super) entries: BTreeMap<String, Vec<u8>>,
-    pub(super) fingerprint: Fingerprint,
-}
-
-/// Why the sidecar cannot be trusted.
-#[derive(Debug)]
-pub(super) enum Distrust {
-    /// A commit or repair did not finish.
-    Committing,
-    /// There is no sidecar (a database written before sidecars existed, or one never committed to).
-    Missing,
-    /// It could not be read.
-    Unreadable(io::Error),
-    /// It is not a sidecar this version understands, or it is damaged.
-    Invalid(String),
-}
-
-impl Distrust {
-    /// Log why sled is read instead (a damaged sidecar is worth a warning; the rest is routine).
-    pub(super) fn log(&self, dir: &Path) {
-        let dir = dir.display();
+impl Slot {
+    pub(super) fn file(self) -> &'static str {
         match self {
-            Distrust::Committing => log::debug!(
-                target: "ops_core",
-                "{dir}: the last commit did not finish writing its snapshot; reading the database"
-            ),
-            Distrust::Missing => {
-                log::debug!(target: "ops_core", "{dir}: no snapshot yet; reading the database")
-            }
-            Distrust::Unreadable(e) => {
-                log::warn!("{dir}: cannot read the state snapshot ({e}); reading the database")
-            }
-            Distrust::Invalid(reason) => {
-                log::warn!("{dir}: ignoring the state snapshot ({reason}); reading the database")
-            }
+            Slot::First => SIDECAR_FILE,
+            Slot::Second => SECOND_COPY_FILE,
+        }
+    }
+
+    pub(super) fn other(self) -> Slot {
+        match self {
+            Slot::First => Slot::Second,
+            Slot::Second => Slot::First,
         }
     }
 }
 
-/// Encode `entries` and the database's `schema` version (0: none) as a sidecar file.
-pub(super) fn encode(schema: u32, entries: &BTreeMap<String, Vec<u8>>) -> Vec<u8> {
+/// A decoded, verified copy.
+#[derive(Debug, Clone)]
+pub(super) struct Snapshot {
+    pub(super) schema: u32,
+    /// Whether this copy was made durable when it was written (the first copy of a commit is; the
+    /// second is left to the kernel's writeback).
+    pub(super) durable: bool,
+    pub(super) generation: u64,
+    pub(super) sled_generation: u64,
+    pub(super) entries: BTreeMap<String, Vec<u8>>,
+}
+
+/// Why a copy cannot be used.
+#[derive(Debug)]
+pub(super) enum Distrust {
+    /// There is no such file (a unit never committed to, or a database of an older version).
+    Missing,
+    /// It could not be read.
+    Unreadable(io::Error),
+    /// It is not a copy this version understands, or it is damaged.
+    Invalid(String),
+}
+
+impl Distrust {
+    /// Whether this is damage (worth a warning), not a routine absence.
+    pub(super) fn is_damage(&self) -> bool {
+        match self {
+            Distrust::Missing => false,
+            Distrust::Unreadable(_) => true,
+            // Format 1 (an older version of this library) is routine.
+            Distrust::Invalid(reason) => !reason.starts_with(FORMAT_1),
+        }
+    }
+}
+
+impl std::fmt::Display for Distrust {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Distrust::Missing => f.write_str("missing"),
+            Distrust::Unreadable(e) => write!(f, "unreadable: {e}"),
+            Distrust::Invalid(reason) => f.write_str(reason),
+        }
+    }
+}
+
+const FORMAT_1: &str = "format version 1";
+
+/// What the two copies hold.
+#[derive(Debug)]
+pub(super) struct Copies {
+    pub(super) first: Result<Snapshot, Distrust>,
+    pub(super) second: Result<Snapshot, Distrust>,
+}
+
+impl Copies {
+    /// The verified copy with the highest generation (the first one on a tie), and its slot.
+    pub(super) fn newest(&self) -> Option<(Slot, &Snapshot)> {
+        match (&self.first, &self.second) {
+            (Ok(a), Ok(b)) if b.generation > a.generation => Some((Slot::Second, b)),
+            (Ok(a), _) => Some((Slot::First, a)),
+            (Err(_), Ok(b)) => Some((Slot::Second, b)),
+            (Err(_), Err(_)) => None,
+        }
+    }
+
+    /// The copy a commit overwrites first (and makes durable): never the only durable verified
+    /// copy of the newest state, so that at every instant one holds it.
+    pub(super) fn first_to_write(&self) -> Slot {
+        let Some((slot, newest)) = self.newest() else {
+            return Slot::First;
+        };
+        match self.get(slot.other()) {
+            // Both hold the newest state: overwrite the one that may not be on disk yet.
+            Ok(other)
+                if other.generation == newest.generation && other.durable && !newest.durable =>
+            {
+                slot
+            }
+            _ => slot.other(),
+        }
+    }
+
+    pub(super) fn get(&self, slot: Slot) -> &Result<Snapshot, Distrust> {
+        match slot {
+            Slot::First => &self.first,
+            Slot::Second => &self.second,
+        }
+    }
+
+    /// Neither copy exists.
+    pub(super) fn none_exists(&self) -> bool {
+        matches!(
+            (&self.first, &self.second),
+            (Err(Distrust::Missing), Err(Distrust::Missing))
+        )
+    }
+}
+
+/// Encode a copy.
+pub(super) fn encode(
+    schema: u32,
+    durable: bool,
+    generation: u64,
+    sled_generation: u64,
+    entries: &BTreeMap<String, Vec<u8>>,
+) -> Vec<u8> {
     let payload_len: usize = entries.iter().map(|(k, v)| 4 + k.len() + 8 + v.len()).sum();
     let mut out = Vec::with_capacity(HEADER_LEN + payload_len);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&schema.to_le_bytes());
+    out.extend_from_slice(&(if durable { DURABLE } else { 0 }).to_le_bytes());
+    out.extend_from_slice(&generation.to_le_bytes());
+    out.extend_from_slice(&sled_generation.to_le_bytes());
     out.extend_from_slice(&(entries.len() as u64).to_le_bytes());
     out.extend_from_slice(&(payload_len as u64).to_le_bytes());
     out.extend_from_slice(&[0; 4]); // the CRC, below
     for (key, value) in entries {
-        // A key longer than 4 GiB cannot be a sled key that a hook loaded into memory.
+        // A key longer than 4 GiB cannot be a key that a hook loaded into memory.
         out.extend_from_slice(&(key.len() as u32).to_le_bytes());
         out.extend_from_slice(key.as_bytes());
         out.extend_from_slice(&(value.len() as u64).to_le_bytes());
         out.extend_from_slice(value);
     }
     let crc = checksum(&out);
-    out[28..HEADER_LEN].copy_from_slice(&crc.to_le_bytes());
+    out[CRC_AT..HEADER_LEN].copy_from_slice(&crc.to_le_bytes());
     out
-}
-
-/// The fingerprint of an encoded sidecar (as [`encode`] returns it).
-pub(super) fn fingerprint(encoded: &[u8]) -> Fingerprint {
-    Fingerprint {
-        len: encoded.len(),
-        crc: checksum(encoded),
-    }
 }
 
 /// CRC-32 of the header without its CRC field, then of the payload.
 fn checksum(file: &[u8]) -> u32 {
     let mut hasher = crc32fast::Hasher::new();
-    hasher.update(file.get(..28).unwrap_or(file));
+    hasher.update(file.get(..CRC_AT).unwrap_or(file));
     hasher.update(file.get(HEADER_LEN..).unwrap_or_default());
     hasher.finalize()
 }
@@ -217,24 +266,39 @@ fn le_u64(bytes: &[u8], at: usize) -> Option<u64> {
     raw.try_into().ok().map(u64::from_le_bytes)
 }
 
-/// Decode and verify a sidecar file.
+/// Decode and verify a copy.
 pub(super) fn decode(bytes: &[u8]) -> Result<Snapshot, String> {
+    if bytes.len() >= 8 && bytes.starts_with(&MAGIC[..7]) && bytes[7] != MAGIC[7] {
+        return Err(if bytes[7] == 1 {
+            format!("{FORMAT_1} (written by an older version)")
+        } else {
+            format!("unknown format version {}", bytes[7])
+        });
+    }
     if bytes.len() < HEADER_LEN {
         return Err(format!("{} bytes, shorter than its header", bytes.len()));
     }
     if &bytes[..8] != MAGIC {
-        return Err(if bytes.starts_with(&MAGIC[..7]) {
-            format!("unknown format version {}", bytes[7])
-        } else {
-            "not a snapshot file".to_string()
-        });
+        return Err("not a snapshot file".to_string());
     }
-    let (Some(schema), Some(count), Some(payload_len), Some(crc)) = (
+    let (
+        Some(schema),
+        Some(flags),
+        Some(generation),
+        Some(sled_generation),
+        Some(count),
+        Some(payload_len),
+        Some(crc),
+    ) = (
         le_u32(bytes, 8),
-        le_u64(bytes, 12),
-        le_u64(bytes, 20),
-        le_u32(bytes, 28),
-    ) else {
+        le_u32(bytes, 12),
+        le_u64(bytes, 16),
+        le_u64(bytes, 24),
+        le_u64(bytes, 32),
+        le_u64(bytes, 40),
+        le_u32(bytes, CRC_AT),
+    )
+    else {
         return Err("unreadable header".to_string());
     };
     let payload = &bytes[HEADER_LEN..];
@@ -246,6 +310,9 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Snapshot, String> {
     }
     if checksum(bytes) != crc {
         return Err("checksum mismatch".to_string());
+    }
+    if flags & !DURABLE != 0 {
+        return Err(format!("unknown flags {flags:#x}"));
     }
     if schema > SCHEMA_VERSION {
         return Err(format!(
@@ -285,27 +352,30 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Snapshot, String> {
         ));
     }
     Ok(Snapshot {
+        schema,
+        durable: flags & DURABLE != 0,
+        generation,
+        sled_generation,
         entries,
-        fingerprint: Fingerprint {
-            len: bytes.len(),
-            crc,
-        },
     })
 }
 
-/// The sidecar in `dir`, if it can be trusted: no marker, intact, known schema version.
-pub(super) fn read_trusted(dir: &Path) -> Result<Snapshot, Distrust> {
-    match fs::symlink_metadata(dir.join(MARKER_FILE)) {
-        Ok(_) => return Err(Distrust::Committing),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => return Err(Distrust::Unreadable(e)),
-    }
-    let bytes = match read_file(&dir.join(SIDECAR_FILE)) {
+/// Read and verify one copy.
+pub(super) fn read_copy(dir: &Path, slot: Slot) -> Result<Snapshot, Distrust> {
+    let bytes = match read_file(&dir.join(slot.file())) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(Distrust::Missing),
         Err(e) => return Err(Distrust::Unreadable(e)),
     };
     decode(&bytes).map_err(Distrust::Invalid)
+}
+
+/// Read and verify both copies.
+pub(super) fn read_copies(dir: &Path) -> Copies {
+    Copies {
+        first: read_copy(dir, Slot::First),
+        second: read_copy(dir, Slot::Second),
+    }
 }
 
 /// The content of the regular file `path` (never through a symbolic link, never a FIFO).
@@ -316,57 +386,52 @@ fn read_file(path: &Path) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// The sidecar in `dir` if it is intact (whether or not a commit marker exists).
-pub(super) fn read_verified(dir: &Path) -> Result<Snapshot, String> {
-    let bytes = read_file(&dir.join(SIDECAR_FILE)).map_err(|e| e.to_string())?;
-    decode(&bytes)
-}
-
-/// Create the dirty marker durably (step 1): from now on the sidecar is not trusted.
-pub(super) fn mark_committing(dir: &Path) -> Result<(), StoreError> {
-    let path = dir.join(MARKER_FILE);
-    let file = create_private(&path, false)?;
-    file.sync_all()
-        .map_err(|e| StoreError::io("fsync", &path, e))?;
-    drop(file);
-    sync_dir(dir)
-}
-
-/// Write the sidecar atomically and durably (step 3), then remove the marker (step 4).
-pub(super) fn write_and_unmark(dir: &Path, encoded: &[u8]) -> Result<(), StoreError> {
-    let tmp = dir.join(SIDECAR_TMP);
-    let mut file = create_private(&tmp, true)?;
-    file.write_all(encoded)
-        .and_then(|()| file.sync_all())
-        .map_err(|e| StoreError::io("write", &tmp, e))?;
-    drop(file);
-    let path = dir.join(SIDECAR_FILE);
-    fs::rename(&tmp, &path).map_err(|e| StoreError::io("rename the snapshot to", &path, e))?;
-    sync_dir(dir)?;
-    let marker = dir.join(MARKER_FILE);
-    match fs::remove_file(&marker) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(StoreError::io("remove", &marker, e)),
-    }
-}
-
-/// Create (or open, truncating if asked) a file with mode 0600 exactly, whatever the umask, never
-/// through a symbolic link.
-fn create_private(path: &Path, truncate: bool) -> Result<File, StoreError> {
+/// Overwrite one copy in place with `encoded` and, if `sync`, `fdatasync` it; whether the file was
+/// created.
+pub(super) fn write_copy(
+    dir: &Path,
+    slot: Slot,
+    encoded: &[u8],
+    sync: bool,
+) -> Result<bool, StoreError> {
     use super::private::{open_private, Create};
-    open_private(
-        path,
-        if truncate {
-            Create::Truncate
-        } else {
-            Create::IfMissing
-        },
-    )
+    let path = dir.join(slot.file());
+    let created =
+        matches!(fs::symlink_metadata(&path), Err(e) if e.kind() == io::ErrorKind::NotFound);
+    let file = open_private(&path, Create::IfMissing)?;
+    file.write_all_at(encoded, 0)
+        .and_then(|()| file.set_len(encoded.len() as u64))
+        .and_then(|()| if sync { file.sync_data() } else { Ok(()) })
+        .map_err(|e| StoreError::io("write", &path, e))?;
+    Ok(created)
+}
+
+/// Commit a state to both copies: `first` (made durable, and its directory entry when it is
+/// created), then the other (left to the kernel's writeback).
+pub(super) fn write_copies(
+    dir: &Path,
+    first: Slot,
+    schema: u32,
+    generation: u64,
+    sled_generation: u64,
+    entries: &BTreeMap<String, Vec<u8>>,
+) -> Result<(), StoreError> {
+    let durable = encode(schema, true, generation, sled_generation, entries);
+    if write_copy(dir, first, &durable, true)? {
+        sync_dir(dir)?;
+    }
+    let lazy = encode(schema, false, generation, sled_generation, entries);
+    write_copy(dir, first.other(), &lazy, false)?;
+    Ok(())
+}
+
+/// Remove a leftover marker of the previous protocol (no fsync: it means nothing any more).
+pub(super) fn remove_legacy_marker(dir: &Path) {
+    let _ = fs::remove_file(dir.join(MARKER_FILE));
 }
 
 /// fsync a directory: makes the creation, renaming and removal of its entries durable.
-fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+pub(super) fn sync_dir(dir: &Path) -> Result<(), StoreError> {
     File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(|e| StoreError::io("fsync the directory", dir, e))
@@ -385,23 +450,31 @@ mod tests {
     }
 
     #[test]
-    fn round_trips_and_fingerprints_match() {
+    fn round_trips_with_its_generations() {
         for entries in [BTreeMap::new(), sample()] {
-            let encoded = encode(1, &entries);
+            let encoded = encode(1, true, 7, 5, &entries);
             let decoded = decode(&encoded).expect("decode");
             assert_eq!(decoded.entries, entries);
-            assert_eq!(decoded.fingerprint, fingerprint(&encoded));
+            assert_eq!(
+                (
+                    decoded.schema,
+                    decoded.durable,
+                    decoded.generation,
+                    decoded.sled_generation
+                ),
+                (1, true, 7, 5)
+            );
         }
         assert_ne!(
-            fingerprint(&encode(0, &sample())),
-            fingerprint(&encode(1, &sample())),
-            "the schema version is covered by the checksum"
+            encode(1, true, 7, 5, &sample()),
+            encode(1, true, 8, 5, &sample()),
+            "the generation is part of the file"
         );
     }
 
     #[test]
     fn every_truncation_and_every_flipped_bit_is_refused() {
-        let encoded = encode(1, &sample());
+        let encoded = encode(1, false, 3, 2, &sample());
         for len in 0..encoded.len() {
             assert!(decode(&encoded[..len]).is_err(), "truncated to {len}");
         }
@@ -418,29 +491,95 @@ mod tests {
     /// A file whose checksum is right but whose content is not canonical (as only a bug could write).
     fn with_crc(mut file: Vec<u8>) -> Vec<u8> {
         let crc = checksum(&file);
-        file[28..32].copy_from_slice(&crc.to_le_bytes());
+        file[CRC_AT..HEADER_LEN].copy_from_slice(&crc.to_le_bytes());
         file
     }
 
     #[test]
     fn unknown_versions_and_malformed_payloads_are_refused() {
-        let mut newer = encode(SCHEMA_VERSION + 1, &sample());
-        newer = with_crc(newer);
+        let newer = with_crc(encode(SCHEMA_VERSION + 1, true, 1, 1, &sample()));
         assert!(decode(&newer)
             .expect_err("newer")
             .contains("schema version"));
-        let mut format = encode(1, &sample());
-        format[7] = 2;
+        let mut format = encode(1, true, 1, 1, &sample());
+        format[7] = 3;
         assert!(decode(&format)
             .expect_err("format")
             .contains("format version"));
+        format[7] = 1;
+        let older = decode(&format).expect_err("format 1");
+        assert!(older.starts_with(FORMAT_1), "{older}");
+        assert!(!Distrust::Invalid(older).is_damage());
 
         let entries = BTreeMap::from([("a".to_string(), b"1".to_vec())]);
-        let mut wrong_count = encode(1, &entries);
-        wrong_count[12] = 2;
+        let mut wrong_count = encode(1, true, 1, 1, &entries);
+        wrong_count[32] = 2;
+        let mut flags = encode(1, true, 1, 1, &entries);
+        flags[12] = 2;
+        assert!(decode(&with_crc(flags)).is_err(), "unknown flag");
         assert!(decode(&with_crc(wrong_count)).is_err(), "count too high");
-        let mut reserved = encode(1, &BTreeMap::from([("x".to_string(), Vec::new())]));
-        reserved[36] = 0; // the key "x" becomes "\0"
+        let mut reserved = encode(
+            1,
+            true,
+            1,
+            1,
+            &BTreeMap::from([("x".to_string(), Vec::new())]),
+        );
+        reserved[HEADER_LEN + 4] = 0; // the key "x" becomes "\0"
         assert!(decode(&with_crc(reserved)).is_err(), "reserved key");
+    }
+
+    #[test]
+    fn the_newest_verified_copy_is_chosen() {
+        let copy = |generation| {
+            Ok(Snapshot {
+                schema: 1,
+                durable: true,
+                generation,
+                sled_generation: 0,
+                entries: BTreeMap::new(),
+            })
+        };
+        let damaged = || Err(Distrust::Invalid("checksum mismatch".into()));
+        let pick = |first, second| {
+            Copies { first, second }
+                .newest()
+                .map(|(slot, s)| (slot, s.generation))
+        };
+        assert_eq!(pick(copy(2), copy(3)), Some((Slot::Second, 3)));
+        assert_eq!(pick(copy(3), copy(2)), Some((Slot::First, 3)));
+        assert_eq!(pick(copy(3), copy(3)), Some((Slot::First, 3)));
+        assert_eq!(pick(damaged(), copy(1)), Some((Slot::Second, 1)));
+        assert_eq!(pick(copy(1), damaged()), Some((Slot::First, 1)));
+        assert_eq!(pick(damaged(), Err(Distrust::Missing)), None);
+    }
+
+    #[test]
+    fn a_commit_never_overwrites_first_the_only_durable_copy_of_the_newest_state() {
+        let copy = |generation, durable| {
+            Ok(Snapshot {
+                schema: 1,
+                durable,
+                generation,
+                sled_generation: 0,
+                entries: BTreeMap::new(),
+            })
+        };
+        let first = |first, second| Copies { first, second }.first_to_write();
+        // After a commit: its first copy durable, the second left to writeback.
+        assert_eq!(first(copy(4, true), copy(4, false)), Slot::Second);
+        assert_eq!(first(copy(4, false), copy(4, true)), Slot::First);
+        // One copy older, damaged or missing: it is the one overwritten first.
+        assert_eq!(first(copy(3, true), copy(4, false)), Slot::First);
+        assert_eq!(first(copy(4, false), copy(3, true)), Slot::Second);
+        assert_eq!(
+            first(Err(Distrust::Invalid("torn".into())), copy(4, false)),
+            Slot::First
+        );
+        assert_eq!(first(copy(4, true), Err(Distrust::Missing)), Slot::Second);
+        assert_eq!(
+            first(Err(Distrust::Missing), Err(Distrust::Missing)),
+            Slot::First
+        );
     }
 }

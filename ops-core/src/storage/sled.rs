@@ -6,10 +6,9 @@ use std::fs;
 use std::io;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::sidecar::{self, Distrust, Fingerprint, MARKER_FILE};
+use super::sidecar::{self, Copies, Slot, Snapshot};
 use super::{check_key, Changes, Store, StoreError, SCHEMA_VERSION};
 
 /// The key under which [`SledStore`] keeps the [`SCHEMA_VERSION`] it wrote (decimal ASCII).
@@ -18,65 +17,71 @@ use super::{check_key, Changes, Store, StoreError, SCHEMA_VERSION};
 /// [`Store::commit`]).
 pub const SCHEMA_KEY: &str = "\0schema";
 
+/// The key under which [`SledStore`] keeps the generation sled was brought to (decimal ASCII).
+pub const GENERATION_KEY: &str = "\0generation";
+
+/// sled is brought up to date by a commit at most this many generations after its last update
+/// (sooner when the hook opens it anyway).
+pub const SLED_SYNC_INTERVAL: u64 = 32;
+
+/// The file, in the database directory, that a commit holds `flock` on.
+const COMMIT_LOCK_FILE: &str = "commit.lock";
+
 use super::private::{state_dir, DIR_MODE, FILE_MODE};
 
 /// What sled 0.34 says when another process holds the database lock (`Config::try_lock`).
 const SLED_LOCK_MESSAGE: &str = "could not acquire lock on";
 
-/// How long [`SledStore::open`] waits for the database lock before it reports [`StoreError::Locked`].
+/// How long opening sled waits for the database lock before it reports [`StoreError::Locked`].
 ///
 /// sled 0.34 releases its lock asynchronously: after a database is dropped, its I/O threads may hold the
 /// file for a moment longer. Juju runs one hook at a time per unit, so in production the lock is only
 /// ever contended in that moment.
 pub const LOCK_WAIT: Duration = Duration::from_secs(1);
 
-/// Unit state in a local [sled](https://docs.rs/sled/0.34.7) database, with a verified read cache.
+/// Unit state in a local [sled](https://docs.rs/sled/0.34.7) database, whose commits are recorded
+/// first in two checksummed copies.
 ///
 /// The database is a directory (the charm's `.unit-state.db`), private to the unit: the directory is
-/// made mode `0700` and every file in it `0600`, whatever the umask.
+/// made mode `0700` and every file in it `0600`, whatever the umask; nothing in it is reached through
+/// a symbolic link.
 ///
-/// * [`Store::commit`] writes all of a hook's changes as one sled batch (atomic: after a crash at any
-///   instant the database holds the previous commit or the new one, never a mix), flushes it and fsyncs
-///   sled's files (durable once `commit` returns: sled 0.34's own flush uses `sync_file_range` on Linux,
+/// * [`Store::commit`] writes the whole new state, with a generation number one higher than the
+///   last, to two checksummed copies (`snapshot` and `snapshot.2`, [`SIDECAR_FILE`](super::SIDECAR_FILE)
+///   and [`SECOND_COPY_FILE`](super::SECOND_COPY_FILE)), one after the other, each made durable
+///   (`fdatasync`) before the other is touched: after a crash or power loss at any instant, one copy
+///   holds the previous commit or the new one, whole. The protocol and its crash analysis are in the
+///   source of the `storage::sidecar` module.
+/// * [`Store::load_all`] reads the copy with the highest generation that verifies, without opening
+///   sled. A damaged copy is repaired from the other (at WARN).
+/// * sled holds every entry and the generation it was brought to ([`GENERATION_KEY`]). A commit
+///   brings it up to date when this store has sled open anyway ([`SledStore::open`], or a load
+///   that had to read it), on the unit's first commit, and otherwise once
+///   [`SLED_SYNC_INTERVAL`] generations have passed since its last update. sled's flush is followed
+///   by fsyncs of its log and blob files (sled 0.34's own flush uses `sync_file_range` on Linux,
 ///   which does not survive a power loss, and does not sync its blob files).
-/// * After each commit, every entry is also written to a *sidecar snapshot* (`snapshot` in the
-///   database directory, [`SIDECAR_FILE`](super::SIDECAR_FILE)): [`Store::load_all`] reads it instead
-///   of opening sled, which costs milliseconds per hook. A `committing` marker
-///   ([`MARKER_FILE`](super::MARKER_FILE)) guards each commit: the sidecar is trusted only when it is
-///   intact and no marker exists; otherwise sled is read and the sidecar repaired. The protocol and its
-///   crash analysis (SIGKILL at each step, power loss) are in the source of the `storage::sidecar`
-///   module.
-/// * The [`SCHEMA_VERSION`] is stored under [`SCHEMA_KEY`], written with the first commit (a database
-///   that is opened and never committed to holds no entry at all), and carried by the sidecar. State
+/// * The newest verified copy wins. When no copy verifies, sled is read (at ERROR if the copies
+///   were damaged: sled may be up to [`SLED_SYNC_INTERVAL`] - 1 commits older) and the copies are
+///   rewritten from it. When sled is opened and holds a generation older than the one the copies
+///   say it was brought to, it lost an update (damage at the end of its log, or a hook killed
+///   while updating it): that is said at ERROR and sled is restored from the copies. If sled cannot
+///   be opened at all and a copy verifies, the damaged database is moved aside
+///   (`<path>.damaged-<unix time>`) and rebuilt from the copy (at ERROR).
+/// * The [`SCHEMA_VERSION`] is stored under [`SCHEMA_KEY`] and carried by the copies. State
 ///   written with a newer version fails with [`StoreError::Schema`].
 ///
-/// # Opening
-///
-/// [`SledStore::open`] opens sled at once. [`SledStore::open_lazy`] opens nothing: `load_all` is served
-/// from the sidecar when it can be trusted, sled is opened only when needed (a commit, or a load the
-/// sidecar cannot serve), and [`Store::prefetch`] starts opening an existing database in a background
-/// thread, so that the open overlaps the hook's work (it never creates one). A store never leaves that
-/// thread running: dropping it waits for the open to finish (sled is not safe against a process that
-/// exits in the middle of an open).
-///
-/// While sled is open it is locked: opening it again (from another process, or from this one before
-/// the first store is dropped) waits up to [`LOCK_WAIT`] for the lock, then fails with
-/// [`StoreError::Locked`]. A lazy store reads the sidecar without the lock, so it checks at commit that
-/// sled still holds what it loaded; if another process committed in between, the commit fails with
+/// A commit holds `flock` on `commit.lock` in the database directory and checks that the newest
+/// copy is still the generation it loaded: if another process committed in between, it fails with
 /// [`StoreError::Conflict`] and writes nothing. (The dispatcher holds the unit's
 /// [`StateLock`](super::StateLock) for the whole hook, so overlapping hooks wait for each other and
 /// never get here.)
 ///
-/// # Damaged files
+/// # Opening
 ///
-/// If sled differs from a trusted sidecar that nobody changed since the load (same fingerprint, no
-/// other process's marker), sled lost the commit the sidecar verifies (damage at the end of its log):
-/// the commit restores sled from the sidecar first and says so at ERROR, instead of overwriting the
-/// newer sidecar with sled's older state. If sled cannot be opened at all and the sidecar is intact,
-/// the damaged database is moved aside (`<path>.damaged-<unix time>`) and rebuilt from the sidecar
-/// (at ERROR; if a commit was in flight, its changes may be lost, and the message says so). Not
-/// covered: damage that makes sled silently lose commits while a `committing` marker exists (sled is
-/// then the reference, as after a crash).
+/// [`SledStore::open`] opens sled at once (and so brings it up to date at every commit).
+/// [`SledStore::open_lazy`] opens nothing: sled is opened only when needed. While sled is open it
+/// is locked: opening it again (from another process, or from this one before the first store is
+/// dropped) waits up to [`LOCK_WAIT`] for the lock, then fails with [`StoreError::Locked`].
 ///
 /// sled is configured lean for a process that lives for one hook: small cache, no background flusher
 /// thread (commit flushes explicitly), [`sled::Mode::LowSpace`](::sled::Mode::LowSpace).
@@ -85,59 +90,76 @@ pub const LOCK_WAIT: Duration = Duration::from_secs(1);
 ///
 /// A process killed at any instant (during open, load or commit) leaves the last commit that returned
 /// `Ok`, or the one in flight, complete, and a later `load_all` returns exactly that; this is checked
-/// by SIGKILLing a committing process thousands of times (`tests/storage_crash.rs`). Opening works
+/// by SIGKILLing a committing process many times (`tests/storage_crash.rs`). Opening works
 /// around a sled 0.34 recovery bug (an unfinished snapshot file left by a kill during open makes the
 /// next open fail with a corruption error; see sled issues #1527 and #1533). SIGKILL does not test
-/// power loss: that relies on the fsyncs of sled and of the sidecar protocol.
+/// power loss: that relies on the fsyncs of the copies and of sled.
 ///
-/// If [`Store::commit`] fails, the batch may or may not have reached the disk (whole or not at all):
-/// drop the store and fail the hook.
+/// If [`Store::commit`] fails, the new state may or may not have reached the disk (whole or not at
+/// all): drop the store and fail the hook.
 pub struct SledStore {
     path: PathBuf,
-    sled: Sled,
-    /// What [`Store::load_all`] served from the sidecar (checked against sled at commit).
-    served: Option<Fingerprint>,
+    sled: Option<OpenDb>,
     opened_sled: bool,
-    marker: Marker,
+    /// The state as of the last load or commit (`None`: not loaded yet).
+    current: Option<Current>,
 }
 
-/// What this store knows of the commit marker.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Marker {
-    /// This store did not create it (one left by a crash may exist).
-    NotOurs,
-    /// This store created it durably, and sled has not changed since: it may be removed again.
-    Clean,
-    /// A batch was applied (or attempted) since it was created: it stays until the sidecar is rewritten.
-    Dirty,
+/// The newest state this store knows.
+#[derive(Debug, Clone)]
+struct Current {
+    entries: BTreeMap<String, Vec<u8>>,
+    generation: u64,
+    /// The generation sled was last brought to, as the copies say.
+    sled_generation: u64,
+    /// Whether a verified copy holds it.
+    has_copy: bool,
+    /// The copy the next commit overwrites first.
+    first: Slot,
 }
 
-/// The sled handle of a [`SledStore`].
-enum Sled {
-    /// Not opened (yet).
-    Closed,
-    /// Being opened by a background thread ([`Store::prefetch`]), which then also creates the commit
-    /// marker (`true` if it did).
-    Opening(JoinHandle<Result<(OpenDb, bool), StoreError>>),
-    Open(OpenDb),
+impl Current {
+    fn empty() -> Self {
+        Current {
+            entries: BTreeMap::new(),
+            generation: 0,
+            sled_generation: 0,
+            has_copy: false,
+            first: Slot::First,
+        }
+    }
+
+    fn from_copy(first: Slot, snapshot: &Snapshot) -> Self {
+        Current {
+            entries: snapshot.entries.clone(),
+            generation: snapshot.generation,
+            sled_generation: snapshot.sled_generation,
+            has_copy: true,
+            first,
+        }
+    }
 }
 
 struct OpenDb {
     db: ::sled::Db,
     /// The schema version stored in the database (`None` until the first commit).
     schema: Option<u32>,
+    /// The generation sled was brought to (0: none recorded).
+    generation: u64,
 }
 
 impl fmt::Debug for SledStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sled = match &self.sled {
-            Sled::Closed => "closed",
-            Sled::Opening(_) => "opening",
-            Sled::Open(_) => "open",
-        };
         f.debug_struct("SledStore")
             .field("path", &self.path)
-            .field("sled", &sled)
+            .field(
+                "sled",
+                &if self.sled.is_some() {
+                    "open"
+                } else {
+                    "closed"
+                },
+            )
             .finish_non_exhaustive()
     }
 }
@@ -153,26 +175,24 @@ impl SledStore {
         let db = open_or_recover(path)?;
         Ok(SledStore {
             path: path.to_path_buf(),
-            sled: Sled::Open(db),
-            served: None,
+            sled: Some(db),
             opened_sled: true,
-            marker: Marker::NotOurs,
+            current: None,
         })
     }
 
     /// A store for the database at `path` that opens nothing yet (no file-system access at all).
     ///
-    /// [`Store::load_all`] reads the sidecar snapshot when it can be trusted (and returns an empty set,
-    /// creating nothing, when no database exists); sled is opened by [`Store::prefetch`] in the
-    /// background, or when a commit or a fallback load needs it. Errors [`SledStore::open`] would
-    /// report come from the call that needs sled.
+    /// [`Store::load_all`] reads the newest verified copy (and returns an empty set, creating
+    /// nothing, when no database exists); sled is opened only when a commit brings it up to date
+    /// or no copy verifies. Errors [`SledStore::open`] would report come from the call that needs
+    /// sled.
     pub fn open_lazy(path: &Path) -> Self {
         SledStore {
             path: path.to_path_buf(),
-            sled: Sled::Closed,
-            served: None,
+            sled: None,
             opened_sled: false,
-            marker: Marker::NotOurs,
+            current: None,
         }
     }
 
@@ -182,9 +202,10 @@ impl SledStore {
     /// refuses it with a clear error rather than reading it as empty. A regular file (Python ops'
     /// database) is not a sled database: `false`.
     pub fn exists(path: &Path) -> bool {
+        let is_file = |name: &str| fs::symlink_metadata(path.join(name)).is_ok_and(|m| m.is_file());
         match fs::symlink_metadata(path) {
             Ok(meta) if meta.is_dir() => {
-                fs::symlink_metadata(path.join("db")).is_ok_and(|m| m.is_file())
+                is_file("db") || is_file(Slot::First.file()) || is_file(Slot::Second.file())
             }
             Ok(meta) => !meta.is_file(),
             Err(_) => false,
@@ -196,103 +217,215 @@ impl SledStore {
         &self.path
     }
 
-    /// Whether this store opened sled, or started opening it (in the background): `false` means every
-    /// load so far was served from the sidecar snapshot (or found no database).
+    /// Whether this store opened sled: `false` means every load so far was served from the copies
+    /// (or found no database), and no commit needed sled.
     pub fn opened_sled(&self) -> bool {
         self.opened_sled
     }
 
-    /// Make sure sled is open: wait for a background open, or open it now.
-    fn ensure_open(&mut self) -> Result<(), StoreError> {
-        let db = match std::mem::replace(&mut self.sled, Sled::Closed) {
-            Sled::Open(db) => db,
-            Sled::Opening(handle) => match handle.join() {
-                Ok(result) => {
-                    let (db, marked) = result?;
-                    if marked {
-                        self.marker = Marker::Clean;
-                    }
-                    db
-                }
-                // The open panicked: as if it had run on this thread.
-                Err(panic) => std::panic::resume_unwind(panic),
-            },
-            Sled::Closed => {
-                self.opened_sled = true;
-                open_or_recover(&self.path)?
-            }
-        };
-        self.sled = Sled::Open(db);
-        Ok(())
+    /// Make sure sled is open.
+    fn ensure_open(&mut self) -> Result<&mut OpenDb, StoreError> {
+        if self.sled.is_none() {
+            self.opened_sled = true;
+            self.sled = Some(open_or_recover(&self.path)?);
+        }
+        match self.sled.as_mut() {
+            Some(open) => Ok(open),
+            None => unreachable!("opened above"),
+        }
     }
 
-    /// Read everything from sled (opening it if needed), and repair the sidecar from it.
-    fn load_from_sled(&mut self) -> Result<BTreeMap<String, Vec<u8>>, StoreError> {
-        self.ensure_open()?;
-        let Sled::Open(open) = &self.sled else {
-            unreachable!("ensure_open leaves sled open")
+    /// Read the newest state: the newest verified copy; sled when none verifies (or when sled is
+    /// open and newer). Repairs what it finds damaged.
+    fn load_current(&mut self) -> Result<Current, StoreError> {
+        // Never read through a symbolic link (or a FIFO...) at the state path.
+        let Some(meta) = state_dir(&self.path)? else {
+            return Ok(Current::empty());
         };
-        let entries = load_db(&open.db, &self.path)?;
-        // A process killed mid-commit may have left writes that only the page cache holds (sled's
-        // flush never ran): make what was just read durable before the sidecar vouches for it.
-        let encoded = sidecar::encode(open.schema.unwrap_or(0), &entries);
-        let repaired =
-            sync_tree(&self.path).and_then(|()| sidecar::write_and_unmark(&self.path, &encoded));
-        match repaired {
-            Ok(()) => self.marker = Marker::NotOurs,
-            Err(e) => log::warn!("cannot repair the state snapshot: {e}"),
+        if !meta.is_dir() {
+            // Not a database (Python ops' file, say): the same error as opening it.
+            self.ensure_open()?;
         }
-        Ok(entries)
+        let copies = sidecar::read_copies(&self.path);
+        if let Some((slot, newest)) = copies.newest() {
+            // Loose modes (an old version, an operator's chmod) are fixed now, not only when
+            // sled is next opened.
+            if meta.permissions().mode() & 0o7777 != DIR_MODE {
+                set_mode(&self.path, DIR_MODE)?;
+                restrict_files(&self.path)?;
+            }
+            let mut current = Current::from_copy(copies.first_to_write(), newest);
+            let other = copies.get(slot.other());
+            if !other
+                .as_ref()
+                .is_ok_and(|c| c.generation == newest.generation)
+            {
+                self.repair_copies();
+            }
+            if self.sled.is_some() {
+                current = self.reconcile_sled(current)?;
+            }
+            return Ok(current);
+        }
+        if !Self::exists(&self.path) && self.sled.is_none() {
+            // Nothing was ever stored here: empty, and nothing is created.
+            return Ok(Current::empty());
+        }
+        self.load_from_sled(&copies)
     }
-}
 
-impl Drop for SledStore {
-    fn drop(&mut self) {
-        // Never let the process go on (and exit) while sled is being opened.
-        if let Sled::Opening(handle) = std::mem::replace(&mut self.sled, Sled::Closed) {
-            if let Ok(Ok((_, true))) = handle.join() {
-                self.marker = Marker::Clean;
+    /// One copy verifies and the other does not (or is older): make it hold the newest again.
+    ///
+    /// Under the commit lock, re-reading both copies first (a commit may have been writing them
+    /// while they were read); skipped while another process holds the lock (its commit rewrites
+    /// both copies anyway).
+    fn repair_copies(&self) {
+        let Ok(Some(lock)) = commit_lock(&self.path, false) else {
+            return;
+        };
+        let copies = sidecar::read_copies(&self.path);
+        let Some((slot, newest)) = copies.newest() else {
+            return;
+        };
+        let other = slot.other();
+        let why = match copies.get(other) {
+            Ok(copy) if copy.generation == newest.generation => return,
+            // The second copy of a commit killed before it was written: routine.
+            Ok(_) => None,
+            Err(why) if why.is_damage() => Some(why.to_string()),
+            Err(_) => None,
+        };
+        if let Some(why) = &why {
+            log::warn!(
+                "{}: the state copy {} is damaged ({why}); repairing it from {}, which holds the \
+                 last commit",
+                self.path.display(),
+                other.file(),
+                slot.file()
+            );
+        }
+        let encoded = sidecar::encode(
+            newest.schema,
+            true,
+            newest.generation,
+            newest.sled_generation,
+            &newest.entries,
+        );
+        let repaired = sidecar::write_copy(&self.path, other, &encoded, true).and_then(|created| {
+            if created {
+                sidecar::sync_dir(&self.path)
+            } else {
+                Ok(())
+            }
+        });
+        if let Err(e) = repaired {
+            log::warn!("cannot repair the state copy {}: {e}", other.file());
+        }
+        drop(lock);
+    }
+
+    /// sled is open: if it is older than `current`, bring it up to date (at ERROR if it lost an
+    /// update); if it is newer (both copies of its newer commits were damaged), it wins.
+    fn reconcile_sled(&mut self, current: Current) -> Result<Current, StoreError> {
+        let path = self.path.clone();
+        let open = self.ensure_open()?;
+        if open.generation == current.generation {
+            return Ok(current);
+        }
+        if open.generation > current.generation {
+            let entries = load_db(&open.db, &path)?;
+            log::error!(
+                "{}: the unit state database holds generation {}, newer than its verified copies \
+                 ({}); using the database",
+                path.display(),
+                open.generation,
+                current.generation
+            );
+            let current = Current {
+                entries,
+                generation: open.generation,
+                sled_generation: open.generation,
+                has_copy: false,
+                first: Slot::First,
+            };
+            self.rewrite_copies(&current);
+            return Ok(current);
+        }
+        warn_if_sled_lost_an_update(open, &path, current.sled_generation);
+        bring_sled_up_to_date(open, &path, &current)?;
+        Ok(Current {
+            sled_generation: current.generation,
+            ..current
+        })
+    }
+
+    /// No copy verifies: read sled, and rewrite the copies from it.
+    fn load_from_sled(&mut self, copies: &Copies) -> Result<Current, StoreError> {
+        let path = self.path.clone();
+        let damage: Vec<String> = [Slot::First, Slot::Second]
+            .into_iter()
+            .filter_map(|slot| match copies.get(slot) {
+                Err(why) if why.is_damage() => Some(format!("{}: {why}", slot.file())),
+                _ => None,
+            })
+            .collect();
+        let open = self.ensure_open()?;
+        let entries = load_db(&open.db, &path)?;
+        let generation = open.generation;
+        if damage.is_empty() {
+            log::debug!(
+                target: "ops_core",
+                "{}: no state copy yet; reading the database",
+                path.display()
+            );
+        } else {
+            log::error!(
+                "{}: no state copy can be used ({}); reading the database, as of its last update \
+                 (generation {generation}): commits after it are lost",
+                path.display(),
+                damage.join("; ")
+            );
+        }
+        let current = Current {
+            entries,
+            generation,
+            sled_generation: generation,
+            has_copy: false,
+            first: Slot::First,
+        };
+        if generation > 0 || !current.entries.is_empty() || !copies.none_exists() {
+            // A process killed mid-update may have left writes that only the page cache holds:
+            // make what was just read durable before the copies vouch for it.
+            match sync_tree(&path) {
+                Ok(()) => self.rewrite_copies(&current),
+                Err(e) => log::warn!("cannot repair the state copies: {e}"),
             }
         }
-        // A marker set in advance for a commit that did not come: sled did not change, the sidecar is
-        // still right. (No fsync: if the removal is lost, the next hook merely reads sled.)
-        if self.marker == Marker::Clean {
-            let _ = fs::remove_file(self.path.join(MARKER_FILE));
+        Ok(current)
+    }
+
+    /// Write both copies from `current` (best effort: sled holds it).
+    fn rewrite_copies(&self, current: &Current) {
+        let written = sidecar::write_copies(
+            &self.path,
+            Slot::First,
+            SCHEMA_VERSION,
+            current.generation,
+            current.sled_generation,
+            &current.entries,
+        );
+        if let Err(e) = written {
+            log::warn!("cannot repair the state copies: {e}");
         }
     }
 }
 
 impl Store for SledStore {
     fn load_all(&mut self) -> Result<BTreeMap<String, Vec<u8>>, StoreError> {
-        self.served = None;
-        if let Sled::Open(open) = &self.sled {
-            // sled is the source of truth, and this store holds its lock: nothing else commits.
-            return load_db(&open.db, &self.path);
-        }
-        // Never read through a symbolic link (or a FIFO...) at the state path.
-        let dir = state_dir(&self.path)?;
-        match sidecar::read_trusted(&self.path) {
-            Ok(snapshot) => {
-                // Loose modes (an old version, an operator's chmod) are fixed now, not only when
-                // sled is next opened.
-                if let Some(meta) = dir {
-                    if meta.permissions().mode() & 0o7777 != DIR_MODE {
-                        set_mode(&self.path, DIR_MODE)?;
-                        restrict_files(&self.path)?;
-                    }
-                }
-                self.served = Some(snapshot.fingerprint);
-                return Ok(snapshot.entries);
-            }
-            Err(Distrust::Missing) if !Self::exists(&self.path) => {
-                // Nothing was ever stored here: empty, and nothing is created.
-                let empty = BTreeMap::new();
-                self.served = Some(sidecar::fingerprint(&sidecar::encode(0, &empty)));
-                return Ok(empty);
-            }
-            Err(why) => why.log(&self.path),
-        }
-        self.load_from_sled()
+        let current = self.load_current()?;
+        let entries = current.entries.clone();
+        self.current = Some(current);
+        Ok(entries)
     }
 
     fn commit(&mut self, changes: &Changes) -> Result<(), StoreError> {
@@ -302,153 +435,154 @@ impl Store for SledStore {
         if changes.is_empty() {
             return Ok(());
         }
-        self.ensure_open()?;
-        let Sled::Open(open) = &mut self.sled else {
-            unreachable!("ensure_open leaves sled open")
+        prepare_dir(&self.path)?;
+        let lock = match commit_lock(&self.path, true)? {
+            Some(lock) => lock,
+            None => unreachable!("a blocking lock is taken or fails"),
         };
-        let path = self.path.as_path();
-        if let Some(served) = self.served.take() {
-            // The load came from the sidecar, without sled's lock: has anything committed since?
-            let current = load_db(&open.db, path)?;
-            let encoded = sidecar::encode(open.schema.unwrap_or(0), &current);
-            if sidecar::fingerprint(&encoded) != served
-                && sidecar_still_serves(path, served, self.marker != Marker::NotOurs)
-            {
-                // Nobody committed since the load (the sidecar and the marker would show it), yet
-                // sled differs from the verified copy of its last commit: sled lost that commit
-                // (damage at the end of its log). Restore sled from the sidecar, then commit.
-                if self.marker == Marker::NotOurs {
-                    sidecar::mark_committing(path)?;
+        let current = match self.current.take() {
+            Some(loaded) => {
+                // Loaded before the lock was taken: has anything committed since?
+                let now = sidecar::read_copies(&self.path);
+                let newest = now.newest().map(|(_, s)| s.generation);
+                if newest.is_some_and(|g| g != loaded.generation)
+                    || (newest.is_none() && loaded.has_copy)
+                {
+                    return Err(StoreError::Conflict {
+                        path: self.path.clone(),
+                    });
                 }
-                self.marker = Marker::Dirty;
-                let snapshot = sidecar::read_verified(path).map_err(|why| {
-                    StoreError::io(
-                        "read",
-                        path.join(sidecar::SIDECAR_FILE),
-                        io::Error::other(why),
-                    )
-                })?;
-                log::error!(
-                    "the unit state database {} lost its last commit (its log is damaged); \
-                     restoring it from the verified snapshot of that commit",
-                    path.display()
-                );
-                restore_entries(&open.db, path, &current, &snapshot.entries)?;
-            } else if sidecar::fingerprint(&encoded) != served {
-                // Whatever made them differ, the next hook must read what sled holds.
-                match sidecar::write_and_unmark(path, &encoded) {
-                    Ok(()) => self.marker = Marker::NotOurs,
-                    Err(e) => {
-                        // Keep a marker of ours: readers must not trust that sidecar.
-                        if self.marker == Marker::Clean {
-                            self.marker = Marker::Dirty;
-                        }
-                        log::warn!("cannot repair the state snapshot: {e}");
-                    }
-                }
-                return Err(StoreError::Conflict {
-                    path: path.to_path_buf(),
-                });
+                loaded
             }
-        }
-        if self.marker == Marker::NotOurs {
-            sidecar::mark_committing(path)?;
-        }
-        self.marker = Marker::Dirty;
-        let mut batch = ::sled::Batch::default();
-        if open.schema.is_none() {
-            batch.insert(SCHEMA_KEY.as_bytes(), SCHEMA_VERSION.to_string().as_bytes());
-        }
+            None => self.load_current()?,
+        };
+        let mut entries = current.entries.clone();
         for (key, value) in changes {
             match value {
-                Some(value) => batch.insert(key.as_bytes(), value.as_slice()),
-                None => batch.remove(key.as_bytes()),
+                Some(value) => entries.insert(key.clone(), value.clone()),
+                None => entries.remove(key),
+            };
+        }
+        let generation = current.generation + 1;
+        let sync_sled = self.sled.is_some()
+            || !fs::symlink_metadata(self.path.join("db")).is_ok_and(|m| m.is_file())
+            || generation - current.sled_generation.min(generation) >= SLED_SYNC_INTERVAL;
+        if sync_sled {
+            // Opened (and checked) before the copies are written: a database that cannot be used
+            // fails the commit with nothing written.
+            self.ensure_open()?;
+        }
+        let next = Current {
+            entries,
+            generation,
+            sled_generation: if sync_sled {
+                generation
+            } else {
+                current.sled_generation
+            },
+            has_copy: true,
+            // This commit's second copy is left to writeback: the next one overwrites it first.
+            first: current.first.other(),
+        };
+        sidecar::write_copies(
+            &self.path,
+            current.first,
+            SCHEMA_VERSION,
+            next.generation,
+            next.sled_generation,
+            &next.entries,
+        )?;
+        sidecar::remove_legacy_marker(&self.path);
+        if sync_sled {
+            let path = self.path.clone();
+            if let Some(open) = self.sled.as_mut() {
+                warn_if_sled_lost_an_update(open, &path, current.sled_generation);
+                // The commit is durable in the copies: a failure here is reported, and the next
+                // update of sled repairs it.
+                if let Err(e) = bring_sled_up_to_date(open, &path, &next) {
+                    log::error!("cannot bring the unit state database up to date: {e}");
+                }
             }
         }
-        open.db
-            .apply_batch(batch)
-            .map_err(|e| sled_error(path, e))?;
-        open.db.flush().map_err(|e| sled_error(path, e))?;
-        sync_sled_files(path)?;
-        let schema = *open.schema.get_or_insert(SCHEMA_VERSION);
-        // sled may have created files (blobs for large values): keep them private too.
-        restrict_files(path)?;
-        // The commit is done and durable; the sidecar is a cache: if it cannot be written, the marker
-        // stays and later hooks read sled.
-        let refreshed = load_db(&open.db, path).and_then(|entries| {
-            sidecar::write_and_unmark(path, &sidecar::encode(schema, &entries))
-        });
-        match refreshed {
-            Ok(()) => self.marker = Marker::NotOurs,
-            Err(e) => log::warn!("cannot write the state snapshot: {e}"),
-        }
+        self.current = Some(next);
+        drop(lock);
         Ok(())
     }
+}
 
-    fn prefetch(&mut self) {
-        // A prefetch never creates the database: a hook that ends up committing nothing (or fails)
-        // leaves none behind. The first commit of a unit opens (creates) it itself.
-        if !matches!(self.sled, Sled::Closed) || !Self::exists(&self.path) {
-            return;
-        }
-        let path = self.path.clone();
-        // Also create the commit marker (two fsyncs) off the hook's critical path. Failing that, the
-        // commit creates it.
-        let spawned = std::thread::Builder::new()
-            .name("ops-sled-open".to_string())
-            .spawn(move || {
-                let db = open_or_recover(&path)?;
-                Ok((db, sidecar::mark_committing(&path).is_ok()))
-            });
-        match spawned {
-            Ok(handle) => {
-                self.opened_sled = true;
-                self.sled = Sled::Opening(handle);
-            }
-            // Not fatal: sled is opened when it is needed.
-            Err(e) => {
-                log::debug!(target: "ops_core", "cannot open the database in the background: {e}")
-            }
-        }
+/// sled holds an older generation than the copies say it was brought to: say so at ERROR.
+fn warn_if_sled_lost_an_update(open: &OpenDb, path: &Path, brought_to: u64) {
+    if open.generation < brought_to {
+        log::error!(
+            "{}: the unit state database is at generation {}, older than generation {brought_to} \
+             it was brought to (its last update was lost: damage at the end of its log, or a hook \
+             killed while updating it); restoring it from the verified copies",
+            path.display(),
+            open.generation,
+        );
     }
 }
 
-/// Whether the sidecar still is the verified copy this store served (fingerprint `served`) and no
-/// other process has started a commit since (a marker that is not `ours`).
-fn sidecar_still_serves(path: &Path, served: Fingerprint, ours: bool) -> bool {
-    let foreign_marker = !ours && fs::symlink_metadata(path.join(MARKER_FILE)).is_ok();
-    !foreign_marker
-        && sidecar::read_verified(path).is_ok_and(|snapshot| snapshot.fingerprint == served)
+/// `flock` on the commit lock file in `dir` (created `0600` if missing, never through a symbolic
+/// link): waiting for it if `wait`, else `None` when another process holds it.
+fn commit_lock(dir: &Path, wait: bool) -> Result<Option<fs::File>, StoreError> {
+    use rustix::fs::{flock, FlockOperation};
+    let path = dir.join(COMMIT_LOCK_FILE);
+    let file = super::private::open_private(&path, super::private::Create::IfMissing)?;
+    let operation = if wait {
+        FlockOperation::LockExclusive
+    } else {
+        FlockOperation::NonBlockingLockExclusive
+    };
+    match flock(&file, operation) {
+        Ok(()) => Ok(Some(file)),
+        Err(rustix::io::Errno::WOULDBLOCK) if !wait => Ok(None),
+        Err(e) => Err(StoreError::io("lock", &path, e.into())),
+    }
 }
 
-/// Make sled hold exactly `wanted` (it holds `current`), durably.
-fn restore_entries(
-    db: &::sled::Db,
+/// Make sled hold exactly `current`'s entries and generation, durably.
+fn bring_sled_up_to_date(
+    open: &mut OpenDb,
     path: &Path,
-    current: &BTreeMap<String, Vec<u8>>,
-    wanted: &BTreeMap<String, Vec<u8>>,
+    current: &Current,
 ) -> Result<(), StoreError> {
+    let held = load_db(&open.db, path)?;
     let mut batch = ::sled::Batch::default();
     batch.insert(SCHEMA_KEY.as_bytes(), SCHEMA_VERSION.to_string().as_bytes());
-    for key in current.keys().filter(|k| !wanted.contains_key(*k)) {
+    batch.insert(
+        GENERATION_KEY.as_bytes(),
+        current.generation.to_string().as_bytes(),
+    );
+    for key in held.keys().filter(|k| !current.entries.contains_key(*k)) {
         batch.remove(key.as_bytes());
     }
-    for (key, value) in wanted {
-        batch.insert(key.as_bytes(), value.as_slice());
+    for (key, value) in &current.entries {
+        if held.get(key) != Some(value) {
+            batch.insert(key.as_bytes(), value.as_slice());
+        }
     }
-    db.apply_batch(batch).map_err(|e| sled_error(path, e))?;
-    db.flush().map_err(|e| sled_error(path, e))?;
-    sync_sled_files(path)
+    open.db
+        .apply_batch(batch)
+        .map_err(|e| sled_error(path, e))?;
+    open.db.flush().map_err(|e| sled_error(path, e))?;
+    sync_sled_files(path)?;
+    // sled may have created files (blobs for large values): keep them private too.
+    restrict_files(path)?;
+    open.schema = Some(SCHEMA_VERSION);
+    open.generation = current.generation;
+    Ok(())
 }
 
-/// [`open_sled`]; if sled reports its files damaged and the sidecar is intact, rebuild the database
-/// from the sidecar (the newest verified copy), keeping the damaged one aside, and say so at ERROR.
+/// [`open_sled`]; if sled reports its files damaged and a copy verifies, rebuild the database
+/// from the newest verified copy, keeping the damaged one aside, and say so at ERROR.
 fn open_or_recover(path: &Path) -> Result<OpenDb, StoreError> {
     match open_sled(path) {
         Err(err @ StoreError::Sled { .. }) if is_damage(&err) => {
-            match sidecar::read_verified(path) {
-                Ok(snapshot) => rebuild_from_sidecar(path, &err, snapshot),
-                Err(_) => Err(err),
+            let copies = sidecar::read_copies(path);
+            match copies.newest() {
+                Some((_, snapshot)) => rebuild_from_copy(path, &err, snapshot),
+                None => Err(err),
             }
         }
         other => other,
@@ -471,12 +605,11 @@ fn is_damage(err: &StoreError) -> bool {
     }
 }
 
-fn rebuild_from_sidecar(
+fn rebuild_from_copy(
     path: &Path,
     err: &StoreError,
-    snapshot: sidecar::Snapshot,
+    snapshot: &Snapshot,
 ) -> Result<OpenDb, StoreError> {
-    let in_flight = fs::symlink_metadata(path.join(MARKER_FILE)).is_ok();
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -488,15 +621,12 @@ fn rebuild_from_sidecar(
     name.push(format!(".damaged-{stamp}"));
     let aside = path.with_file_name(name);
     log::error!(
-        "the unit state database {} cannot be opened ({err}); rebuilding it from its verified \
-         snapshot ({} entries){}; the damaged database is kept at {}",
+        "the unit state database {} cannot be opened ({err}); rebuilding it from its newest \
+         verified copy (generation {}, {} entries), which holds its last commit; the damaged \
+         database is kept at {}",
         path.display(),
+        snapshot.generation,
         snapshot.entries.len(),
-        if in_flight {
-            ": a commit was in progress when it was damaged, and its changes may be lost"
-        } else {
-            ", which holds its last commit"
-        },
         aside.display()
     );
     fs::rename(path, &aside)
@@ -507,12 +637,9 @@ fn rebuild_from_sidecar(
             .map_err(|e| StoreError::io("fsync the directory", parent, e))?;
     }
     let mut open = open_sled(path)?;
-    sidecar::mark_committing(path)?;
-    restore_entries(&open.db, path, &BTreeMap::new(), &snapshot.entries)?;
-    restrict_files(path)?;
-    open.schema = Some(SCHEMA_VERSION);
-    let encoded = sidecar::encode(SCHEMA_VERSION, &load_db(&open.db, path)?);
-    sidecar::write_and_unmark(path, &encoded)?;
+    // The copies stay as they are (they say sled was brought to an older generation, or this one).
+    let current = Current::from_copy(Slot::First, snapshot);
+    bring_sled_up_to_date(&mut open, path, &current)?;
     Ok(open)
 }
 
@@ -549,7 +676,21 @@ fn open_sled(path: &Path) -> Result<OpenDb, StoreError> {
             Some(found)
         }
     };
-    Ok(OpenDb { db, schema })
+    let generation = match db.get(GENERATION_KEY).map_err(|e| sled_error(path, e))? {
+        None => 0,
+        Some(raw) => std::str::from_utf8(&raw)
+            .ok()
+            .and_then(|text| text.parse::<u64>().ok())
+            .ok_or_else(|| StoreError::Encoding {
+                key: GENERATION_KEY.to_string(),
+                reason: format!("unreadable generation {:?}", String::from_utf8_lossy(&raw)),
+            })?,
+    };
+    Ok(OpenDb {
+        db,
+        schema,
+        generation,
+    })
 }
 
 /// Every entry of the database, without the reserved keys.
