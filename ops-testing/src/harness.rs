@@ -494,7 +494,7 @@ impl<C: Charm> Harness<C> {
         };
         if let Err(e) = ctx.model().flush() {
             self.sim.finish(1);
-            return Err(e.into());
+            return Err(ops_core::model::ModelError::from(e).into());
         }
         self.sim.finish(0);
         let after = charm.to_stored()?;
