@@ -211,7 +211,9 @@ impl CharmArgs {
                     if v != "raise" && v != allowed {
                         errors.spanned(
                             &lit,
-                            format!("#[charm] `{key}` must be \"raise\" or \"{allowed}\", not {v:?}"),
+                            format!(
+                                "#[charm] `{key}` must be \"raise\" or \"{allowed}\", not {v:?}"
+                            ),
                         );
                         continue;
                     }

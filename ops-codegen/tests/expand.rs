@@ -145,13 +145,20 @@ fn config_and_params_error_modes() {
             fn configure(&mut self, ctx: &mut Context<Self>, event: &HookEvent) {}
         }
     };
-    let text = expand(quote!(config_errors = "blocked", params_errors = "fail"), item);
+    let text = expand(
+        quote!(config_errors = "blocked", params_errors = "fail"),
+        item,
+    );
     assert!(
-        text.contains("const CONFIG_ERRORS: ::ops_core::ConfigErrors = ::ops_core::ConfigErrors::Blocked;"),
+        text.contains(
+            "const CONFIG_ERRORS: ::ops_core::ConfigErrors = ::ops_core::ConfigErrors::Blocked;"
+        ),
         "{text}"
     );
     assert!(
-        text.contains("const PARAMS_ERRORS: ::ops_core::ParamsErrors = ::ops_core::ParamsErrors::Fail;"),
+        text.contains(
+            "const PARAMS_ERRORS: ::ops_core::ParamsErrors = ::ops_core::ParamsErrors::Fail;"
+        ),
         "{text}"
     );
     check_golden("error_modes", &text);

@@ -191,7 +191,10 @@ mod attrs {
         assert_eq!(errors, ["duplicate #[charm] argument `params_errors`"]);
         assert_eq!(args.params_errors.expect("params_errors").0, "raise");
         let (_, errors) = charm_args(quote!(config_error = "blocked"));
-        assert!(errors[0].contains("did you mean `config_errors`?"), "{errors:?}");
+        assert!(
+            errors[0].contains("did you mean `config_errors`?"),
+            "{errors:?}"
+        );
     }
 
     #[test]

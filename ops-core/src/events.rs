@@ -693,11 +693,10 @@ impl<P: serde::de::DeserializeOwned> FromSnapshot for ActionEvent<P> {
                 return Err(match C::PARAMS_ERRORS {
                     ParamsErrors::Raise => EventError::Params { action, source },
                     ParamsErrors::Fail => {
-                        let reason = crate::context::decode_named::<P>(serde_json::Value::Object(
-                            raw,
-                        ))
-                        .err()
-                        .unwrap_or_else(|| source.to_string());
+                        let reason =
+                            crate::context::decode_named::<P>(serde_json::Value::Object(raw))
+                                .err()
+                                .unwrap_or_else(|| source.to_string());
                         EventError::Model(fail_action(&model, &reason))
                     }
                 })

@@ -691,8 +691,13 @@ fn a_failed_flush_drops_that_databag_and_keeps_the_others_buffered() {
     let f = fixture_leader(true);
     serve_bags(&f, &[(3, "myapp/0", false, r#"{"a":"0"}"#)]);
     let rel = f.model.relation_by_id("db", 3);
-    assert_eq!(rel.local_unit_data().get("a").unwrap().as_deref(), Some("0"));
-    rel.local_unit_data().update([("a", "1"), ("b", "2")]).unwrap();
+    assert_eq!(
+        rel.local_unit_data().get("a").unwrap().as_deref(),
+        Some("0")
+    );
+    rel.local_unit_data()
+        .update([("a", "1"), ("b", "2")])
+        .unwrap();
     rel.local_app_data().set("x", "y").unwrap();
     f.model
         .relation_by_id("db", 5)
@@ -716,7 +721,10 @@ fn a_failed_flush_drops_that_databag_and_keeps_the_others_buffered() {
         "converts for `?` in a handler"
     );
     // The refused databag reads as Juju has it; the others still hold their pending writes.
-    assert_eq!(rel.local_unit_data().get("a").unwrap().as_deref(), Some("0"));
+    assert_eq!(
+        rel.local_unit_data().get("a").unwrap().as_deref(),
+        Some("0")
+    );
     assert_eq!(rel.local_app_data().get("x").unwrap().as_deref(), Some("y"));
     assert_eq!(relation_sets(&f).len(), 1);
     f.model.flush().unwrap();
@@ -726,7 +734,10 @@ fn a_failed_flush_drops_that_databag_and_keeps_the_others_buffered() {
         sets[1].argv(),
         argv(&["relation-set", "-r", "3", "--app", "--file", "-"])
     );
-    assert_eq!(sets[2].argv(), argv(&["relation-set", "-r", "5", "--file", "-"]));
+    assert_eq!(
+        sets[2].argv(),
+        argv(&["relation-set", "-r", "5", "--file", "-"])
+    );
     f.fake.take_calls();
     f.model.flush().unwrap();
     assert!(f.calls().is_empty(), "the refused write is not retried");

@@ -102,9 +102,7 @@ fn handler_error(error: &DispatchError) -> (&'static str, &ModelError) {
 fn context_each_handler_flushes_its_own_writes() -> TestResult {
     let ctx = TestContext::<Writer>::new();
     let db = Relation::of::<writer::relations::Db>();
-    let state = State::default()
-        .with_leader(true)
-        .with_relation(db.clone());
+    let state = State::default().with_leader(true).with_relation(db.clone());
     let out = ctx.run(Event::relation_changed(&db), &state)?;
     let rel = out.relation(db.relation_id()).ok_or("no relation")?;
     let bag = rel.local_unit_databag();
@@ -362,7 +360,9 @@ impl Strict {
         e: &ActionEvent<strict::actions::GreetParams>,
     ) -> ops_core::Result<()> {
         let params: GreetOnce = e.load_params(ParamsErrors::Fail)?;
-        e.set_results(&serde_json::json!({"greeting": format!("hi {}", params.who), "times": params.times}))?;
+        e.set_results(
+            &serde_json::json!({"greeting": format!("hi {}", params.who), "times": params.times}),
+        )?;
         Ok(())
     }
 
@@ -407,7 +407,10 @@ impl Lenient {
 /// `config-get` printing a value the option's type does not decode (what Juju never sends: the
 /// only way to reach the generated type's error path).
 fn bad_port() -> Result<ToolFault, ops_testing::sim::ToolFaultError> {
-    ToolFault::print("config-get", r#"{"name": "", "port": "eighty", "ratio": 1.5, "debug": false}"#)
+    ToolFault::print(
+        "config-get",
+        r#"{"name": "", "port": "eighty", "ratio": 1.5, "debug": false}"#,
+    )
 }
 
 const BAD_PORT: &str = "Invalid config: port: invalid type: string \"eighty\", expected i64";
@@ -475,7 +478,10 @@ fn context_load_config_with_a_type_of_the_charm() -> TestResult {
         )
         .expect_err("the generated Config does not decode");
     let (_, model) = handler_error(&err.charm_error().ok_or("not a charm error")?.error);
-    assert!(matches!(model, ModelError::Config(m) if m.starts_with("port: ")), "{model:?}");
+    assert!(
+        matches!(model, ModelError::Config(m) if m.starts_with("port: ")),
+        "{model:?}"
+    );
     Ok(())
 }
 
@@ -486,7 +492,10 @@ fn context_params_errors_fail_the_action_with_exit_0() -> TestResult {
         who: "bob".into(),
         times: 50,
     };
-    let out = ctx.run(Event::action::<strict::actions::Greet>(greet.clone()), State::default())?;
+    let out = ctx.run(
+        Event::action::<strict::actions::Greet>(greet.clone()),
+        State::default(),
+    )?;
     let action = ctx.action_output().ok_or("no action output")?;
     assert_eq!(
         action.failure.as_deref(),
@@ -496,11 +505,12 @@ fn context_params_errors_fail_the_action_with_exit_0() -> TestResult {
     assert!(out.stored_state::<Strict>()?.ran.is_empty());
 
     // The generated params type, from an `action-get` that does not fit the schema.
-    let state = State::default().with_tool_fault(ToolFault::print(
-        "action-get",
-        r#"{"who": 5, "times": 1}"#,
-    )?);
-    ctx.run(Event::action::<strict::actions::Greet>(greet.clone()), &state)?;
+    let state = State::default()
+        .with_tool_fault(ToolFault::print("action-get", r#"{"who": 5, "times": 1}"#)?);
+    ctx.run(
+        Event::action::<strict::actions::Greet>(greet.clone()),
+        &state,
+    )?;
     let action = ctx.action_output().ok_or("no action output")?;
     assert_eq!(
         action.failure.as_deref(),
@@ -512,7 +522,10 @@ fn context_params_errors_fail_the_action_with_exit_0() -> TestResult {
         who: "bob".into(),
         times: 2,
     };
-    ctx.run(Event::action::<strict::actions::Greet>(ok), State::default())?;
+    ctx.run(
+        Event::action::<strict::actions::Greet>(ok),
+        State::default(),
+    )?;
     let action = ctx.action_output().ok_or("no action output")?;
     assert_eq!(action.failure, None);
     assert_eq!(action.results["greeting"], "hi bob");
@@ -524,11 +537,17 @@ fn context_params_errors_fail_the_action_with_exit_0() -> TestResult {
         times: 50,
     };
     let err = lenient
-        .run(Event::action::<lenient::actions::Greet>(params), State::default())
+        .run(
+            Event::action::<lenient::actions::Greet>(params),
+            State::default(),
+        )
         .expect_err("params that do not decode fail the hook");
     let error = &err.charm_error().ok_or("not a charm error")?.error;
     assert_eq!(error.exit_code(), 1);
-    assert!(error.to_string().contains("times: 50 is more than 10"), "{error}");
+    assert!(
+        error.to_string().contains("times: 50 is more than 10"),
+        "{error}"
+    );
     Ok(())
 }
 
@@ -543,7 +562,11 @@ fn harness_config_errors_blocked() -> TestResult {
         h.unit_status(),
         Status::blocked("Invalid config: port: 70000 is not a TCP port (1 to 65535)")
     );
-    assert_eq!(h.charm()?.ran, ["first", "configure 70000"], "nothing committed");
+    assert_eq!(
+        h.charm()?.ran,
+        ["first", "configure 70000"],
+        "nothing committed"
+    );
     let report = h.hook_reports().last().cloned().ok_or("no report")?;
     assert!(report.aborted.is_some() && !report.committed);
 

@@ -54,7 +54,7 @@ pub enum ModelError {
     HookAborted(String),
     /// Juju refused buffered relation data ([`Model::flush`](super::Model::flush)).
     #[error(transparent)]
-    RelationSet(#[from] RelationSetError),
+    RelationSet(#[from] Box<RelationSetError>),
 }
 
 /// A `relation-set` that failed when buffered relation data was written

@@ -467,7 +467,7 @@ impl Model {
     /// catch the failure itself calls it (`ctx.model().flush()`) and matches the
     /// [`RelationSetError`]: that databag's writes are dropped (reads see the data as it was),
     /// the other databags' writes not yet sent stay buffered.
-    pub fn flush(&self) -> Result<(), RelationSetError> {
+    pub fn flush(&self) -> Result<(), Box<RelationSetError>> {
         let mut pending = std::mem::take(&mut *self.inner.pending.borrow_mut());
         while let Some(((id, is_app), values)) = pending.pop_first() {
             let entity = if is_app {
@@ -501,7 +501,7 @@ impl Model {
                     merged.extend(newer);
                     buffered.insert(bag, merged);
                 }
-                return Err(RelationSetError {
+                return Err(Box::new(RelationSetError {
                     relation: endpoint.unwrap_or_default(),
                     id,
                     entity: if is_app {
@@ -511,7 +511,7 @@ impl Model {
                     },
                     keys: changed.into_iter().map(|(k, _)| k).collect(),
                     error,
-                });
+                }));
             }
             // Reads after the flush see what was written (a loaded databag is updated in place).
             let mut relations = self.inner.relations.borrow_mut();
