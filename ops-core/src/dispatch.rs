@@ -363,66 +363,66 @@ fn run_hook<C: Charm>(
         custom_events: 0,
     };
 
-    match hook.run_handlers(&mut state, &env, &event_name, restricted, evaluation) {
-        Ok(()) => {}
-        // As ops' `_Abort(0)`: the hook exits 0; what the hook tools did stays (Juju keeps it),
-        // stored state and deferred events are not committed.
-        Err(DispatchError::Aborted(reason)) => {
-            log::debug!(target: "ops_core", "The hook ended early: {reason}");
-            let mut report = hook.report;
-            report.aborted = Some(reason);
-            report.store_opened = state.opened;
-            report.deferred = hook.notices.as_ref().map(Vec::len).unwrap_or(0);
-            return Ok(report);
+    let only_status = evaluation == StatusEvaluation::Only;
+    if !restricted && !only_status {
+        if let Err(e) = hook.reemit(&mut state) {
+            return hook.ended_early(&state, e);
         }
-        Err(e) => return Err(e),
+    }
+    match C::meta().event(&event_name) {
+        _ if only_status => {}
+        // The framework's own events are not hooks.
+        Some(meta_event) if meta_event.kind.is_framework() => {
+            log::debug!(target: "ops_core", "Event {event_name} is emitted by the framework, not Juju.");
+        }
+        Some(meta_event) => {
+            let snapshot = snapshot_from_env(
+                &env,
+                hook.ctx.model(),
+                &event_name,
+                meta_event.kind,
+                meta_event.source,
+            )?;
+            log::debug!(target: "ops_core", "Emitting Juju event {event_name}.");
+            if let Err(e) = hook.emit(&mut state, snapshot) {
+                return hook.ended_early(&state, e);
+            }
+        }
+        None => {
+            log::debug!(target: "ops_core", "Event {event_name} not defined for {}.", C::TYPE_NAME);
+        }
+    }
+    // As ops: not in a restricted context (collect-metrics), where is-leader cannot run.
+    if !restricted && evaluation != StatusEvaluation::Skip {
+        if let Err(e) = hook.evaluate_status(&mut state) {
+            return hook.ended_early(&state, e);
+        }
+    }
+    // Then ops' framework.commit(): `pre_commit` and `commit` to their observers.
+    if let Err(e) = hook.framework_commit(&mut state) {
+        return hook.ended_early(&state, e);
     }
     hook.commit(&mut state)
 }
 
 impl<C: Charm> Hook<C> {
-    /// Everything a hook runs before its commit: deferred events, the hook's own event, the
-    /// collect-status evaluation, ops' framework commit events.
-    fn run_handlers(
-        &mut self,
-        state: &mut UnitState,
-        env: &JujuContext,
-        event_name: &str,
-        restricted: bool,
-        evaluation: StatusEvaluation,
-    ) -> Result<(), DispatchError> {
-        let hook = self;
-        let only_status = evaluation == StatusEvaluation::Only;
-        if !restricted && !only_status {
-            hook.reemit(state)?;
-        }
-        match C::meta().event(event_name) {
-            _ if only_status => {}
-            // The framework's own events are not hooks.
-            Some(meta_event) if meta_event.kind.is_framework() => {
-                log::debug!(target: "ops_core", "Event {event_name} is emitted by the framework, not Juju.");
-            }
-            Some(meta_event) => {
-                let snapshot = snapshot_from_env(
-                    env,
-                    hook.ctx.model(),
-                    event_name,
-                    meta_event.kind,
-                    meta_event.source,
-                )?;
-                log::debug!(target: "ops_core", "Emitting Juju event {event_name}.");
-                hook.emit(state, snapshot)?;
-            }
-            None => {
-                log::debug!(target: "ops_core", "Event {event_name} not defined for {}.", C::TYPE_NAME);
-            }
-        }
-        // As ops: not in a restricted context (collect-metrics), where is-leader cannot run.
-        if !restricted && evaluation != StatusEvaluation::Skip {
-            hook.evaluate_status(state)?;
-        }
-        // Then ops' framework.commit(): `pre_commit` and `commit` to their observers.
-        hook.framework_commit(state)
+    /// A hook that stopped before its commit with `error`. A handler that ended it early
+    /// ([`DispatchError::Aborted`]) is ops' `_Abort(0)`: the hook exits 0, what the hook tools
+    /// did stays (Juju keeps it), stored state and deferred events are not committed.
+    fn ended_early(
+        self,
+        state: &UnitState,
+        error: DispatchError,
+    ) -> Result<HookReport, DispatchError> {
+        let DispatchError::Aborted(reason) = error else {
+            return Err(error);
+        };
+        log::debug!(target: "ops_core", "The hook ended early: {reason}");
+        let mut report = self.report;
+        report.aborted = Some(reason);
+        report.store_opened = state.opened;
+        report.deferred = self.notices.as_ref().map(Vec::len).unwrap_or(0);
+        Ok(report)
     }
 }
 
