@@ -17,6 +17,8 @@ pub const CHARM_KEYS: &[&str] = &[
     "module",
     "storage",
     "skip_duplicate_events",
+    "config_errors",
+    "params_errors",
 ];
 
 /// A path given to `#[charm]`, with the literal it came from (errors point at it).
@@ -49,6 +51,10 @@ pub struct CharmArgs {
     pub storage: Option<(String, Span)>,
     /// `skip_duplicate_events = true | false` (default: the `Charm` trait's, `true`).
     pub skip_duplicate_events: Option<bool>,
+    /// `config_errors = "raise" | "blocked"` (ops 3's `load_config(errors=...)`).
+    pub config_errors: Option<(String, Span)>,
+    /// `params_errors = "raise" | "fail"` (ops 3's `load_params(errors=...)`).
+    pub params_errors: Option<(String, Span)>,
 }
 
 /// One `key = value` argument.
@@ -191,6 +197,30 @@ impl CharmArgs {
                         dup(errors);
                     }
                     args.storage = Some((v, lit.span()));
+                }
+                "config_errors" | "params_errors" => {
+                    let Some(lit) = lit_str(&arg.value, &key, errors) else {
+                        continue;
+                    };
+                    let v = lit.value();
+                    let (allowed, slot) = if key == "config_errors" {
+                        ("blocked", &mut args.config_errors)
+                    } else {
+                        ("fail", &mut args.params_errors)
+                    };
+                    if v != "raise" && v != allowed {
+                        errors.spanned(
+                            &lit,
+                            format!(
+                                "#[charm] `{key}` must be \"raise\" or \"{allowed}\", not {v:?}"
+                            ),
+                        );
+                        continue;
+                    }
+                    if slot.is_some() {
+                        dup(errors);
+                    }
+                    *slot = Some((v, lit.span()));
                 }
                 "skip_duplicate_events" => match &arg.value {
                     syn::Expr::Lit(syn::ExprLit {

@@ -138,6 +138,36 @@ fn module_crate_and_storage_arguments() {
 }
 
 #[test]
+fn config_and_params_error_modes() {
+    let item = quote! {
+        impl WebShop {
+            #[on(config_changed)]
+            fn configure(&mut self, ctx: &mut Context<Self>, event: &HookEvent) {}
+        }
+    };
+    let text = expand(
+        quote!(config_errors = "blocked", params_errors = "fail"),
+        item,
+    );
+    assert!(
+        text.contains(
+            "const CONFIG_ERRORS: ::ops_core::ConfigErrors = ::ops_core::ConfigErrors::Blocked;"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "const PARAMS_ERRORS: ::ops_core::ParamsErrors = ::ops_core::ParamsErrors::Fail;"
+        ),
+        "{text}"
+    );
+    check_golden("error_modes", &text);
+    // Without the arguments, the trait's defaults (raise) apply: no const is generated.
+    let plain = expand(quote!(), quote!(impl WebShop {}));
+    assert!(!plain.contains("CONFIG_ERRORS") && !plain.contains("PARAMS_ERRORS"));
+}
+
+#[test]
 fn explicit_config_file() {
     let item = quote! {
         impl WebShop {}

@@ -163,6 +163,41 @@ mod attrs {
     }
 
     #[test]
+    fn error_modes_take_ops_3_choices() {
+        let (args, errors) = charm_args(quote!());
+        assert!(errors.is_empty() && args.config_errors.is_none() && args.params_errors.is_none());
+        let (args, errors) = charm_args(quote!(config_errors = "blocked", params_errors = "fail"));
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(args.config_errors.expect("config_errors").0, "blocked");
+        assert_eq!(args.params_errors.expect("params_errors").0, "fail");
+        let (args, errors) = charm_args(quote!(config_errors = "raise", params_errors = "raise"));
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(args.config_errors.expect("config_errors").0, "raise");
+        assert_eq!(args.params_errors.expect("params_errors").0, "raise");
+        // Each takes only its own ops 3 choice: a config cannot "fail", params are not "blocked".
+        let (args, errors) = charm_args(quote!(config_errors = "fail", params_errors = "blocked"));
+        assert!(args.config_errors.is_none() && args.params_errors.is_none());
+        assert_eq!(
+            errors,
+            [
+                "#[charm] `config_errors` must be \"raise\" or \"blocked\", not \"fail\"",
+                "#[charm] `params_errors` must be \"raise\" or \"fail\", not \"blocked\""
+            ]
+        );
+        let (_, errors) = charm_args(quote!(config_errors = blocked));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("`config_errors`"), "{errors:?}");
+        let (args, errors) = charm_args(quote!(params_errors = "fail", params_errors = "raise"));
+        assert_eq!(errors, ["duplicate #[charm] argument `params_errors`"]);
+        assert_eq!(args.params_errors.expect("params_errors").0, "raise");
+        let (_, errors) = charm_args(quote!(config_error = "blocked"));
+        assert!(
+            errors[0].contains("did you mean `config_errors`?"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
     fn charmcraft_excludes_separate_files() {
         let (_, errors) = charm_args(quote!(
             charmcraft = "charmcraft.yaml",

@@ -27,6 +27,33 @@ pub enum StorageChoice {
     Controller,
 }
 
+/// What to do with a config that does not decode (ops 3's `load_config(cls, errors=...)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConfigErrors {
+    /// Return [`ModelError::Config`](crate::model::ModelError::Config), naming the option: the
+    /// handler decides (`?` fails the hook). ops: `errors='raise'`.
+    #[default]
+    Raise,
+    /// Set the unit status to blocked (`Invalid config: <option>: <reason>`) and end the hook
+    /// with exit status 0, committing nothing more: the error is
+    /// [`ModelError::HookAborted`](crate::model::ModelError::HookAborted), which the handler
+    /// returns with `?`. ops: `errors='blocked'`.
+    Blocked,
+}
+
+/// What to do with action params that do not decode (ops 3's `load_params(cls, errors=...)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ParamsErrors {
+    /// Fail the handler with the decoding error, naming the param (the hook exits 1). ops:
+    /// `errors='raise'`.
+    #[default]
+    Raise,
+    /// Fail the action (`action-fail "Error in action parameters: <param>: <reason>"`) and end
+    /// the hook with exit status 0, committing nothing more
+    /// ([`ModelError::HookAborted`](crate::model::ModelError::HookAborted)). ops: `errors='fail'`.
+    Fail,
+}
+
 /// A charm: implemented by `#[charm]` on the charm's `impl` block.
 ///
 /// The charm value itself is the charm's stored state (see [`StoredState`]): it is loaded before the
@@ -50,6 +77,14 @@ pub trait Charm: StoredState + 'static {
     /// (`#[charm(skip_duplicate_events = false)]`) keeps ops 2.1.1's behaviour: the handler runs
     /// for every event, and each one it defers is queued.
     const SKIP_DUPLICATE_EVENTS: bool = true;
+
+    /// What [`Context::config`] does when the config does not decode into [`Charm::Config`]
+    /// (`#[charm(config_errors = "blocked")]`; ops 3's `load_config(errors=...)`).
+    const CONFIG_ERRORS: ConfigErrors = ConfigErrors::Raise;
+
+    /// What happens when an action's params do not decode into the handler's params type
+    /// (`#[charm(params_errors = "fail")]`; ops 3's `load_params(errors=...)`).
+    const PARAMS_ERRORS: ParamsErrors = ParamsErrors::Raise;
 
     /// The charm's metadata, embedded at compile time.
     fn meta() -> &'static CharmMeta;

@@ -1,6 +1,6 @@
 //! The context a handler receives: the model, the typed config and custom event emission.
 
-use crate::charm::Charm;
+use crate::charm::{Charm, ConfigErrors};
 use crate::endpoints::{ContainerEndpoint, RelationEndpoint, StorageEndpoint};
 use crate::events::{CustomEventData, EventSnapshot};
 use crate::model::{App, Container, Model, ModelError, Relation, Storage, Unit};
@@ -49,14 +49,47 @@ impl<C: Charm> Context<C> {
     }
 
     /// The typed config (`config-get`, once per hook).
+    ///
+    /// A config that does not decode is [`ModelError::Config`], naming the option; with
+    /// `#[charm(config_errors = "blocked")]` ([`Charm::CONFIG_ERRORS`]) the unit is set blocked
+    /// instead and the error is [`ModelError::HookAborted`]: return it (`?`) and the hook ends
+    /// with exit status 0, as ops 3's `load_config(Config, errors='blocked')`.
     pub fn config(&self) -> Result<&C::Config, ModelError> {
         if let Some(c) = self.config.get() {
             return Ok(c);
         }
-        let raw = self.model.config_raw()?;
-        let typed: C::Config = serde_json::from_value(serde_json::Value::Object(raw))
-            .map_err(|e| ModelError::Config(e.to_string()))?;
+        let typed: C::Config = self.load_config(C::CONFIG_ERRORS)?;
         Ok(self.config.get_or_init(|| typed))
+    }
+
+    /// The config decoded into `T`: the generated [`Charm::Config`] or a type of the charm's own
+    /// (serde, e.g. with `#[serde(try_from = "...")]` to validate), as ops 3's
+    /// `CharmBase.load_config(cls, errors=...)`. Keys are Juju's option names.
+    ///
+    /// When it does not decode: with [`ConfigErrors::Raise`], [`ModelError::Config`] naming the
+    /// option and the reason; with [`ConfigErrors::Blocked`], the unit status is set to
+    /// `blocked` (`Invalid config: <option>: <reason>`) and the error is
+    /// [`ModelError::HookAborted`]: returned from the handler with `?`, it ends the hook with
+    /// exit status 0 (Juju does not retry: the user must fix the config), runs no other handler
+    /// and commits no stored state or deferred event (ops commits none either).
+    pub fn load_config<T: serde::de::DeserializeOwned>(
+        &self,
+        errors: ConfigErrors,
+    ) -> Result<T, ModelError> {
+        let raw = self.model.config_raw()?;
+        match decode_named(serde_json::Value::Object(raw)) {
+            Ok(config) => Ok(config),
+            Err(reason) => match errors {
+                ConfigErrors::Raise => Err(ModelError::Config(reason)),
+                ConfigErrors::Blocked => {
+                    let message = format!("Invalid config: {reason}");
+                    self.model
+                        .unit()
+                        .set_status(crate::model::Status::blocked(message.clone()))?;
+                    Err(ModelError::HookAborted(message))
+                }
+            },
+        }
     }
 
     /// The relations of endpoint `E`.
@@ -95,4 +128,21 @@ impl<C: Charm> Context<C> {
     pub(crate) fn take_emitted(&self) -> Vec<EventSnapshot> {
         std::mem::take(&mut *self.emitted.borrow_mut())
     }
+}
+
+/// Decode `value` into `T`; the error names the field that does not decode (`port: invalid
+/// type: ...`), in at most a few hundred characters.
+pub(crate) fn decode_named<T: serde::de::DeserializeOwned>(
+    value: serde_json::Value,
+) -> Result<T, String> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let reason = e.into_inner().to_string();
+        let text = if path.is_empty() || path == "." {
+            reason
+        } else {
+            format!("{path}: {reason}")
+        };
+        crate::hooktools::error::excerpt(&text, 300)
+    })
 }

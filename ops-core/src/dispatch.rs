@@ -2,8 +2,8 @@
 //!
 //! ```text
 //! JUJU_DISPATCH_PATH ─► event name ─► re-emit deferred notices (in order) ─► emit the event to
-//! its handlers ─► run custom events they emitted ─► flush relation data ─► commit stored state and
-//! notices in one atomic step
+//! its handlers (each handler's relation data flushed when it returns) ─► run custom events they
+//! emitted ─► commit stored state and notices in one atomic step
 //! ```
 //!
 //! Nothing is written unless every handler succeeded. The unit's database is opened only when the
@@ -89,6 +89,12 @@ pub enum DispatchError {
     /// reboot).
     #[error("the machine is rebooting now (juju-reboot --now)")]
     RebootNow,
+    /// A handler ended the hook early with [`ModelError::HookAborted`] (config or action params
+    /// that do not decode, under `ConfigErrors::Blocked` / `ParamsErrors::Fail`): the hook exits
+    /// 0 and commits nothing more. [`run`] reports it in [`HookReport::aborted`] rather than
+    /// returning it.
+    #[error("the hook ended early: {0}")]
+    Aborted(String),
 }
 
 impl DispatchError {
@@ -96,7 +102,7 @@ impl DispatchError {
     pub fn exit_code(&self) -> i32 {
         match self {
             DispatchError::LegacyHook { code, .. } => *code,
-            DispatchError::RebootNow => 0,
+            DispatchError::RebootNow | DispatchError::Aborted(_) => 0,
             _ => 1,
         }
     }
@@ -176,6 +182,10 @@ pub struct HookReport {
     pub committed: bool,
     /// The deferred events left after the hook.
     pub deferred: usize,
+    /// Why a handler ended the hook early, with exit status 0 and nothing committed (ops 3's
+    /// `_Abort(0)`: config or action params that do not decode, see
+    /// [`ConfigErrors`](crate::ConfigErrors) and [`ParamsErrors`](crate::ParamsErrors)).
+    pub aborted: Option<String>,
 }
 
 /// Run the charm for the current process's hook and exit with its status. This is the charm
@@ -362,7 +372,9 @@ fn run_hook<C: Charm>(
 
     let only_status = evaluation == StatusEvaluation::Only;
     if !restricted && !only_status {
-        hook.reemit(&mut state)?;
+        if let Err(e) = hook.reemit(&mut state) {
+            return hook.ended_early(&state, e);
+        }
     }
     match C::meta().event(&event_name) {
         _ if only_status => {}
@@ -379,7 +391,9 @@ fn run_hook<C: Charm>(
                 meta_event.source,
             )?;
             log::debug!(target: "ops_core", "Emitting Juju event {event_name}.");
-            hook.emit(&mut state, snapshot)?;
+            if let Err(e) = hook.emit(&mut state, snapshot) {
+                return hook.ended_early(&state, e);
+            }
         }
         None => {
             log::debug!(target: "ops_core", "Event {event_name} not defined for {}.", C::TYPE_NAME);
@@ -387,11 +401,36 @@ fn run_hook<C: Charm>(
     }
     // As ops: not in a restricted context (collect-metrics), where is-leader cannot run.
     if !restricted && evaluation != StatusEvaluation::Skip {
-        hook.evaluate_status(&mut state)?;
+        if let Err(e) = hook.evaluate_status(&mut state) {
+            return hook.ended_early(&state, e);
+        }
     }
     // Then ops' framework.commit(): `pre_commit` and `commit` to their observers.
-    hook.framework_commit(&mut state)?;
+    if let Err(e) = hook.framework_commit(&mut state) {
+        return hook.ended_early(&state, e);
+    }
     hook.commit(&mut state)
+}
+
+impl<C: Charm> Hook<C> {
+    /// A hook that stopped before its commit with `error`. A handler that ended it early
+    /// ([`DispatchError::Aborted`]) is ops' `_Abort(0)`: the hook exits 0, what the hook tools
+    /// did stays (Juju keeps it), stored state and deferred events are not committed.
+    fn ended_early(
+        self,
+        state: &UnitState,
+        error: DispatchError,
+    ) -> Result<HookReport, DispatchError> {
+        let DispatchError::Aborted(reason) = error else {
+            return Err(error);
+        };
+        log::debug!(target: "ops_core", "The hook ended early: {reason}");
+        let mut report = self.report;
+        report.aborted = Some(reason);
+        report.store_opened = state.opened;
+        report.deferred = self.notices.as_ref().map(Vec::len).unwrap_or(0);
+        Ok(report)
+    }
 }
 
 fn choose_store<C: Charm>(charm_dir: &Path, env: &JujuContext) -> StoreSource {
@@ -780,14 +819,25 @@ impl<C: Charm> Hook<C> {
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             charm.call_handler(method, ctx, event)
         }));
+        let known_method = || {
+            C::HANDLERS
+                .iter()
+                .find(|h| h.method == method)
+                .map(|h| h.method)
+        };
         let outcome = match result {
-            Ok(Ok(deferred)) => Ok(deferred),
+            // The handler's relation data is written now, so that a write Juju refuses fails
+            // the handler that made it.
+            Ok(Ok(deferred)) => match ctx.model().flush() {
+                Ok(()) => Ok(deferred),
+                Err(e) => Err(HandlerError {
+                    method: known_method(),
+                    error: Box::new(ModelError::from(e)),
+                }),
+            },
             Ok(Err(e)) => Err(e),
             Err(payload) => Err(HandlerError {
-                method: C::HANDLERS
-                    .iter()
-                    .find(|h| h.method == method)
-                    .map(|h| h.method),
+                method: known_method(),
                 error: crate::panic::describe(payload).into(),
             }),
         };
@@ -801,6 +851,20 @@ impl<C: Charm> Hook<C> {
             {
                 log::debug!(target: "ops_core", "Rebooting now: the hook ends here.");
                 Err(DispatchError::RebootNow)
+            }
+            Err(e) if aborted(&*e.error).is_some() => {
+                let reason = aborted(&*e.error).unwrap_or_default();
+                // The handler's relation data is written as ops would have written it before
+                // aborting: the hook exits 0, so Juju keeps it.
+                if let Err(e) = ctx.model().flush() {
+                    let e = HandlerError {
+                        method: known_method(),
+                        error: Box::new(ModelError::from(e)),
+                    };
+                    log::error!("Uncaught exception while in charm code:\n{e}");
+                    return Err(DispatchError::Handler(e));
+                }
+                Err(DispatchError::Aborted(reason))
             }
             Err(e) => {
                 log::error!("Uncaught exception while in charm code:\n{e}");
@@ -983,9 +1047,10 @@ impl<C: Charm> Hook<C> {
         Ok(())
     }
 
-    /// Flush relation data, then write the stored state and notices in one atomic step.
+    /// Flush relation data (each handler's was flushed when it returned: nothing is left unless
+    /// written outside a handler), then write the stored state and notices in one atomic step.
     fn commit(mut self, state: &mut UnitState) -> Result<HookReport, DispatchError> {
-        self.ctx.model().flush()?;
+        self.ctx.model().flush().map_err(ModelError::from)?;
         let mut changes = Changes::new();
         if let (Some(charm), true) = (&self.charm, C::STATEFUL) {
             let bytes = charm.to_stored()?;
@@ -1011,6 +1076,19 @@ impl<C: Charm> Hook<C> {
         self.report.store_opened = state.opened;
         self.report.deferred = self.notices.as_ref().map(Vec::len).unwrap_or(0);
         Ok(self.report)
+    }
+}
+
+/// The reason, if a handler's error is [`ModelError::HookAborted`] (returned by the handler, or
+/// by the rebuilding of its action event).
+fn aborted(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let model = match error.downcast_ref::<crate::events::EventError>() {
+        Some(crate::events::EventError::Model(e)) => Some(e),
+        _ => error.downcast_ref::<ModelError>(),
+    };
+    match model {
+        Some(ModelError::HookAborted(reason)) => Some(reason.clone()),
+        _ => None,
     }
 }
 

@@ -4,7 +4,7 @@
 //! what a deferred event is stored as, so a re-emitted event is exactly like a fresh one (as in ops,
 //! where every observed event is snapshotted and restored before handlers see it).
 
-use crate::charm::Charm;
+use crate::charm::{Charm, ParamsErrors};
 use crate::context::Context;
 use crate::model::{App, Container, ModelError, Relation, Secret, Storage, Unit};
 use ops_metadata::EventKind;
@@ -611,6 +611,8 @@ pub struct ActionEvent<P> {
     base: EventBase,
     /// The params, from `action-get`, typed by the action's schema.
     pub params: P,
+    /// The params as `action-get` gave them.
+    raw: serde_json::Map<String, serde_json::Value>,
     model: crate::model::Model,
 }
 event_common!([P] ActionEvent<P>);
@@ -636,6 +638,40 @@ impl<P> ActionEvent<P> {
     pub fn fail(&self, message: &str) -> Result<(), ModelError> {
         self.model.action_fail(message)
     }
+
+    /// The params decoded into `T`, a type of the charm's own (serde, e.g. validating with
+    /// `#[serde(try_from = "...")]`), as ops 3's `ActionEvent.load_params(cls, errors=...)`.
+    /// Keys are the params' names in `actions.yaml`; no hook tool is called.
+    ///
+    /// When they do not decode: with [`ParamsErrors::Raise`], [`ModelError::Invalid`] naming
+    /// the param and the reason; with [`ParamsErrors::Fail`], the action fails (`action-fail
+    /// "Error in action parameters: <param>: <reason>"`) and the error is
+    /// [`ModelError::HookAborted`]: returned from the handler with `?`, it ends the hook with
+    /// exit status 0 and commits nothing more.
+    pub fn load_params<T: serde::de::DeserializeOwned>(
+        &self,
+        errors: ParamsErrors,
+    ) -> Result<T, ModelError> {
+        match crate::context::decode_named(serde_json::Value::Object(self.raw.clone())) {
+            Ok(params) => Ok(params),
+            Err(reason) => match errors {
+                ParamsErrors::Raise => Err(ModelError::Invalid(format!(
+                    "the params of action `{}` do not decode: {reason}",
+                    self.model.action_name().unwrap_or_default()
+                ))),
+                ParamsErrors::Fail => Err(fail_action(&self.model, &reason)),
+            },
+        }
+    }
+}
+
+/// `action-fail` with ops' message for params that do not decode; the error ending the hook.
+fn fail_action(model: &crate::model::Model, reason: &str) -> ModelError {
+    let message = format!("Error in action parameters: {reason}");
+    match model.action_fail(&message) {
+        Ok(()) => ModelError::HookAborted(message),
+        Err(e) => e,
+    }
 }
 
 impl<P: serde::de::DeserializeOwned> FromSnapshot for ActionEvent<P> {
@@ -651,11 +687,25 @@ impl<P: serde::de::DeserializeOwned> FromSnapshot for ActionEvent<P> {
             }
         }
         let raw = model.action_get()?;
-        let params = serde_json::from_value(serde_json::Value::Object(raw))
-            .map_err(|source| EventError::Params { action, source })?;
+        let params = match serde_json::from_value(serde_json::Value::Object(raw.clone())) {
+            Ok(params) => params,
+            Err(source) => {
+                return Err(match C::PARAMS_ERRORS {
+                    ParamsErrors::Raise => EventError::Params { action, source },
+                    ParamsErrors::Fail => {
+                        let reason =
+                            crate::context::decode_named::<P>(serde_json::Value::Object(raw))
+                                .err()
+                                .unwrap_or_else(|| source.to_string());
+                        EventError::Model(fail_action(&model, &reason))
+                    }
+                })
+            }
+        };
         Ok(ActionEvent {
             base: EventBase::new(snapshot),
             params,
+            raw,
             model,
         })
     }

@@ -63,7 +63,9 @@ pub mod storage;
 pub mod stored;
 pub mod version;
 
-pub use charm::{Charm, Handler, HandlerError, IntoHandlerResult, StorageChoice};
+pub use charm::{
+    Charm, ConfigErrors, Handler, HandlerError, IntoHandlerResult, ParamsErrors, StorageChoice,
+};
 pub use context::Context;
 pub use dispatch::{main, run, run_with, DispatchError, HookReport, HookSetup, StatusEvaluation};
 pub use model::{ModelError, Status};
@@ -89,7 +91,8 @@ pub mod prelude {
         App, Databag, Relation, Secret, SecretContent, SecretOptions, Status, Unit,
     };
     pub use crate::{
-        charm, on, ActionResults, Charm, Context, CustomEvent, RelationData, StoredState,
+        charm, on, ActionResults, Charm, ConfigErrors, Context, CustomEvent, ParamsErrors,
+        RelationData, StoredState,
     };
 }
 

@@ -22,6 +22,13 @@
 //! * `skip_duplicate_events = true | false`: whether an event equal to one still deferred for a
 //!   handler is skipped for that handler (`true`, the default, as ops ≥ 2.18) or run and queued
 //!   again (`false`, as ops 2.1.1); see [`crate::Charm::SKIP_DUPLICATE_EVENTS`];
+//! * `config_errors = "raise" | "blocked"`: what [`crate::Context::config`] does when the config
+//!   does not decode (ops 3's `load_config(errors=...)`): return `ModelError::Config` (`raise`,
+//!   the default) or set the unit blocked and end the hook with exit status 0 (`blocked`); see
+//!   [`crate::ConfigErrors`];
+//! * `params_errors = "raise" | "fail"`: what happens when an action's params do not decode into
+//!   its params type (ops 3's `load_params(errors=...)`): fail the hook (`raise`, the default) or
+//!   fail the action and end the hook with exit status 0 (`fail`); see [`crate::ParamsErrors`];
 //! * `crate = "::path"`: where `ops_core` is, if renamed.
 //!
 //! Cargo rebuilds the charm whenever one of the files read changes. Every problem in the files is a

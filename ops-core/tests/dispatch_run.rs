@@ -137,7 +137,7 @@ fn a_stateful_charm_commits_and_reads_back() {
 }
 
 #[test]
-fn relation_data_is_flushed_at_commit() {
+fn relation_data_is_flushed_when_the_handler_returns() {
     let dir = tempfile::tempdir().expect("tmp");
     let fake = fake();
     ops_core::run::<Stateless>(setup(
@@ -179,7 +179,7 @@ fn errors_outside_handlers_are_logged_once_at_error() {
         errors[0]
     );
 
-    // A flush failure at commit, too.
+    // A flush failure when the handler returns: the handler's error, logged once too.
     let fake = self::fake();
     fake.on_fail("relation-set", 1, "ERROR cannot set\n");
     let err = ops_core::run::<Stateless>(setup(
@@ -189,7 +189,10 @@ fn errors_outside_handlers_are_logged_once_at_error() {
         &[("JUJU_RELATION", "db"), ("JUJU_RELATION_ID", "db:4")],
     ))
     .expect_err("relation-set fails");
-    assert!(matches!(err, DispatchError::Model(_)), "{err:?}");
+    assert!(
+        matches!(&err, DispatchError::Handler(h) if h.method.is_some()),
+        "{err:?}"
+    );
     let errors = error_logs(&fake);
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(

@@ -517,8 +517,13 @@ fn application_data_needs_juju_2_7() {
     bag.set("k", "v").unwrap();
     let err = f.model.flush().unwrap_err();
     assert_eq!(
-        err.to_string(),
+        err.error.to_string(),
         "setting application data is not supported on Juju version 2.6.9"
+    );
+    assert_eq!(
+        err.to_string(),
+        "writing `k` to the application databag of myapp on relation db:3 failed: \
+         setting application data is not supported on Juju version 2.6.9"
     );
     assert_eq!(f.count("relation-set"), 0);
 }
@@ -679,6 +684,77 @@ fn flush_failure_is_a_typed_error_naming_the_call() {
         .unwrap();
     let err = f.model.flush().unwrap_err();
     assert!(err.is_relation_not_found(), "{err:?}");
+}
+
+#[test]
+fn a_failed_flush_drops_that_databag_and_keeps_the_others_buffered() {
+    let f = fixture_leader(true);
+    serve_bags(&f, &[(3, "myapp/0", false, r#"{"a":"0"}"#)]);
+    let rel = f.model.relation_by_id("db", 3);
+    assert_eq!(
+        rel.local_unit_data().get("a").unwrap().as_deref(),
+        Some("0")
+    );
+    rel.local_unit_data()
+        .update([("a", "1"), ("b", "2")])
+        .unwrap();
+    rel.local_app_data().set("x", "y").unwrap();
+    f.model
+        .relation_by_id("db", 5)
+        .local_unit_data()
+        .set("z", "9")
+        .unwrap();
+    // Databags are flushed in order (relation id, unit before application): the first fails.
+    f.fake.once(
+        "relation-set",
+        ToolOutput::failed(1, "ERROR permission denied\n"),
+    );
+    let err = f.model.flush().unwrap_err();
+    assert_eq!((err.relation.as_str(), err.id), ("db", 3));
+    assert_eq!(err.entity, Entity::Unit("myapp/0".into()));
+    assert_eq!(err.keys, ["a", "b"], "the keys, never the values");
+    assert!(!err.to_string().contains("\"1\""), "{err}");
+    assert!(matches!(err.error, HookToolError::Failed { .. }), "{err:?}");
+    assert!(!err.is_relation_not_found());
+    assert!(
+        matches!(ModelError::from(err), ModelError::RelationSet(_)),
+        "converts for `?` in a handler"
+    );
+    // The refused databag reads as Juju has it; the others still hold their pending writes.
+    assert_eq!(
+        rel.local_unit_data().get("a").unwrap().as_deref(),
+        Some("0")
+    );
+    assert_eq!(rel.local_app_data().get("x").unwrap().as_deref(), Some("y"));
+    assert_eq!(relation_sets(&f).len(), 1);
+    f.model.flush().unwrap();
+    let sets = relation_sets(&f);
+    assert_eq!(sets.len(), 3, "the two kept databags, once each");
+    assert_eq!(
+        sets[1].argv(),
+        argv(&["relation-set", "-r", "3", "--app", "--file", "-"])
+    );
+    assert_eq!(
+        sets[2].argv(),
+        argv(&["relation-set", "-r", "5", "--file", "-"])
+    );
+    f.fake.take_calls();
+    f.model.flush().unwrap();
+    assert!(f.calls().is_empty(), "the refused write is not retried");
+}
+
+#[test]
+fn a_relation_gone_at_flush_is_not_found() {
+    let f = fixture();
+    f.fake.on_fail("relation-set", 2, &relation_not_found(3));
+    f.model
+        .relation_by_id("db", 3)
+        .local_unit_data()
+        .set("a", "1")
+        .unwrap();
+    let err = f.model.flush().unwrap_err();
+    assert!(err.is_relation_not_found(), "{err:?}");
+    assert!(ModelError::from(err).is_relation_not_found());
 }
 
 #[test]

@@ -457,7 +457,7 @@ impl<C: Charm> Harness<C> {
     /// Reads are served by the simulated Juju, in a hook context like `update-status`'s (no
     /// relation, remote unit or action). Writes are those of a hook: `status-set` and the like
     /// are kept at once, relation data, ports or secrets when `f` returns (buffered relation data
-    /// is written then, as the dispatcher does after the last handler); what `f` changes in the
+    /// is written then, as the dispatcher does when a handler returns); what `f` changes in the
     /// charm's stored state is saved where the charm keeps it. Deferred events are not re-emitted
     /// and nothing else runs. If `f` panics, its pending writes are dropped as a failed hook's,
     /// and the panic comes back as [`HarnessError::Panicked`].
@@ -494,7 +494,7 @@ impl<C: Charm> Harness<C> {
         };
         if let Err(e) = ctx.model().flush() {
             self.sim.finish(1);
-            return Err(e.into());
+            return Err(ops_core::model::ModelError::from(e).into());
         }
         self.sim.finish(0);
         let after = charm.to_stored()?;

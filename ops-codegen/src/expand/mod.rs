@@ -101,10 +101,30 @@ pub fn charm_with(
     let skip_duplicates = args
         .skip_duplicate_events
         .map(|skip| quote!(const SKIP_DUPLICATE_EVENTS: bool = #skip;));
+    let config_errors = match args.config_errors.as_ref().map(|(s, _)| s.as_str()) {
+        Some("blocked") => {
+            Some(quote!(const CONFIG_ERRORS: #krate::ConfigErrors = #krate::ConfigErrors::Blocked;))
+        }
+        Some(_) => {
+            Some(quote!(const CONFIG_ERRORS: #krate::ConfigErrors = #krate::ConfigErrors::Raise;))
+        }
+        None => None,
+    };
+    let params_errors = match args.params_errors.as_ref().map(|(s, _)| s.as_str()) {
+        Some("fail") => {
+            Some(quote!(const PARAMS_ERRORS: #krate::ParamsErrors = #krate::ParamsErrors::Fail;))
+        }
+        Some(_) => {
+            Some(quote!(const PARAMS_ERRORS: #krate::ParamsErrors = #krate::ParamsErrors::Raise;))
+        }
+        None => None,
+    };
     // The charm-level options: the `Charm` trait's consts they set.
     let options = quote! {
         const STORAGE: #krate::StorageChoice = #storage;
         #skip_duplicates
+        #config_errors
+        #params_errors
     };
     // With valid metadata, the generated items are emitted even when some handlers are wrong, so
     // the only errors the user sees are the real ones (no cascade from a missing `Config`).

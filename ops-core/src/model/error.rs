@@ -44,12 +44,68 @@ pub enum ModelError {
     /// `SystemExit`).
     #[error("the machine is rebooting now (juju-reboot --now): the hook ends here")]
     RebootNow,
+    /// The hook ends here with exit status 0 and commits nothing more (ops 3's `_Abort(0)`): the
+    /// config did not decode under [`ConfigErrors::Blocked`](crate::ConfigErrors::Blocked) (the
+    /// unit status is now blocked), or the action params under
+    /// [`ParamsErrors::Fail`](crate::ParamsErrors::Fail) (the action has failed). Return it from
+    /// the handler (`?`): no other handler runs, stored state and deferred events are not
+    /// committed; what the hook tools already did stays, as in ops.
+    #[error("the hook ends here: {0}")]
+    HookAborted(String),
+    /// Juju refused buffered relation data ([`Model::flush`](super::Model::flush)).
+    #[error(transparent)]
+    RelationSet(#[from] Box<RelationSetError>),
+}
+
+/// A `relation-set` that failed when buffered relation data was written
+/// ([`Model::flush`](super::Model::flush), which the dispatcher calls after each handler): which
+/// databag, which keys (never their values) and the hook tool's error.
+///
+/// The writes of that databag are dropped, as Juju did not take them; writes to databags not yet
+/// flushed stay buffered.
+#[derive(Debug, thiserror::Error)]
+#[error("writing {} to {} on relation {relation}:{id} failed: {error}", show_keys(.keys), show_bag(.entity))]
+#[non_exhaustive]
+pub struct RelationSetError {
+    /// The relation's endpoint (empty if unknown).
+    pub relation: String,
+    /// The relation id.
+    pub id: i64,
+    /// Whose databag: this unit's or this application's.
+    pub entity: super::Entity,
+    /// The keys that were being written (a key set to `""` is being removed).
+    pub keys: Vec<String>,
+    /// The hook tool's error (its message is part of this error's).
+    pub error: HookToolError,
+}
+
+impl RelationSetError {
+    /// Whether Juju said the relation does not exist (any more).
+    pub fn is_relation_not_found(&self) -> bool {
+        self.error.is_relation_not_found()
+    }
+}
+
+fn show_keys(keys: &[String]) -> String {
+    let quoted: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+    quoted.join(", ")
+}
+
+fn show_bag(entity: &super::Entity) -> String {
+    match entity {
+        super::Entity::Unit(u) => format!("the unit databag of {u}"),
+        super::Entity::App(a) => format!("the application databag of {a}"),
+    }
 }
 
 impl ModelError {
     /// Whether Juju said the relation does not exist.
     pub fn is_relation_not_found(&self) -> bool {
-        matches!(self, ModelError::HookTool(e) if e.is_relation_not_found())
+        match self {
+            ModelError::HookTool(e) => e.is_relation_not_found(),
+            ModelError::RelationSet(e) => e.is_relation_not_found(),
+            _ => false,
+        }
     }
 
     /// Whether Juju said the secret does not exist (or is not visible to this unit).

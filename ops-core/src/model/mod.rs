@@ -3,9 +3,9 @@
 //!
 //! Model objects ([`Unit`], [`App`], [`Relation`], [`Databag`], [`Storage`], [`Secret`]...) are
 //! cheap handles onto one shared [`Model`], which caches reads as Python ops does (config and
-//! relation data for the hook, `is-leader` for 30 s) and buffers relation data writes until the end
-//! of the hook (one `relation-set` per databag, unchanged values skipped, as ops 3.x does; Juju only
-//! applies them when the hook succeeds anyway).
+//! relation data for the hook, `is-leader` for 30 s) and buffers relation data writes until the
+//! handler that made them returns (one `relation-set` per databag, unchanged values skipped, as
+//! ops 3.x does; Juju only applies them when the hook succeeds anyway).
 
 mod error;
 mod ports;
@@ -16,7 +16,7 @@ mod storage;
 mod unit;
 
 pub use crate::hooktools::{SecretOptions, SecretOwner, SecretRotate};
-pub use error::ModelError;
+pub use error::{ModelError, RelationSetError};
 pub use ports::Port;
 pub use relation::{Databag, Entity, Relation};
 pub use secret::{Secret, SecretContent};
@@ -53,6 +53,8 @@ impl std::fmt::Debug for Model {
 pub(crate) struct RelationCache {
     pub(crate) units: Option<Vec<String>>,
     pub(crate) app: Option<Option<String>>,
+    /// The relation's endpoint, once known (for errors).
+    pub(crate) endpoint: Option<String>,
     /// Loaded databags: (entity name, is_app) → data.
     pub(crate) bags: HashMap<(String, bool), BTreeMap<String, String>>,
 }
@@ -457,22 +459,29 @@ impl Model {
         Ok(true)
     }
 
-    /// Write the buffered relation data: one `relation-set` per databag, skipping values that are
-    /// already what was read. Called by the dispatcher after the last handler succeeded.
-    pub fn flush(&self) -> Result<(), ModelError> {
-        let pending = std::mem::take(&mut *self.inner.pending.borrow_mut());
-        for ((id, is_app), values) in pending {
+    /// Write the buffered relation data now: one `relation-set` per databag written to since the
+    /// last flush, skipping values that are already what was read.
+    ///
+    /// The dispatcher calls it when each handler returns, so a write Juju refuses fails the
+    /// handler that made it (the hook then fails and commits nothing). A handler that wants to
+    /// catch the failure itself calls it (`ctx.model().flush()`) and matches the
+    /// [`RelationSetError`]: that databag's writes are dropped (reads see the data as it was),
+    /// the other databags' writes not yet sent stay buffered.
+    pub fn flush(&self) -> Result<(), Box<RelationSetError>> {
+        let mut pending = std::mem::take(&mut *self.inner.pending.borrow_mut());
+        while let Some(((id, is_app), values)) = pending.pop_first() {
             let entity = if is_app {
                 self.inner.app_name.clone()
             } else {
                 self.inner.unit_name.clone()
             };
-            let original = self
-                .inner
-                .relations
-                .borrow()
-                .get(&id)
-                .and_then(|r| r.bags.get(&(entity.clone(), is_app)).cloned());
+            let (original, endpoint) = match self.inner.relations.borrow().get(&id) {
+                Some(r) => (
+                    r.bags.get(&(entity.clone(), is_app)).cloned(),
+                    r.endpoint.clone(),
+                ),
+                None => (None, None),
+            };
             let changed: Vec<(String, String)> = values
                 .into_iter()
                 .filter(|(k, v)| match &original {
@@ -483,7 +492,27 @@ impl Model {
             if changed.is_empty() {
                 continue;
             }
-            self.inner.backend.relation_set(id, &changed, is_app)?;
+            if let Err(error) = self.inner.backend.relation_set(id, &changed, is_app) {
+                // What was not tried yet stays buffered, before anything written since.
+                let mut buffered = self.inner.pending.borrow_mut();
+                for (bag, values) in pending {
+                    let newer = buffered.remove(&bag).unwrap_or_default();
+                    let mut merged = values;
+                    merged.extend(newer);
+                    buffered.insert(bag, merged);
+                }
+                return Err(Box::new(RelationSetError {
+                    relation: endpoint.unwrap_or_default(),
+                    id,
+                    entity: if is_app {
+                        Entity::App(entity)
+                    } else {
+                        Entity::Unit(entity)
+                    },
+                    keys: changed.into_iter().map(|(k, _)| k).collect(),
+                    error,
+                }));
+            }
             // Reads after the flush see what was written (a loaded databag is updated in place).
             let mut relations = self.inner.relations.borrow_mut();
             if let Some(bag) = relations

@@ -187,8 +187,8 @@ impl From<App> for Entity {
     }
 }
 
-/// One databag of a relation. Reads are cached for the hook; writes are buffered and sent at the
-/// end of the hook. Access follows Python ops' rules: every unit databag and the remote
+/// One databag of a relation. Reads are cached for the hook; writes are buffered and sent when
+/// the handler that made them returns (or earlier, with [`Model::flush`](super::Model::flush)). Access follows Python ops' rules: every unit databag and the remote
 /// application's are readable; this application's databag is readable and writable only by the
 /// leader (readable by all units on a peer relation); only this unit's databag is writable.
 #[derive(Clone)]
@@ -310,6 +310,10 @@ impl Databag {
             return Err(ModelError::Invalid(
                 "relation data keys cannot be empty".into(),
             ));
+        }
+        if self.relation.with_cache(|c| c.endpoint.is_none()) {
+            let name = self.relation.name.clone();
+            self.relation.with_cache(|c| c.endpoint = Some(name));
         }
         self.model()
             .inner()

@@ -376,7 +376,7 @@ fn a_failing_re_emitted_event_stops_the_hook() {
 }
 
 #[test]
-fn relation_data_is_written_once_at_commit_and_not_at_all_on_failure() {
+fn relation_data_is_written_once_when_the_handler_returns_and_not_at_all_on_failure() {
     let charm = Charm::new();
     let env = [
         ("JUJU_RELATION", "db"),
@@ -396,7 +396,7 @@ fn relation_data_is_written_once_at_commit_and_not_at_all_on_failure() {
         std::fs::read_to_string(&stdin).expect("stdin"),
         "\"handled\": \"1\"\n"
     );
-    // The relation-set came after the handler's last tool call, i.e. at commit.
+    // The relation-set came after the handler's last tool call, i.e. when it returned.
     let calls = charm.calls();
     assert_eq!(calls.last().expect("calls")[0], "relation-set");
 
