@@ -7,7 +7,7 @@ use ops_core::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 
-use crate::db_provider::relations::{Cluster, Database};
+use crate::relations::{Cluster, Database};
 
 /// The charm. It keeps no state of its own: everything lives in relation data and secrets.
 #[derive(Debug, Default, StoredState)]
