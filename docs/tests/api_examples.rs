@@ -102,7 +102,9 @@ const STILL_MISSING: &[&str] = &[];
 /// The doc comment of the item `name` defined at the top level of `source` (`None`: no such item).
 fn doc_of(source: &str, name: &str) -> Option<String> {
     let lines: Vec<&str> = source.lines().collect();
-    let kinds = ["struct", "enum", "trait", "type", "fn", "const", "static", "mod"];
+    let kinds = [
+        "struct", "enum", "trait", "type", "fn", "const", "static", "mod",
+    ];
     let at = lines.iter().position(|line| {
         kinds.iter().any(|kind| {
             line.strip_prefix("pub ")
@@ -118,7 +120,11 @@ fn doc_of(source: &str, name: &str) -> Option<String> {
         let t = line.trim_start();
         if let Some(d) = t.strip_prefix("///") {
             doc.push(d);
-        } else if !(t.starts_with("#[") || line.starts_with(' ') || t.starts_with(')') || t.starts_with(']')) {
+        } else if !(t.starts_with("#[")
+            || line.starts_with(' ')
+            || t.starts_with(')')
+            || t.starts_with(']'))
+        {
             break;
         }
     }
