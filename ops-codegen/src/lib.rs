@@ -9,7 +9,7 @@
 //! * [`handlers`] collects the `#[on]` handlers of the impl block and checks their signatures;
 //! * [`check`] checks the handlers against the metadata (unknown events with a "did you mean");
 //! * [`expand`] generates the metadata static, typed config/relations/actions and the dispatch table;
-//! * [`derive`] implements the derive macros (stored state, relation databags, custom events).
+//! * [`derive`](mod@derive) implements the derive macros (stored state, relation databags, custom events).
 //!
 //! Every error is a spanned `syn::Error`; all errors of one invocation are combined and reported
 //! together, and the macro never panics. When the metadata cannot be read, a skeleton is emitted

@@ -58,6 +58,29 @@ pub enum ParamsErrors {
 ///
 /// The charm value itself is the charm's stored state (see [`StoredState`]): it is loaded before the
 /// first handler of a hook runs and saved at commit if it changed.
+///
+/// # Examples
+///
+/// ```
+/// # use ops_core::prelude::*;
+/// #[derive(Default, serde::Serialize, serde::Deserialize, StoredState)]
+/// struct Tiny {
+///     installs: u32,
+/// }
+///
+/// #[charm(dir = "tests/fixtures/tiny")]
+/// impl Tiny {
+///     #[on(install)]
+///     fn install(&mut self, _ctx: &mut Context<Self>, _event: &HookEvent) {
+///         self.installs += 1;
+///     }
+/// }
+///
+/// // What `#[charm]` implemented: the metadata, the dispatch table, the config type.
+/// assert_eq!(Tiny::meta().name, "tiny");
+/// assert_eq!(Tiny::HANDLERS[0].event, "install");
+/// let _: <Tiny as Charm>::Config = Config::default();
+/// ```
 pub trait Charm: StoredState + 'static {
     /// The typed config, generated from `config.yaml`.
     type Config: serde::de::DeserializeOwned + 'static;

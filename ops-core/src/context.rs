@@ -8,6 +8,30 @@ use ops_metadata::EventKind;
 use std::cell::{OnceCell, RefCell};
 
 /// What a handler works with. One context lives for the whole hook; every handler gets `&mut` to it.
+///
+/// # Examples
+///
+/// ```
+/// # use ops_core::prelude::*;
+/// # use ops_testing::{Event, State};
+/// # #[derive(Default, StoredState)]
+/// # struct Tiny;
+/// #[charm(dir = "tests/fixtures/tiny")]
+/// impl Tiny {
+///     #[on(config_changed)]
+///     fn configure(&mut self, ctx: &mut Context<Self>, _event: &HookEvent) -> ops_core::Result<()> {
+///         let port = ctx.config()?.port; // typed: `port: int` is an `i64`
+///         let db = ctx.relation::<relations::Db>()?; // `limit: 1`: at most one
+///         let message = format!("port {port}, db {}", if db.is_some() { "related" } else { "missing" });
+///         ctx.unit().set_status(Status::active(message))?;
+///         Ok(())
+///     }
+/// }
+///
+/// let out = ops_testing::Context::<Tiny>::new().run(Event::config_changed(), &State::default())?;
+/// assert_eq!(out.unit_status(), &Status::active("port 8080, db missing"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Context<C: Charm> {
     model: Model,
     config: OnceCell<C::Config>,

@@ -8,6 +8,33 @@
 use std::collections::BTreeMap;
 
 /// A struct whose fields are the keys of a relation databag.
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::prelude::*;
+/// use ops_core::databag::RelationData;
+/// use std::collections::BTreeMap;
+///
+/// /// What a database provider publishes: `host` as text, `port` JSON-encoded.
+/// #[derive(Debug, PartialEq, RelationData)]
+/// struct DbInfo {
+///     host: String,
+///     port: u16,
+///     user: Option<String>,
+/// }
+///
+/// let info = DbInfo { host: "10.0.0.7".into(), port: 5432, user: None };
+/// let written: BTreeMap<String, String> = info
+///     .to_databag()?
+///     .into_iter()
+///     .filter_map(|(k, v)| Some((k, v?)))
+///     .collect();
+/// assert_eq!(written["host"], "10.0.0.7");
+/// assert_eq!(DbInfo::from_databag(&written)?, info);
+/// // In a handler: `relation.remote_app_data()?` then `.load::<DbInfo>()?` / `.save(&info)?`.
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait RelationData: Sized {
     /// The keys it reads and writes.
     const KEYS: &'static [&'static str];

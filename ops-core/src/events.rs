@@ -276,6 +276,27 @@ macro_rules! deferrable {
 
 /// An event with no arguments: install, start, stop, remove, update-status, config-changed,
 /// upgrade-charm, pre/post-series-upgrade, leader-elected, leader-settings-changed.
+///
+/// # Examples
+///
+/// ```
+/// # use ops_core::prelude::*;
+/// # use ops_testing::{Event, State};
+/// # #[derive(Default, StoredState)]
+/// # struct Tiny;
+/// #[charm(dir = "tests/fixtures/tiny")]
+/// impl Tiny {
+///     #[on(install, config_changed)]
+///     fn configure(&mut self, ctx: &mut Context<Self>, event: &HookEvent) -> ops_core::Result<()> {
+///         ctx.unit().set_status(Status::active(format!("after {}", event.name())))?;
+///         Ok(())
+///     }
+/// }
+///
+/// let out = ops_testing::Context::<Tiny>::new().run(Event::install(), &State::default())?;
+/// assert_eq!(out.unit_status(), &Status::active("after install"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct HookEvent {
     base: EventBase,
@@ -331,6 +352,28 @@ pub type UpgradeCharmEvent = HookEvent;
 pub type LeaderElectedEvent = HookEvent;
 
 /// `collect-metrics`: add metrics with [`CollectMetricsEvent::add_metrics`].
+///
+/// # Examples
+///
+/// ```
+/// # use ops_core::prelude::*;
+/// # use ops_testing::{Event, State};
+/// # #[derive(Default, StoredState)]
+/// # struct Tiny;
+/// #[charm(dir = "tests/fixtures/tiny")]
+/// impl Tiny {
+///     #[on(collect_metrics)]
+///     fn metrics(&mut self, _ctx: &mut Context<Self>, event: &CollectMetricsEvent) -> ops_core::Result<()> {
+///         event.add_metrics(&[("requests", 42.0)], &[("zone", "a")])?;
+///         Ok(())
+///     }
+/// }
+///
+/// let ctx = ops_testing::Context::<Tiny>::new();
+/// ctx.run(Event::collect_metrics(), &State::default())?;
+/// assert_eq!(ctx.last_run().metrics.len(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct CollectMetricsEvent {
     base: EventBase,
@@ -365,6 +408,31 @@ impl FromSnapshot for CollectMetricsEvent {
 /// [`add_status`](CollectStatusEvent::add_status); the framework then sets the highest-priority
 /// one (error > blocked > maintenance > waiting > active > unknown; the first added wins a tie),
 /// as ops ≥ 2.5 does. Like ops' `CollectStatusEvent` (a lifecycle event), it cannot be deferred.
+///
+/// # Examples
+///
+/// ```
+/// # use ops_core::prelude::*;
+/// # use ops_testing::{Event, State};
+/// # #[derive(Default, StoredState)]
+/// # struct Tiny;
+/// #[charm(dir = "tests/fixtures/tiny")]
+/// impl Tiny {
+///     #[on(collect_unit_status)]
+///     fn status(&mut self, ctx: &mut Context<Self>, event: &CollectStatusEvent) -> ops_core::Result<()> {
+///         if ctx.relation::<relations::Db>()?.is_none() {
+///             event.add_status(Status::blocked("needs a db relation"))?;
+///         }
+///         event.add_status(Status::active(""))?;
+///         Ok(())
+///     }
+/// }
+///
+/// // The framework sets the highest-priority status the handlers added (blocked > active).
+/// let out = ops_testing::Context::<Tiny>::new().run(Event::update_status(), &State::default())?;
+/// assert_eq!(out.unit_status(), &Status::blocked("needs a db relation"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct CollectStatusEvent {
     base: EventBase,
@@ -414,6 +482,31 @@ impl FromSnapshot for CollectStatusEvent {
 }
 
 /// A relation event: `<endpoint>_relation_{created,joined,changed,departed,broken}`.
+///
+/// # Examples
+///
+/// ```
+/// # use ops_core::prelude::*;
+/// # use ops_testing::{Event, State};
+/// # #[derive(Default, StoredState)]
+/// # struct Tiny;
+/// #[charm(dir = "tests/fixtures/tiny")]
+/// impl Tiny {
+///     #[on(db_relation_changed)]
+///     fn db_changed(&mut self, ctx: &mut Context<Self>, event: &RelationEvent) -> ops_core::Result<()> {
+///         let bag = event.relation.remote_app_data()?.ok_or("no remote app")?;
+///         let host = bag.get("host")?.unwrap_or_default();
+///         ctx.unit().set_status(Status::active(format!("db at {host}")))?;
+///         Ok(())
+///     }
+/// }
+///
+/// let db = ops_testing::Relation::of::<relations::Db>().remote_app_data([("host", "10.0.0.7")]);
+/// let state = State::default().with_relation(db.clone());
+/// let out = ops_testing::Context::<Tiny>::new().run(Event::relation_changed(&db), &state)?;
+/// assert_eq!(out.unit_status(), &Status::active("db at 10.0.0.7"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct RelationEvent {
     base: EventBase,
@@ -450,6 +543,30 @@ impl FromSnapshot for RelationEvent {
 }
 
 /// A storage event: `<storage>_storage_{attached,detaching}`.
+///
+/// # Examples
+///
+/// ```
+/// # use ops_core::prelude::*;
+/// # use ops_testing::{Event, State};
+/// # #[derive(Default, StoredState)]
+/// # struct Tiny;
+/// #[charm(dir = "tests/fixtures/tiny")]
+/// impl Tiny {
+///     #[on(data_storage_attached)]
+///     fn attached(&mut self, ctx: &mut Context<Self>, event: &StorageEvent) -> ops_core::Result<()> {
+///         let message = format!("{} at {}", event.storage.name(), event.storage.location()?.display());
+///         ctx.unit().set_status(Status::active(message))?;
+///         Ok(())
+///     }
+/// }
+///
+/// let data = ops_testing::Storage::of::<storages::Data>();
+/// let state = State::default().with_storage(data.clone());
+/// let out = ops_testing::Context::<Tiny>::new().run(Event::storage_attached(&data), &state)?;
+/// assert!(matches!(out.unit_status(), Status::Active(m) if m.starts_with("data at ")));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct StorageEvent {
     base: EventBase,
@@ -473,6 +590,30 @@ impl FromSnapshot for StorageEvent {
 }
 
 /// `<container>_pebble_ready`.
+///
+/// # Examples
+///
+/// ```
+/// # use ops_core::prelude::*;
+/// # use ops_testing::{Container, Event, State};
+/// # #[derive(Default, StoredState)]
+/// # struct K8s;
+/// #[charm(dir = "tests/fixtures/k8s")]
+/// impl K8s {
+///     #[on(web_pebble_ready)]
+///     fn ready(&mut self, ctx: &mut Context<Self>, event: &PebbleReadyEvent) -> ops_core::Result<()> {
+///         let version = event.workload.pebble().get_system_info()?.version;
+///         ctx.unit().set_status(Status::active(format!("pebble {version}")))?;
+///         Ok(())
+///     }
+/// }
+///
+/// let web = Container::of::<containers::Web>();
+/// let state = State::default().with_container(web.clone());
+/// let out = ops_testing::Context::<K8s>::new().run(Event::pebble_ready(&web), &state)?;
+/// assert!(matches!(out.unit_status(), Status::Active(m) if m.starts_with("pebble ")));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct PebbleReadyEvent {
     base: EventBase,
@@ -496,6 +637,25 @@ impl FromSnapshot for PebbleReadyEvent {
 }
 
 /// `<container>_pebble_custom_notice`: a custom notice recorded in the container's Pebble.
+///
+/// # Examples
+///
+/// ```
+/// # use ops_core::prelude::*;
+/// # use ops_testing::{Container, Event, State};
+/// # #[derive(Default, StoredState)]
+/// # struct K8s;
+/// #[charm(dir = "tests/fixtures/k8s")]
+/// impl K8s {
+///     #[on(web_pebble_custom_notice)]
+///     fn notice(&mut self, ctx: &mut Context<Self>, event: &PebbleNoticeEvent) -> ops_core::Result<()> {
+///         if event.notice_key == "example.com/reload" {
+///             ctx.unit().set_status(Status::maintenance("reloading"))?;
+///         }
+///         Ok(())
+///     }
+/// }
+/// ```
 #[derive(Debug)]
 pub struct PebbleNoticeEvent {
     base: EventBase,
@@ -532,6 +692,23 @@ impl FromSnapshot for PebbleNoticeEvent {
 }
 
 /// `<container>_pebble_check_failed` / `_recovered`: a Pebble health check changed state.
+///
+/// # Examples
+///
+/// ```
+/// # use ops_core::prelude::*;
+/// # use ops_testing::{Container, Event, State};
+/// # #[derive(Default, StoredState)]
+/// # struct K8s;
+/// #[charm(dir = "tests/fixtures/k8s")]
+/// impl K8s {
+///     #[on(web_pebble_check_failed)]
+///     fn check_failed(&mut self, ctx: &mut Context<Self>, event: &PebbleCheckEvent) -> ops_core::Result<()> {
+///         ctx.unit().set_status(Status::blocked(format!("check {} failing", event.check_name)))?;
+///         Ok(())
+///     }
+/// }
+/// ```
 #[derive(Debug)]
 pub struct PebbleCheckEvent {
     base: EventBase,
@@ -562,6 +739,31 @@ impl FromSnapshot for PebbleCheckEvent {
 }
 
 /// A secret event: `secret_changed`, `secret_rotate`, `secret_remove`, `secret_expired`.
+///
+/// # Examples
+///
+/// ```
+/// # use ops_core::prelude::*;
+/// # use ops_testing::{Event, State};
+/// # #[derive(Default, StoredState)]
+/// # struct Tiny;
+/// #[charm(dir = "tests/fixtures/tiny")]
+/// impl Tiny {
+///     #[on(secret_changed)]
+///     fn secret_changed(&mut self, ctx: &mut Context<Self>, event: &SecretEvent) -> ops_core::Result<()> {
+///         // Move to the new revision and read it.
+///         let content = event.secret.get_content(true)?;
+///         ctx.unit().set_status(Status::active(format!("user {}", content["user"])))?;
+///         Ok(())
+///     }
+/// }
+///
+/// let secret = ops_testing::Secret::new([("user", "alice")]).with_latest_content([("user", "bob")]);
+/// let state = State::default().with_secret(secret.clone());
+/// let out = ops_testing::Context::<Tiny>::new().run(Event::secret_changed(&secret), &state)?;
+/// assert_eq!(out.unit_status(), &Status::active("user bob"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct SecretEvent {
     base: EventBase,
@@ -606,6 +808,31 @@ impl FromSnapshot for SecretEvent {
 }
 
 /// An action: `<action>_action`, with its typed params.
+///
+/// # Examples
+///
+/// ```
+/// # use ops_core::prelude::*;
+/// # use ops_testing::{Event, State};
+/// # #[derive(Default, StoredState)]
+/// # struct Tiny;
+/// #[charm(dir = "tests/fixtures/tiny")]
+/// impl Tiny {
+///     #[on(greet_action)]
+///     fn greet(&mut self, _ctx: &mut Context<Self>, event: &ActionEvent<actions::GreetParams>) -> ops_core::Result<()> {
+///         event.log("greeting")?;
+///         event.set_results(&serde_json::json!({ "message": format!("hello {}", event.params.who) }))?;
+///         Ok(())
+///     }
+/// }
+///
+/// let params = actions::GreetParams { who: "world".into() };
+/// let ctx = ops_testing::Context::<Tiny>::new();
+/// ctx.run(Event::action::<actions::Greet>(params), &State::default())?;
+/// let output = ctx.action_output().expect("the action ran");
+/// assert_eq!(output.results["message"], "hello world");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct ActionEvent<P> {
     base: EventBase,
@@ -718,6 +945,39 @@ pub trait CustomEventData: Serialize + serde::de::DeserializeOwned {
 }
 
 /// A custom event as a handler receives it: the data plus deferral.
+///
+/// # Examples
+///
+/// ```
+/// # use ops_core::prelude::*;
+/// # use ops_testing::{Event, State};
+/// # #[derive(Default, StoredState)]
+/// # struct Tiny;
+/// /// The charm's own event, with its data.
+/// #[derive(serde::Serialize, serde::Deserialize, CustomEvent)]
+/// struct PortChanged {
+///     port: i64,
+/// }
+///
+/// #[charm(dir = "tests/fixtures/tiny")]
+/// impl Tiny {
+///     #[on(config_changed)]
+///     fn configure(&mut self, ctx: &mut Context<Self>, _event: &HookEvent) -> ops_core::Result<()> {
+///         ctx.emit(&PortChanged { port: ctx.config()?.port })?;
+///         Ok(())
+///     }
+///
+///     #[on(custom(PortChanged))]
+///     fn port_changed(&mut self, ctx: &mut Context<Self>, event: &CustomEvent<PortChanged>) -> ops_core::Result<()> {
+///         ctx.unit().set_status(Status::active(format!("port {}", event.data.port)))?;
+///         Ok(())
+///     }
+/// }
+///
+/// let out = ops_testing::Context::<Tiny>::new().run(Event::config_changed(), &State::default())?;
+/// assert_eq!(out.unit_status(), &Status::active("port 8080"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct CustomEvent<T> {
     base: EventBase,

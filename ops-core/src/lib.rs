@@ -42,7 +42,7 @@
 //! // fn main() { ops_core::main::<Counter>() }
 //! ```
 //!
-//! See [`reference`] for every macro attribute, and `ARCHITECTURE.md` in the repository for how
+//! See [`reference`](mod@reference) for every macro attribute, and `ARCHITECTURE.md` in the repository for how
 //! YAML becomes generated code, dispatch, model calls and stored state.
 
 pub mod charm;

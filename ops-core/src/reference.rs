@@ -15,8 +15,8 @@
 //! * `dir = "path"`: the same, in another directory;
 //! * `metadata = "..."`, `config = "..."`, `actions = "..."`: explicit files;
 //! * `charmcraft = "..."`: an explicit unified file;
-//! * `module = name`: the name of the generated module (default: the charm's name in snake case,
-//!   `db-provider` → `db_provider`; see [naming](#naming) for a charm named like a crate);
+//! * `module = name`: put the generated items in `pub mod name` instead of next to the charm type
+//!   (for two charms in one module, or a module with a `Config` of its own);
 //! * `storage = "auto" | "local" | "controller"`: where stored state lives (ops'
 //!   `use_juju_for_storage`); `auto` (the default) is ops' heuristic;
 //! * `skip_duplicate_events = true | false`: whether an event equal to one still deferred for a
@@ -34,7 +34,8 @@
 //! Cargo rebuilds the charm whenever one of the files read changes. Every problem in the files is a
 //! compile error naming `file:line:col`; all of them are reported in one build.
 //!
-//! It generates, in the module `<charm_name>`:
+//! It generates, next to the charm type (so a test of crate `mycharm` reads `mycharm::Config`,
+//! `mycharm::relations::Db`; with `module = name`, in `pub mod name`):
 //!
 //! * `META`: the metadata as a static (the runtime never parses YAML);
 //! * `Config`: one field per option, typed (`string`/`secret` → `String`, `int` → `i64`,
@@ -47,6 +48,11 @@
 //!   unless required or defaulted;
 //! * the [`crate::Charm`] impl: the dispatch table.
 //!
+//! The items are defined in a hidden module and re-exported by a glob: an item of the module's
+//! own with the same name (a `Config` of its own) wins, and `#[charm]` reports the clash once, at
+//! the attribute, naming the fix (rename it, or `module = name`). The former path
+//! `<crate>::<charm_name>::Config` still resolves.
+//!
 //! ```
 //! # use ops_core::prelude::*;
 //! #[derive(Default, StoredState)]
@@ -57,16 +63,16 @@
 //!     #[on(config_changed)]
 //!     fn configure(&mut self, ctx: &mut Context<Self>, _e: &HookEvent) -> ops_core::Result<()> {
 //!         let port: i64 = ctx.config()?.port;
-//!         let db: Option<Relation> = ctx.relation::<tiny::relations::Db>()?;
+//!         let db: Option<Relation> = ctx.relation::<relations::Db>()?;
 //!         let _ = (port, db);
 //!         Ok(())
 //!     }
 //! }
 //!
 //! use ops_core::endpoints::RelationEndpoint;
-//! assert_eq!(tiny::relations::Db::INTERFACE, "pgsql");
-//! assert_eq!(tiny::relations::Db::LIMIT, Some(1));
-//! assert_eq!(tiny::Config::default().port, 8080);
+//! assert_eq!(relations::Db::INTERFACE, "pgsql");
+//! assert_eq!(relations::Db::LIMIT, Some(1));
+//! assert_eq!(Config::default().port, 8080);
 //! assert_eq!(<Tiny as Charm>::HANDLERS[0].event, "config_changed");
 //! ```
 //!
@@ -94,8 +100,8 @@
 //! | relation `db-admin`, container `web-ui` | types `relations::DbAdmin`, `containers::WebUi` | types are CamelCase: split at non-alphanumerics, each part capitalised, the rest lowercased (a leading digit gets `T`; `Self` → `Self_`) |
 //! | action `do-backup` | types `actions::DoBackup`, `actions::DoBackupParams` | CamelCase, plus `Params` for the params |
 //! | relation `db-admin` | event `db_admin_relation_changed` | Python ops' event names: `-` → `_` |
-//! | charm `naming-demo` | module `naming_demo` | the charm name as a field name |
-//! | charm `log` (a crate the charm uses) | module `log_charm` | `_charm` is appended when a crate the charm can name has the module's name: `std`, `core`, `alloc`, `proc_macro`, `test`, `ops_core`, its `Cargo.toml` dependencies of every kind and target (by the name the code uses, renames included) and, in its binaries, tests and examples, its own library |
+//! | charm `naming-demo` | hidden module `__charm_naming_demo` (and the alias `naming_demo`) | the charm name as a field name |
+//! | charm `log` (a crate the charm uses) | alias module `log_charm` | `_charm` is appended when a crate the charm can name has the module's name: `std`, `core`, `alloc`, `proc_macro`, `test`, `ops_core`, its `Cargo.toml` dependencies of every kind and target (by the name the code uses, renames included) and, in its binaries, tests and examples, its own library |
 //!
 //! Two metadata names that would become the same Rust name (options `log-level` and `log_level`,
 //! relations `db-admin` and `db_admin`) are a compile error naming both. The hidden helpers that
@@ -116,7 +122,7 @@
 //!     fn backup(
 //!         &mut self,
 //!         _ctx: &mut Context<Self>,
-//!         event: &ActionEvent<naming_demo::actions::DoBackupParams>,
+//!         event: &ActionEvent<actions::DoBackupParams>,
 //!     ) {
 //!         let client: &Option<String> = &event.params.clientid;
 //!         let key: &String = &event.params.tls_key;
@@ -127,15 +133,15 @@
 //! }
 //!
 //! use ops_core::endpoints::{ContainerEndpoint, RelationEndpoint};
-//! let config = naming_demo::Config::default();
+//! let config = Config::default();
 //! assert_eq!(config.log_level, "info");
 //! assert_eq!(config.r#type, "plain");
 //! assert!(!config.self_); // `default: off`: YAML 1.1, as Juju reads it
 //! assert!(!config._2fa);
-//! assert_eq!(naming_demo::relations::DbAdmin::NAME, "db-admin");
-//! assert_eq!(naming_demo::containers::WebUi::NAME, "web-ui");
-//! let set_tls = naming_demo::actions::SetTlsParams { key: String::new() };
-//! let set = naming_demo::actions::SetParams { tls_key: String::new() };
+//! assert_eq!(relations::DbAdmin::NAME, "db-admin");
+//! assert_eq!(containers::WebUi::NAME, "web-ui");
+//! let set_tls = actions::SetTlsParams { key: String::new() };
+//! let set = actions::SetParams { tls_key: String::new() };
 //! let _ = (set_tls, set);
 //! ```
 //!
@@ -154,7 +160,8 @@
 //!     }
 //! }
 //!
-//! assert_eq!(log_charm::META.name, "log");
+//! assert_eq!(META.name, "log");
+//! assert_eq!(log_charm::META.name, "log"); // the former path
 //! ```
 //!
 //! ### What the files may hold
@@ -213,7 +220,7 @@
 //!     }
 //!
 //!     #[on(greet_action)]
-//!     fn greet(&mut self, _ctx: &mut Context<Self>, event: &ActionEvent<tiny::actions::GreetParams>) -> ops_core::Result<()> {
+//!     fn greet(&mut self, _ctx: &mut Context<Self>, event: &ActionEvent<actions::GreetParams>) -> ops_core::Result<()> {
 //!         event.set_results(&serde_json::json!({"greeting": format!("hello {}", event.params.who)}))?;
 //!         Ok(())
 //!     }
@@ -394,7 +401,7 @@
 //! impl Tiny {
 //!     #[on(db_relation_changed)]
 //!     fn db_changed(&mut self, ctx: &mut Context<Self>, event: &RelationEvent) -> ops_core::Result<()> {
-//!         DatabaseRequirer::<tiny::relations::Db>::relation_changed(ctx, event)
+//!         DatabaseRequirer::<relations::Db>::relation_changed(ctx, event)
 //!     }
 //!
 //!     #[on(custom(DatabaseReady))]

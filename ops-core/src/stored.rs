@@ -28,6 +28,32 @@ pub enum StateError {
 }
 
 /// A value persisted between hooks.
+///
+/// # Examples
+///
+/// ```
+/// # use ops_core::prelude::*;
+/// // Derived for a serde type: the struct is the charm's state, loaded before the first handler of
+/// // a hook and saved at the end if it changed.
+/// #[derive(Default, serde::Serialize, serde::Deserialize, StoredState)]
+/// struct Counter {
+///     events: u64,
+/// }
+///
+/// #[charm(dir = "tests/fixtures/tiny")]
+/// impl Counter {
+///     #[on(install, config_changed)]
+///     fn count(&mut self, _ctx: &mut Context<Self>, _event: &HookEvent) {
+///         self.events += 1;
+///     }
+/// }
+///
+/// let ctx = ops_testing::Context::<Counter>::new();
+/// let out = ctx.run(ops_testing::Event::install(), &ops_testing::State::default())?;
+/// let out = ctx.run(ops_testing::Event::config_changed(), &out)?;
+/// assert_eq!(out.stored_state::<Counter>()?.events, 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait StoredState: Sized {
     /// The handle path it is stored under (ops: `<Charm>/StoredStateData[_stored]`).
     const KEY: &'static str;

@@ -52,18 +52,13 @@ impl Shop {
     fn web_ready(&mut self, _ctx: &mut Context<Self>, _event: &PebbleReadyEvent) {}
 
     #[on(restock_action)]
-    fn restock(
-        &mut self,
-        _ctx: &mut Context<Self>,
-        _event: &ActionEvent<shop::actions::RestockParams>,
-    ) {
-    }
+    fn restock(&mut self, _ctx: &mut Context<Self>, _event: &ActionEvent<actions::RestockParams>) {}
 
     #[on(flush_cache_action)]
     fn flush_cache(
         &mut self,
         _ctx: &mut Context<Self>,
-        _event: &ActionEvent<shop::actions::FlushCacheParams>,
+        _event: &ActionEvent<actions::FlushCacheParams>,
     ) {
     }
 
@@ -118,7 +113,7 @@ mod config {
     #[test]
     fn fields_are_typed_and_default_to_the_metadata_defaults() {
         // Exhaustive: a missing or extra field does not compile; each binding is typed.
-        let shop::Config {
+        let crate::Config {
             shop_name,
             port,
             tax_rate,
@@ -128,7 +123,7 @@ mod config {
             max_items,
             discount,
             maintenance,
-        } = shop::Config::default();
+        } = crate::Config::default();
         let (shop_name, port, tax_rate, debug): (String, i64, f64, bool) =
             (shop_name, port, tax_rate, debug);
         assert_eq!(shop_name, "My shop");
@@ -149,7 +144,7 @@ mod config {
 
     #[test]
     fn both_layouts_generate_the_same_config() {
-        let separate = serde_json::to_value(shop::Config::default()).expect("serializes");
+        let separate = serde_json::to_value(crate::Config::default()).expect("serializes");
         let unified = serde_json::to_value(shop_unified::Config::default()).expect("serializes");
         assert_eq!(separate, unified);
         // Serialized with the options' own names.
@@ -167,7 +162,7 @@ mod config {
     fn deserializes_config_get_output() {
         // `config-get` gives every option with a value; an option without default nor value is
         // absent.
-        let config: shop::Config = serde_json::from_value(json!({
+        let config: crate::Config = serde_json::from_value(json!({
             "shop-name": "Corner shop", "port": 80, "tax-rate": 0.1, "debug": true,
             "api-key": "secret:cu2ilj3rs0lbavb3kcgg", "max-items": 12,
         }))
@@ -186,7 +181,7 @@ mod config {
             (None, None, None)
         );
 
-        let wrong = serde_json::from_value::<shop::Config>(json!({
+        let wrong = serde_json::from_value::<crate::Config>(json!({
             "shop-name": "x", "port": "eighty", "tax-rate": 0.1, "debug": true,
         }));
         let message = wrong.expect_err("a string is not an int").to_string();
@@ -201,10 +196,53 @@ mod config {
         fn config_of<C: Charm>() -> &'static str {
             std::any::type_name::<C::Config>()
         }
-        assert_eq!(config_of::<Shop>(), std::any::type_name::<shop::Config>());
+        assert_eq!(config_of::<Shop>(), std::any::type_name::<crate::Config>());
         assert_eq!(
             config_of::<UnifiedShop>(),
             std::any::type_name::<shop_unified::Config>()
+        );
+    }
+}
+
+/// Where the generated items are: next to the charm type by default (`crate::Config`, read once
+/// from a test as `mycharm::Config`), in a module of their own with `module = name`.
+mod placement {
+    use super::*;
+
+    #[test]
+    fn the_items_are_next_to_the_charm_and_the_former_path_still_names_them() {
+        fn same<A: 'static, B: 'static>() -> bool {
+            std::any::TypeId::of::<A>() == std::any::TypeId::of::<B>()
+        }
+        assert!(same::<<Shop as Charm>::Config, crate::Config>());
+        assert!(same::<crate::Config, crate::shop::Config>());
+        assert!(same::<
+            crate::relations::Database,
+            crate::shop::relations::Database,
+        >());
+        assert!(std::ptr::eq(<Shop as Charm>::meta(), &crate::shop::META));
+    }
+
+    /// A charm in a function body (as in a doc test) places its items in the body's scope.
+    #[test]
+    fn a_charm_in_a_block_places_its_items_in_the_block() {
+        #[derive(Default, StoredState)]
+        struct InBlock;
+
+        #[charm(dir = "tests/fixtures/shop")]
+        impl InBlock {}
+
+        assert_eq!(
+            <relations::Database as ops_core::endpoints::RelationEndpoint>::NAME,
+            "database"
+        );
+        assert_eq!(
+            std::any::type_name::<<InBlock as Charm>::Config>(),
+            std::any::type_name::<Config>()
+        );
+        assert_ne!(
+            std::any::TypeId::of::<Config>(),
+            std::any::TypeId::of::<crate::Config>()
         );
     }
 }
@@ -230,7 +268,7 @@ mod endpoints {
 
     #[test]
     fn relations() {
-        use shop::relations::*;
+        use crate::relations::*;
         let expected: [Relation; 4] = [
             (
                 "database",
@@ -284,15 +322,15 @@ mod endpoints {
 
     #[test]
     fn storages_containers_resources() {
-        assert_eq!(storage::<shop::storages::Data>(), ("data", false));
-        assert_eq!(storage::<shop::storages::Cache>(), ("cache", true));
-        assert_eq!(<shop::containers::Web as ContainerEndpoint>::NAME, "web");
+        assert_eq!(storage::<crate::storages::Data>(), ("data", false));
+        assert_eq!(storage::<crate::storages::Cache>(), ("cache", true));
+        assert_eq!(<crate::containers::Web as ContainerEndpoint>::NAME, "web");
         assert_eq!(
-            <shop::resources::WebImage as ResourceEndpoint>::NAME,
+            <crate::resources::WebImage as ResourceEndpoint>::NAME,
             "web-image"
         );
         assert_eq!(
-            <shop::resources::PriceList as ResourceEndpoint>::NAME,
+            <crate::resources::PriceList as ResourceEndpoint>::NAME,
             "price-list"
         );
         assert_eq!(storage::<shop_unified::storages::Cache>(), ("cache", true));
@@ -304,27 +342,27 @@ mod endpoints {
 
     #[test]
     fn actions() {
-        assert_eq!(<shop::actions::Restock as ActionEndpoint>::NAME, "restock");
+        assert_eq!(<crate::actions::Restock as ActionEndpoint>::NAME, "restock");
         assert_eq!(
-            <shop::actions::FlushCache as ActionEndpoint>::NAME,
+            <crate::actions::FlushCache as ActionEndpoint>::NAME,
             "flush-cache"
         );
         // The marker names its params type.
-        let params: <shop::actions::FlushCache as ActionEndpoint>::Params =
-            shop::actions::FlushCacheParams {};
-        assert_eq!(params, shop::actions::FlushCacheParams {});
+        let params: <crate::actions::FlushCache as ActionEndpoint>::Params =
+            crate::actions::FlushCacheParams {};
+        assert_eq!(params, crate::actions::FlushCacheParams {});
     }
 }
 
 mod action_params {
     use super::*;
-    use shop::actions::RestockParams;
+    use crate::actions::RestockParams;
 
     #[test]
     fn fields_are_typed_by_the_schema() {
         // Required or defaulted: `T`; otherwise `Option<T>`. Exhaustive construction: a field of
         // another type, or a missing or extra field, does not compile.
-        let params: <shop::actions::Restock as ActionEndpoint>::Params = RestockParams {
+        let params: <crate::actions::Restock as ActionEndpoint>::Params = RestockParams {
             item: String::from("sku-1"),
             quantity: 1_i64,
             price: None::<f64>,
@@ -408,9 +446,9 @@ mod action_params {
             "{error}"
         );
         // By default they are allowed (and ignored).
-        let params: shop::actions::FlushCacheParams =
+        let params: crate::actions::FlushCacheParams =
             serde_json::from_value(json!({"colour": "red"})).expect("deserializes");
-        assert_eq!(params, shop::actions::FlushCacheParams {});
+        assert_eq!(params, crate::actions::FlushCacheParams {});
     }
 
     #[test]
@@ -432,24 +470,24 @@ mod charm {
     #[test]
     fn meta_is_what_the_loader_reads_from_the_same_files() {
         let separate = ops_metadata::load_dir(&fixture("shop")).expect("the fixture loads");
-        assert_eq!(shop::META, separate);
+        assert_eq!(crate::META, separate);
         let unified = ops_metadata::load_dir(&fixture("shop-unified")).expect("the fixture loads");
         assert_eq!(shop_unified::META, unified);
         // The two layouts say the same thing.
-        assert_eq!(shop::META, shop_unified::META);
+        assert_eq!(crate::META, shop_unified::META);
         // Spot checks, so that a loader and a generator both wrong cannot pass.
-        assert_eq!(shop::META.name, "shop");
-        assert_eq!(shop::META.assumes.as_ref(), ["juju >= 3.1"]);
-        assert_eq!(shop::META.relations.len(), 4);
-        assert_eq!(shop::META.storages[1].multiple, Some((1, Some(3))));
-        assert_eq!(shop::META.storages[1].minimum_size.as_deref(), Some("1G"));
-        assert_eq!(shop::META.containers[0].mounts[0].location, "/srv/data");
+        assert_eq!(crate::META.name, "shop");
+        assert_eq!(crate::META.assumes.as_ref(), ["juju >= 3.1"]);
+        assert_eq!(crate::META.relations.len(), 4);
+        assert_eq!(crate::META.storages[1].multiple, Some((1, Some(3))));
+        assert_eq!(crate::META.storages[1].minimum_size.as_deref(), Some("1G"));
+        assert_eq!(crate::META.containers[0].mounts[0].location, "/srv/data");
         assert_eq!(
-            shop::META.resources[1].filename.as_deref(),
+            crate::META.resources[1].filename.as_deref(),
             Some("prices.csv")
         );
-        assert_eq!(shop::META.config.len(), 9);
-        let restock = shop::META.action("restock").expect("restock");
+        assert_eq!(crate::META.config.len(), 9);
+        let restock = crate::META.action("restock").expect("restock");
         assert!(!restock.additional_properties);
         assert_eq!(restock.params.len(), 7);
         assert!(restock.param("item").expect("item").required);
@@ -462,7 +500,7 @@ mod charm {
             Some("1")
         );
         assert!(
-            shop::META
+            crate::META
                 .action("flush-cache")
                 .expect("flush-cache")
                 .additional_properties
@@ -471,7 +509,7 @@ mod charm {
 
     #[test]
     fn meta_is_the_static() {
-        assert!(std::ptr::eq(<Shop as Charm>::meta(), &shop::META));
+        assert!(std::ptr::eq(<Shop as Charm>::meta(), &crate::META));
         assert!(std::ptr::eq(
             <UnifiedShop as Charm>::meta(),
             &shop_unified::META
@@ -505,7 +543,7 @@ mod charm {
             ]
         );
         // Every handled event is one the metadata defines (or a custom one).
-        let events = shop::META.events();
+        let events = crate::META.events();
         for h in <Shop as Charm>::HANDLERS {
             assert!(
                 h.event.starts_with("custom:") || events.iter().any(|e| e.name == h.event),

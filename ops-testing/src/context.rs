@@ -41,6 +41,33 @@ pub(crate) struct EventRelation {
 
 /// One event to run, built with a typed constructor: [`Event::install`],
 /// [`Event::relation_changed`], [`Event::action`]...
+///
+/// # Examples
+///
+/// A relation event names the relation of the input [`State`] it is about:
+///
+/// ```
+/// # use ops_core::prelude::*;
+/// # #[derive(Default, serde::Serialize, serde::Deserialize, StoredState)]
+/// # struct Greeter { greetings: u32 }
+/// # #[charm(dir = "tests/fixtures/testcharm")]
+/// # impl Greeter {
+/// #     #[on(config_changed)]
+/// #     fn configure(&mut self, ctx: &mut Context<Self>, _e: &HookEvent) -> ops_core::Result<()> {
+/// #         self.greetings += 1;
+/// #         ctx.unit().set_status(Status::active(format!("hello, {}", ctx.config()?.name)))?;
+/// #         Ok(())
+/// #     }
+/// # }
+/// use ops_testing::{Event, Relation, State};
+///
+/// let db = Relation::of::<relations::Db>().remote_app("postgresql");
+/// let state = State::default().with_relation(db.clone());
+/// let out = ops_testing::Context::<Greeter>::new().run(Event::relation_changed(&db), &state)?;
+/// assert_eq!(out.relations().len(), 1);
+/// assert_eq!(Event::install().hook_name(), "install");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     pub(crate) kind: EventKind,
@@ -428,6 +455,34 @@ pub struct RunRecord {
 }
 
 /// Runs events of charm `C`. See the [module documentation](self).
+///
+/// # Examples
+///
+/// One event on an input [`State`], the output `State` back:
+///
+/// ```
+/// # use ops_core::prelude::*;
+/// # #[derive(Default, serde::Serialize, serde::Deserialize, StoredState)]
+/// # struct Greeter { greetings: u32 }
+/// # #[charm(dir = "tests/fixtures/testcharm")]
+/// # impl Greeter {
+/// #     #[on(config_changed)]
+/// #     fn configure(&mut self, ctx: &mut Context<Self>, _e: &HookEvent) -> ops_core::Result<()> {
+/// #         self.greetings += 1;
+/// #         ctx.unit().set_status(Status::active(format!("hello, {}", ctx.config()?.name)))?;
+/// #         Ok(())
+/// #     }
+/// # }
+/// use ops_testing::{Event, State};
+///
+/// // (`ops_testing::Context`, not the prelude's `Context` the handlers take.)
+/// let ctx = ops_testing::Context::<Greeter>::new();
+/// let state = State::default().with_config(|c: &mut Config| c.name = "world".into());
+/// let out = ctx.run(Event::config_changed(), &state)?;
+/// assert_eq!(out.unit_status(), &Status::active("hello, world"));
+/// assert_eq!(out.stored_state::<Greeter>()?.greetings, 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Context<C: Charm> {
     app_name: String,
     unit_id: u32,

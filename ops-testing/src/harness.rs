@@ -176,6 +176,33 @@ const PLAIN_HOOKS: &[&str] = &[
 ];
 
 /// The imperative test harness. See the [module documentation](self).
+///
+/// # Examples
+///
+/// Each model change runs the hook Juju would run (`update_config` runs `config-changed`):
+///
+/// ```
+/// # use ops_core::prelude::*;
+/// # #[derive(Default, serde::Serialize, serde::Deserialize, StoredState)]
+/// # struct Greeter { greetings: u32 }
+/// # #[charm(dir = "tests/fixtures/testcharm")]
+/// # impl Greeter {
+/// #     #[on(config_changed)]
+/// #     fn configure(&mut self, ctx: &mut Context<Self>, _e: &HookEvent) -> ops_core::Result<()> {
+/// #         self.greetings += 1;
+/// #         ctx.unit().set_status(Status::active(format!("hello, {}", ctx.config()?.name)))?;
+/// #         Ok(())
+/// #     }
+/// # }
+/// use ops_testing::Harness;
+///
+/// let mut h = Harness::<Greeter>::new();
+/// h.begin()?;
+/// h.update_config([("name", "world")])?;
+/// assert_eq!(h.unit_status(), Status::active("hello, world"));
+/// assert_eq!(h.charm()?.greetings, 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Harness<C: Charm> {
     sim: Rc<SimJuju>,
     store: SharedStore,

@@ -1032,6 +1032,33 @@ impl DeferredEvent {
 
 /// Everything Juju and the unit's database hold when a hook starts. See the
 /// [module documentation](self).
+///
+/// # Examples
+///
+/// Built with `with_*` methods, read back with the accessors of the same names:
+///
+/// ```
+/// # use ops_core::prelude::*;
+/// # #[derive(Default, serde::Serialize, serde::Deserialize, StoredState)]
+/// # struct Greeter { greetings: u32 }
+/// # #[charm(dir = "tests/fixtures/testcharm")]
+/// # impl Greeter {
+/// #     #[on(config_changed)]
+/// #     fn configure(&mut self, ctx: &mut Context<Self>, _e: &HookEvent) -> ops_core::Result<()> {
+/// #         self.greetings += 1;
+/// #         ctx.unit().set_status(Status::active(format!("hello, {}", ctx.config()?.name)))?;
+/// #         Ok(())
+/// #     }
+/// # }
+/// use ops_testing::{Relation, State};
+///
+/// let state = State::default()
+///     .with_leader(true)
+///     .with_config(|c: &mut Config| c.name = "world".into())
+///     .with_relation(Relation::of::<relations::Db>());
+/// assert!(state.leader());
+/// assert_eq!(state.relations().len(), 1);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct State {
     pub(crate) leader: bool,

@@ -46,7 +46,7 @@ fn ports(ctx: &Context<Probe>) -> Result<String, ModelError> {
         .join(","))
 }
 
-#[charm(dir = "tests/fixtures/testcharm")]
+#[charm(dir = "tests/fixtures/testcharm", module = testcharm)]
 impl Probe {
     #[on(update_status)]
     fn on_update_status(
@@ -531,7 +531,7 @@ pub struct K8sProbe {
     pub containers: String,
 }
 
-#[charm(dir = "tests/fixtures/k8scharm")]
+#[charm(dir = "tests/fixtures/k8scharm", module = k8scharm)]
 impl K8sProbe {
     #[on(update_status)]
     fn on_update_status(

@@ -37,14 +37,14 @@ pub struct RunArgs {
     /// `[DIR] [SCENARIO.yaml | EVENT...]`: the charm directory (an executable `dispatch` and the
     /// charm's YAML; unless `-p`, `--manifest-path` or `--charm` is given), then a scenario file
     /// or events to run. Without either, the lifecycle of a fresh unit: install, leader-elected,
-    /// config-changed, start, <container>-pebble-ready, update-status.
+    /// config-changed, start, `<container>-pebble-ready`, update-status.
     #[arg(value_name = "DIR | SCENARIO.yaml | EVENT")]
     pub args: Vec<String>,
     /// Deploy with config option KEY set to VALUE (as `juju deploy --config`; repeatable;
     /// over a scenario's `config`).
     #[arg(long, value_name = "KEY=VALUE")]
     pub config: Vec<String>,
-    /// The unit's name [default: <charm>/0].
+    /// The unit's name (default: `<charm>/0`).
     #[arg(long, value_name = "APP/N")]
     pub unit: Option<String>,
     /// The Juju version hooks see (`JUJU_VERSION`; ops-core gates features on it).

@@ -7,8 +7,8 @@ use ops_core::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::{{crate}}::actions::EchoParams;
-use crate::{{crate}}::containers::Workload;
+use crate::actions::EchoParams;
+use crate::containers::Workload;
 
 /// The charm, and its stored state (kept between hooks).
 #[derive(Debug, Default, Serialize, Deserialize, StoredState)]

@@ -1,8 +1,8 @@
 //! The charm as state transitions (as Python's Scenario): one event on a `State`, the `State`
 //! it leaves. The `workload` container of the input state loads a fake Pebble.
 
-use {{crate}}::{{crate}}::containers::Workload;
-use {{crate}}::{{crate}}::Config;
+use {{crate}}::containers::Workload;
+use {{crate}}::Config;
 use {{crate}}::{layer, {{Struct}}};
 use ops_core::pebble::ServiceStatus;
 use ops_core::Status;

@@ -5,7 +5,7 @@ use ops_core::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::{{crate}}::actions::EchoParams;
+use crate::actions::EchoParams;
 
 /// The charm, and its stored state (kept between hooks).
 #[derive(Debug, Default, Serialize, Deserialize, StoredState)]

@@ -1,9 +1,9 @@
 //! The charm as state transitions (as Python's Scenario): one event on a `State`, the `State`
 //! it leaves.
 
-use {{crate}}::{{crate}}::actions::{Echo, EchoParams};
-use {{crate}}::{{crate}}::relations::Website;
-use {{crate}}::{{crate}}::Config;
+use {{crate}}::actions::{Echo, EchoParams};
+use {{crate}}::relations::Website;
+use {{crate}}::Config;
 use {{crate}}::{{Struct}};
 use ops_core::Status;
 use ops_testing::{Context, Event, Port, Relation, State};

@@ -5,8 +5,8 @@ use ops_core::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::actions::actions::{BackupParams, ExplodeParams, GreetParams, ReportParams};
-use crate::actions::storages::Data;
+use crate::actions::{BackupParams, ExplodeParams, GreetParams, ReportParams};
+use crate::storages::Data;
 
 /// The charm and its stored state.
 #[derive(Debug, Default, Serialize, Deserialize, StoredState)]

@@ -1,9 +1,9 @@
 //! The actions charm, as state transitions.
 
-use actions::actions::actions::{
+use actions::actions::{
     Backup, BackupParams, Explode, ExplodeParams, Greet, GreetParams, Report, ReportParams,
 };
-use actions::actions::storages::Data;
+use actions::storages::Data;
 use actions::Actions;
 use ops_testing::{Context, Event, RunError, State, Storage};
 use serde_json::json;

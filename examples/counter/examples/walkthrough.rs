@@ -6,7 +6,7 @@
 //! prints what the charm did after each: statuses, opened ports, workload version, deferred
 //! events and its stored state. Then it does one state-transition run ([`Context::run`]).
 
-use counter::counter::Config;
+use counter::Config;
 use counter::Counter;
 use ops_testing::{Context, Event, Harness, State};
 

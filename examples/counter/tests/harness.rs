@@ -1,6 +1,6 @@
 //! The counter charm, driven with the [`Harness`]: deferral until `target` is set, then success.
 
-use counter::counter::Config;
+use counter::Config;
 use counter::Counter;
 use ops_core::Status;
 use ops_testing::{Harness, Port};

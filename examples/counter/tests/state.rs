@@ -1,6 +1,6 @@
 //! The counter charm, as state transitions: one event on a [`State`], the [`State`] it leaves.
 
-use counter::counter::Config;
+use counter::Config;
 use counter::Counter;
 use ops_core::Status;
 use ops_testing::{Context, Event, Port, RunError, State};

@@ -3,7 +3,7 @@
 
 use ops_core::prelude::*;
 
-use crate::db_consumer::relations::Database;
+use crate::relations::Database;
 
 /// The label this charm gives the provider's secret.
 pub const SECRET_LABEL: &str = "db-credentials";

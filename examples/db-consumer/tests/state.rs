@@ -1,6 +1,6 @@
 //! The db-consumer charm, as state transitions.
 
-use db_consumer::db_consumer::relations::Database;
+use db_consumer::relations::Database;
 use db_consumer::{DbConsumer, SECRET_LABEL};
 use ops_core::Status;
 use ops_testing::{Context, Event, Relation, Secret, State};

@@ -7,14 +7,14 @@ use ops_core::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 
-use crate::db_provider::relations::{Cluster, Database};
+use crate::relations::{Cluster, Database};
 
 /// The charm. It keeps no state of its own: everything lives in relation data and secrets.
 #[derive(Debug, Default, StoredState)]
 pub struct DbProvider;
 
 /// The password of `database` on relation `relation_id`: the first 16 hex digits of
-/// sha256("<salt>:<relation id>:<database>").
+/// `sha256("<salt>:<relation id>:<database>")`.
 pub fn password(salt: &str, relation_id: i64, database: &str) -> String {
     let digest = Sha256::digest(format!("{salt}:{relation_id}:{database}").as_bytes());
     digest

@@ -1,7 +1,7 @@
 //! The db-provider charm, as state transitions.
 
-use db_provider::db_provider::relations::{Cluster, Database};
-use db_provider::db_provider::Config;
+use db_provider::relations::{Cluster, Database};
+use db_provider::Config;
 use db_provider::{password, DbProvider};
 use ops_core::Status;
 use ops_testing::{Context, Event, Owner, Relation, Secret, State};

@@ -54,7 +54,7 @@ impl Hello {
     fn greet(
         &mut self,
         _ctx: &mut Context<Self>,
-        event: &ActionEvent<hello::actions::GreetParams>,
+        event: &ActionEvent<actions::GreetParams>,
     ) -> ops_core::Result<()> {
         self.greetings += 1;
         event.set_results(

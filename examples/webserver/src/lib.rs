@@ -9,8 +9,8 @@ use ops_core::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::webserver::actions::RunParams;
-use crate::webserver::containers::Web;
+use crate::actions::RunParams;
+use crate::containers::Web;
 
 /// Where the workload's config file goes.
 pub const CONFIG_PATH: &str = "/etc/webserver/config.json";

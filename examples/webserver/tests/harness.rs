@@ -6,7 +6,7 @@ use ops_core::stored::StoredState;
 use ops_core::Status;
 use ops_testing::{Harness, HarnessError};
 use serde_json::json;
-use webserver::webserver::Config;
+use webserver::Config;
 use webserver::{config_file, web_layer, Webserver, CONFIG_PATH};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;

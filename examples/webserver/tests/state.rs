@@ -4,9 +4,9 @@
 use ops_core::pebble::ServiceStatus;
 use ops_core::Status;
 use ops_testing::{Container, Context, Event, State};
-use webserver::webserver::actions::{Run, RunParams};
-use webserver::webserver::containers::Web;
-use webserver::webserver::Config;
+use webserver::actions::{Run, RunParams};
+use webserver::containers::Web;
+use webserver::Config;
 use webserver::{config_file, web_layer, Webserver, CONFIG_PATH};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;

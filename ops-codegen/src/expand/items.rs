@@ -186,18 +186,26 @@ pub fn endpoints(meta: &CharmMeta, krate: &TokenStream) -> TokenStream {
     quote! {
         /// The charm's relation endpoints.
         pub mod relations {
+            #[doc(hidden)]
+            pub struct __CharmModule;
             #(#relations)*
         }
         /// The charm's storages.
         pub mod storages {
+            #[doc(hidden)]
+            pub struct __CharmModule;
             #(#storages)*
         }
         /// The charm's workload containers.
         pub mod containers {
+            #[doc(hidden)]
+            pub struct __CharmModule;
             #(#containers)*
         }
         /// The charm's resources.
         pub mod resources {
+            #[doc(hidden)]
+            pub struct __CharmModule;
             #(#resources)*
         }
     }
@@ -313,6 +321,8 @@ pub fn actions(meta: &CharmMeta, krate: &TokenStream) -> TokenStream {
     quote! {
         /// The charm's actions and their typed params.
         pub mod actions {
+            #[doc(hidden)]
+            pub struct __CharmModule;
             #(#items)*
         }
     }

@@ -87,12 +87,15 @@ pub fn charm_with(
     let mut bindings = bind(&handlers, &loaded.meta, &mut errors);
     // A handler with a wrong signature (already reported) is not called by the dispatch code.
     bindings.retain(|b| b.handler.signature_ok);
-    let module = args.module.clone().unwrap_or_else(|| {
-        let manifest_dir = dir.map_or_else(files::manifest_dir, std::path::Path::to_path_buf);
-        let compiling = std::env::var("CARGO_CRATE_NAME").ok();
-        let crates = names::extern_crates(&manifest_dir, compiling.as_deref());
-        names::module_ident(&loaded.meta.name, &crates)
-    });
+    let placement = match args.module.clone() {
+        Some(module) => Placement::Module(module),
+        None => {
+            let manifest_dir = dir.map_or_else(files::manifest_dir, std::path::Path::to_path_buf);
+            let compiling = std::env::var("CARGO_CRATE_NAME").ok();
+            let crates = names::extern_crates(&manifest_dir, compiling.as_deref());
+            Placement::Flat(names::module_ident(&loaded.meta.name, &crates))
+        }
+    };
     let storage = match args.storage.as_ref().map(|(s, _)| s.as_str()) {
         Some("local") => quote!(#krate::StorageChoice::Local),
         Some("controller") => quote!(#krate::StorageChoice::Controller),
@@ -129,8 +132,117 @@ pub fn charm_with(
     // With valid metadata, the generated items are emitted even when some handlers are wrong, so
     // the only errors the user sees are the real ones (no cascade from a missing `Config`).
     let mut out = errors.to_compile_errors();
-    out.extend(generate(&imp, &krate, &module, &loaded, &bindings, options));
+    out.extend(generate(
+        &imp, &krate, &placement, &loaded, &bindings, options,
+    ));
     out
+}
+
+/// Where `#[charm]` puts the items it generates (`Config`, `relations`, `actions`, ...).
+enum Placement {
+    /// The default: next to the charm type, so a test reads `mycharm::Config` and
+    /// `mycharm::relations::Db`. They are defined in a hidden module, `__charm_<name>` (`<name>` is
+    /// the charm's name as an identifier, which also names a hidden alias module for the
+    /// former path `mycharm::<name>::Config`), and re-exported by a glob: an item of the user's
+    /// own with the same name shadows the glob without a rustc error, and a check then reports
+    /// the clash once, naming the fix.
+    Flat(syn::Ident),
+    /// `#[charm(module = name)]`: in `pub mod name`, and nothing next to the charm type.
+    Module(syn::Ident),
+}
+
+impl Placement {
+    /// The module where the items are defined.
+    fn module(&self) -> syn::Ident {
+        match self {
+            Placement::Flat(name) => {
+                let name = name.to_string();
+                let name = name.trim_start_matches("r#");
+                syn::Ident::new(&format!("__charm_{name}"), Span::call_site())
+            }
+            Placement::Module(name) => name.clone(),
+        }
+    }
+
+    /// The path prefix a user writes for the items, in messages (`""` or `"name::"`).
+    fn shown_prefix(&self) -> String {
+        match self {
+            Placement::Flat(_) => String::new(),
+            Placement::Module(name) => format!("{name}::"),
+        }
+    }
+}
+
+/// The items of [`Placement::Flat`]: the hidden module holding `items`, its glob re-export next
+/// to the charm type, and the checks that the names a user reads there are the generated ones.
+fn flat_items(
+    meta: &CharmMeta,
+    name: &syn::Ident,
+    module: &syn::Ident,
+    items: &TokenStream,
+) -> TokenStream {
+    let shown = name.to_string();
+    let shown = shown.trim_start_matches("r#");
+    // The generated modules, and whether each has items (an empty one is not checked: a module of
+    // the user's with that name hides nothing the charm has).
+    let modules = [
+        ("relations", !meta.relations.is_empty()),
+        ("storages", !meta.storages.is_empty()),
+        ("containers", !meta.containers.is_empty()),
+        ("resources", !meta.resources.is_empty()),
+        ("actions", !meta.actions.is_empty()),
+    ];
+    // The former path, `mycharm::<name>::Config`, kept hidden for code written before (rustc
+    // reports no deprecation on a path through a deprecated module, so it cannot warn); left out
+    // where `<name>` is itself a generated name (a charm called `actions`), which it would hide.
+    let alias = (!modules.iter().any(|(m, _)| *m == shown)).then(|| {
+        quote! {
+            #[doc(hidden)]
+            pub mod #name {
+                pub use super::*;
+            }
+        }
+    });
+    let charm = &meta.name;
+    let fix = format!(
+        "`#[charm]` places `Config`, `relations`, `actions`, ... next to the charm type: rename \
+         yours, or keep the generated items in a module of their own with \
+         `#[charm(module = {shown})]` and write `{shown}::Config`, `{shown}::relations::...`"
+    );
+    let config_message =
+        format!("`Config` here is not the config type `#[charm]` generated for charm `{charm}`");
+    let config_label = "another `Config` in this module hides the generated one";
+    // A module of the user's hides a generated one the same way; a path into it cannot fall back
+    // on anything, so this one is rustc's "cannot find type `__CharmModule` in module `relations`"
+    // at `#[charm]` (an import with a fallback would be ambiguous where an outer scope has the
+    // same name).
+    let module_checks = modules.iter().filter(|(_, used)| *used).map(|(m, _)| {
+        let m = syn::Ident::new(m, Span::call_site());
+        quote!(let _: #m::__CharmModule = #module::#m::__CharmModule;)
+    });
+    quote! {
+        #[doc(hidden)]
+        #[allow(dead_code, clippy::all)]
+        pub mod #module {
+            #items
+            #alias
+        }
+
+        #[allow(unused_imports)]
+        pub use #module::*;
+
+        // A `Config` or module of the user's own hides the generated one silently (a glob import
+        // yields to any other item): then one error here names the clash and the fix.
+        #[allow(dead_code, unused_imports, clippy::all)]
+        const _: () = {
+            #[diagnostic::on_unimplemented(message = #config_message, label = #config_label, note = #fix)]
+            trait GeneratedConfig {}
+            impl GeneratedConfig for #module::Config {}
+            fn generated<T: GeneratedConfig>() {}
+            let _ = generated::<Config>;
+            #(#module_checks)*
+        };
+    }
 }
 
 /// On error: the impl block without its `#[on]` attributes, every error, and a stub `Charm` impl so
@@ -246,13 +358,13 @@ enum EventTypeCheck {
 fn check_event_type(
     binding: &Binding,
     meta: &CharmMeta,
-    module: &syn::Ident,
+    placement: &Placement,
     written: &syn::Type,
     ev_ty: &TokenStream,
 ) -> EventTypeCheck {
     let method = &binding.handler.method;
     let event = binding.event_name();
-    let expected = shown_event_type(binding, meta, module);
+    let expected = shown_event_type(binding, meta, placement);
     let written_base = event_type_name(written);
     let expected_base = expected.split('<').next().unwrap_or(&expected);
     if written_base.as_deref() == Some(expected_base) {
@@ -320,24 +432,27 @@ fn event_type_name(written: &syn::Type) -> Option<String> {
 }
 
 /// The event type a handler of `binding` receives, as a user writes it (for messages).
-fn shown_event_type(binding: &Binding, meta: &CharmMeta, module: &syn::Ident) -> String {
-    let ty = event_type(binding, meta, &quote!(__krate), module)
+fn shown_event_type(binding: &Binding, meta: &CharmMeta, placement: &Placement) -> String {
+    let module = syn::Ident::new("__module", Span::call_site());
+    let ty = event_type(binding, meta, &quote!(__krate), &module)
         .to_string()
         .replace(' ', "");
     ty.strip_prefix("__krate::events::")
         .unwrap_or(&ty)
+        .replace("__module::", &placement.shown_prefix())
         .replace(',', ", ")
 }
 
 fn generate(
     imp: &ItemImpl,
     krate: &TokenStream,
-    module: &syn::Ident,
+    placement: &Placement,
     loaded: &files::Loaded,
     bindings: &[Binding],
     options: TokenStream,
 ) -> TokenStream {
     let meta = &loaded.meta;
+    let module = &placement.module();
     let ty = &imp.self_ty;
     let type_name = match &**ty {
         syn::Type::Path(p) => p
@@ -384,7 +499,7 @@ fn generate(
         let plain = quote_spanned!(user_span=> let __ev_ref: &#user_ty = &__ev;);
         let call = quote_spanned!(method_ident.span()=> Self::#method_ident(self, __ctx, __ev_ref));
         let typed = match &b.handler.event_ty {
-            Some(written) => match check_event_type(b, meta, module, written, &ev_ty) {
+            Some(written) => match check_event_type(b, meta, placement, written, &ev_ty) {
                 EventTypeCheck::Right => plain,
                 EventTypeCheck::Typed(typed) => typed,
                 EventTypeCheck::Wrong(err) => {
@@ -438,25 +553,34 @@ fn generate(
             .collect::<Vec<_>>()
             .join(", ")
     );
+    let items = quote! {
+        #(#includes)*
+
+        /// The charm's metadata, embedded at compile time.
+        pub static META: #krate::meta::CharmMeta = #meta_value;
+
+        #config
+        #endpoints
+        #actions
+    };
+    let placed = match placement {
+        Placement::Module(_) => quote! {
+            #[doc = #module_doc]
+            #[doc = ""]
+            #[doc = #files_doc]
+            #[allow(dead_code, clippy::all)]
+            pub mod #module {
+                #items
+            }
+        },
+        Placement::Flat(name) => flat_items(meta, name, module, &items),
+    };
     quote! {
         #imp
 
         #(#warnings)*
 
-        #[doc = #module_doc]
-        #[doc = ""]
-        #[doc = #files_doc]
-        #[allow(dead_code, clippy::all)]
-        pub mod #module {
-            #(#includes)*
-
-            /// The charm's metadata, embedded at compile time.
-            pub static META: #krate::meta::CharmMeta = #meta_value;
-
-            #config
-            #endpoints
-            #actions
-        }
+        #placed
 
         #[automatically_derived]
         impl #krate::Charm for #ty {

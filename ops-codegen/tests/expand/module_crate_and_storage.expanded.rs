@@ -268,6 +268,8 @@ pub mod shop_meta {
     }
     /// The charm's relation endpoints.
     pub mod relations {
+        #[doc(hidden)]
+        pub struct __CharmModule;
         /// The `database` relation endpoint (requires, interface `postgresql_client`, limit 1).
         ///
         ///The shop's database.
@@ -324,6 +326,8 @@ pub mod shop_meta {
     }
     /// The charm's storages.
     pub mod storages {
+        #[doc(hidden)]
+        pub struct __CharmModule;
         /// The `data` storage.
         ///
         ///Uploaded images.
@@ -341,6 +345,8 @@ pub mod shop_meta {
     }
     /// The charm's workload containers.
     pub mod containers {
+        #[doc(hidden)]
+        pub struct __CharmModule;
         /// The `web` workload container.
         #[derive(
             ::core::fmt::Debug,
@@ -355,6 +361,8 @@ pub mod shop_meta {
     }
     /// The charm's resources.
     pub mod resources {
+        #[doc(hidden)]
+        pub struct __CharmModule;
         /// The `web-image` resource.
         ///
         ///The shop's OCI image.
@@ -371,6 +379,8 @@ pub mod shop_meta {
     }
     /// The charm's actions and their typed params.
     pub mod actions {
+        #[doc(hidden)]
+        pub struct __CharmModule;
         /// The `restock` action.
         ///
         ///Restock an item.

@@ -100,6 +100,21 @@ impl SecretOwner {
 }
 
 /// Optional metadata for `secret-add` and `secret-set`; `None` fields are not passed.
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::prelude::*;
+/// use ops_core::model::SecretRotate;
+///
+/// let options = SecretOptions {
+///     label: Some("db-password".into()),
+///     rotate: Some(SecretRotate::Monthly),
+///     ..SecretOptions::default()
+/// };
+/// // In a handler: `ctx.app().add_secret(&content, &options)?`.
+/// assert_eq!(options.label.as_deref(), Some("db-password"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SecretOptions {
     /// `--label`

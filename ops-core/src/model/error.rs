@@ -4,6 +4,19 @@ use crate::hooktools::HookToolError;
 
 /// Errors from the model: a hook tool failed, or an operation Juju would refuse (ops checks the
 /// same things before calling Juju).
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::ModelError;
+///
+/// // Every model call returns it; `?` converts it into a handler's error.
+/// fn check(port: i64) -> Result<u16, ModelError> {
+///     u16::try_from(port).map_err(|_| ModelError::Config(format!("port {port} is out of range")))
+/// }
+/// assert!(matches!(check(70000), Err(ModelError::Config(_))));
+/// assert_eq!(check(8080).ok(), Some(8080));
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ModelError {

@@ -35,6 +35,30 @@ use std::path::PathBuf;
 use std::rc::Rc;
 
 /// The model as this hook sees it.
+///
+/// # Examples
+///
+/// ```
+/// # use ops_core::prelude::*;
+/// # use ops_testing::{Event, State};
+/// # #[derive(Default, StoredState)]
+/// # struct Tiny;
+/// #[charm(dir = "tests/fixtures/tiny")]
+/// impl Tiny {
+///     #[on(install)]
+///     fn install(&mut self, ctx: &mut Context<Self>, _event: &HookEvent) -> ops_core::Result<()> {
+///         // `Context` covers what a handler usually needs; the model is under it.
+///         let model = ctx.model();
+///         let message = format!("{} in model {}", model.unit().name(), model.name().unwrap_or("?"));
+///         ctx.unit().set_status(Status::maintenance(message))?;
+///         Ok(())
+///     }
+/// }
+///
+/// let out = ops_testing::Context::<Tiny>::new().run(Event::install(), &State::default())?;
+/// assert!(matches!(out.unit_status(), Status::Maintenance(m) if m.contains(" in model ")));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct Model {
     inner: Rc<Inner>,

@@ -6,6 +6,17 @@ use std::collections::BTreeSet;
 
 /// A port, a port range or ICMP, as `open-port` takes it and `opened-ports` lists it (ops 3:
 /// `Port(protocol, port)`, which has no ranges).
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::model::{Port, Protocol};
+///
+/// // `open-port 8080/tcp` as Juju's `opened-ports` prints it back.
+/// let port = Port { protocol: Protocol::Tcp, from: Some(8080), to: Some(8080) };
+/// assert_eq!(port.from, Some(8080));
+/// // In a handler: `ctx.unit().open_port("tcp", Some(8080))?`, then `ctx.unit().opened_ports()?`.
+/// ```
 pub type Port = PortRange;
 
 impl PortRange {

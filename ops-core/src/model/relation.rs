@@ -5,6 +5,32 @@ use crate::databag::RelationData;
 use std::collections::BTreeMap;
 
 /// Whose databag: a unit's or an application's.
+///
+/// # Examples
+///
+/// ```
+/// # use ops_core::prelude::*;
+/// # use ops_testing::{Event, State};
+/// # #[derive(Default, StoredState)]
+/// # struct Tiny;
+/// #[charm(dir = "tests/fixtures/tiny")]
+/// impl Tiny {
+///     #[on(db_relation_changed)]
+///     fn db_changed(&mut self, ctx: &mut Context<Self>, event: &RelationEvent) -> ops_core::Result<()> {
+///         // Every databag belongs to an app or a unit.
+///         let bag = event.relation.local_unit_data();
+///         let owner = bag.entity().name().to_string();
+///         ctx.unit().set_status(Status::active(owner))?;
+///         Ok(())
+///     }
+/// }
+///
+/// let db = ops_testing::Relation::of::<relations::Db>();
+/// let state = State::default().with_relation(db.clone());
+/// let out = ops_testing::Context::<Tiny>::new().run(Event::relation_changed(&db), &state)?;
+/// assert!(matches!(out.unit_status(), Status::Active(m) if m.contains('/')));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Entity {
     /// A unit's databag.
@@ -40,6 +66,31 @@ impl From<&App> for Entity {
 }
 
 /// One relation: an endpoint of this charm connected to a remote application.
+///
+/// # Examples
+///
+/// ```
+/// # use ops_core::prelude::*;
+/// # use ops_testing::{Event, State};
+/// # #[derive(Default, StoredState)]
+/// # struct Tiny;
+/// #[charm(dir = "tests/fixtures/tiny")]
+/// impl Tiny {
+///     #[on(db_relation_joined)]
+///     fn db_joined(&mut self, ctx: &mut Context<Self>, event: &RelationEvent) -> ops_core::Result<()> {
+///         let relation = &event.relation;
+///         relation.local_unit_data().set("port", ctx.config()?.port.to_string())?;
+///         Ok(())
+///     }
+/// }
+///
+/// let db = ops_testing::Relation::of::<relations::Db>();
+/// let state = State::default().with_relation(db.clone());
+/// let out = ops_testing::Context::<Tiny>::new().run(Event::relation_joined(&db), &state)?;
+/// let written = out.relation(db.relation_id()).expect("still there").local_unit_databag();
+/// assert_eq!(written.get("port").map(String::as_str), Some("8080"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct Relation {
     model: Model,
@@ -191,6 +242,32 @@ impl From<App> for Entity {
 /// the handler that made them returns (or earlier, with [`Model::flush`](super::Model::flush)). Access follows Python ops' rules: every unit databag and the remote
 /// application's are readable; this application's databag is readable and writable only by the
 /// leader (readable by all units on a peer relation); only this unit's databag is writable.
+///
+/// # Examples
+///
+/// ```
+/// # use ops_core::prelude::*;
+/// # use ops_testing::{Event, State};
+/// # #[derive(Default, StoredState)]
+/// # struct Tiny;
+/// #[charm(dir = "tests/fixtures/tiny")]
+/// impl Tiny {
+///     #[on(db_relation_changed)]
+///     fn db_changed(&mut self, ctx: &mut Context<Self>, event: &RelationEvent) -> ops_core::Result<()> {
+///         let Some(remote) = event.relation.remote_app_data()? else { return Ok(()) };
+///         let host = remote.get("host")?.unwrap_or_default();
+///         event.relation.local_unit_data().update([("connected-to", host)])?;
+///         Ok(())
+///     }
+/// }
+///
+/// let db = ops_testing::Relation::of::<relations::Db>().remote_app_data([("host", "10.0.0.7")]);
+/// let state = State::default().with_relation(db.clone());
+/// let out = ops_testing::Context::<Tiny>::new().run(Event::relation_changed(&db), &state)?;
+/// let written = out.relation(db.relation_id()).expect("still there").local_unit_databag();
+/// assert_eq!(written.get("connected-to").map(String::as_str), Some("10.0.0.7"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct Databag {
     relation: Relation,

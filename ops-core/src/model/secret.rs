@@ -6,9 +6,44 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 /// A secret's content: keys to values.
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::prelude::*;
+///
+/// let content: SecretContent = [("user".to_string(), "alice".to_string())].into();
+/// // In a handler: `ctx.app().add_secret(&content, &SecretOptions::default())?`.
+/// assert_eq!(content["user"], "alice");
+/// ```
 pub type SecretContent = BTreeMap<String, String>;
 
 /// A secret, by id and/or label. Content is fetched only when asked for.
+///
+/// # Examples
+///
+/// ```
+/// # use ops_core::prelude::*;
+/// # use ops_testing::{Event, State};
+/// # #[derive(Default, StoredState)]
+/// # struct Tiny;
+/// #[charm(dir = "tests/fixtures/tiny")]
+/// impl Tiny {
+///     #[on(install)]
+///     fn install(&mut self, ctx: &mut Context<Self>, _event: &HookEvent) -> ops_core::Result<()> {
+///         let content: SecretContent = [("password".to_string(), "s3cret".to_string())].into();
+///         let options = SecretOptions { label: Some("admin".into()), ..Default::default() };
+///         let secret = ctx.app().add_secret(&content, &options)?;
+///         assert_eq!(secret.get_content(false)?["password"], "s3cret");
+///         Ok(())
+///     }
+/// }
+///
+/// let state = State::default().with_leader(true);
+/// let out = ops_testing::Context::<Tiny>::new().run(Event::install(), &state)?;
+/// assert_eq!(out.secrets().len(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct Secret {
     model: Model,

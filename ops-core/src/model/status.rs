@@ -1,6 +1,19 @@
 //! Unit and application statuses.
 
 /// A workload status, as set with `status-set`.
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::prelude::*;
+///
+/// let status = Status::blocked("needs a db relation");
+/// assert_eq!((status.name(), status.message()), ("blocked", "needs a db relation"));
+/// // Collect-status picks the highest priority: error > blocked > maintenance > waiting > active.
+/// let worst = Status::highest_priority([Status::active(""), status.clone(), Status::waiting("db")]);
+/// assert_eq!(worst, Some(status));
+/// // In a handler: `ctx.unit().set_status(Status::active("ready"))?`.
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Status {
     /// `active`: ready and serving.

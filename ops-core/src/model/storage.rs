@@ -5,6 +5,31 @@ use std::cell::RefCell;
 use std::path::PathBuf;
 
 /// One storage instance, e.g. `data/0`.
+///
+/// # Examples
+///
+/// ```
+/// # use ops_core::prelude::*;
+/// # use ops_testing::{Event, State};
+/// # #[derive(Default, StoredState)]
+/// # struct Tiny;
+/// #[charm(dir = "tests/fixtures/tiny")]
+/// impl Tiny {
+///     #[on(start)]
+///     fn start(&mut self, ctx: &mut Context<Self>, _event: &HookEvent) -> ops_core::Result<()> {
+///         for storage in ctx.storages::<storages::Data>()? {
+///             let message = format!("{} at {}", storage.full_id(), storage.location()?.display());
+///             ctx.unit().set_status(Status::active(message))?;
+///         }
+///         Ok(())
+///     }
+/// }
+///
+/// let state = State::default().with_storage(ops_testing::Storage::of::<storages::Data>());
+/// let out = ops_testing::Context::<Tiny>::new().run(Event::start(), &state)?;
+/// assert!(matches!(out.unit_status(), Status::Active(m) if m.starts_with("data/0 at ")));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct Storage {
     model: Model,

@@ -5,6 +5,31 @@ use crate::pebble;
 use std::collections::BTreeMap;
 
 /// A unit: this one, or a remote one seen through a relation.
+///
+/// # Examples
+///
+/// ```
+/// # use ops_core::prelude::*;
+/// # use ops_testing::{Event, State};
+/// # #[derive(Default, StoredState)]
+/// # struct Tiny;
+/// #[charm(dir = "tests/fixtures/tiny")]
+/// impl Tiny {
+///     #[on(start)]
+///     fn start(&mut self, ctx: &mut Context<Self>, _event: &HookEvent) -> ops_core::Result<()> {
+///         let unit = ctx.unit();
+///         unit.set_workload_version("1.2.3")?;
+///         unit.open_port("tcp", Some(8080))?;
+///         unit.set_status(Status::active(format!("{} serving", unit.name())))?;
+///         Ok(())
+///     }
+/// }
+///
+/// let out = ops_testing::Context::<Tiny>::new().run(Event::start(), &State::default())?;
+/// assert_eq!(out.workload_version(), "1.2.3");
+/// assert_eq!(out.opened_ports().len(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct Unit {
     model: Model,
@@ -195,6 +220,31 @@ impl Unit {
 }
 
 /// An application: this unit's, or a remote one.
+///
+/// # Examples
+///
+/// ```
+/// # use ops_core::prelude::*;
+/// # use ops_testing::{Event, State};
+/// # #[derive(Default, StoredState)]
+/// # struct Tiny;
+/// #[charm(dir = "tests/fixtures/tiny")]
+/// impl Tiny {
+///     #[on(leader_elected)]
+///     fn lead(&mut self, ctx: &mut Context<Self>, _event: &HookEvent) -> ops_core::Result<()> {
+///         // Only the leader may set the application's status.
+///         if ctx.unit().is_leader()? {
+///             ctx.app().set_status(Status::active(format!("{} led", ctx.app().name())))?;
+///         }
+///         Ok(())
+///     }
+/// }
+///
+/// let out = ops_testing::Context::<Tiny>::new()
+///     .run(Event::leader_elected(), &State::default().with_leader(true))?;
+/// assert!(matches!(out.app_status(), Status::Active(m) if m.ends_with(" led")));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct App {
     model: Model,
@@ -307,6 +357,39 @@ impl App {
 /// Nothing is connected until a method is called; each call is one request to Pebble. Failures
 /// are [`ModelError::Pebble`] (ops raises the `pebble` exceptions themselves); ask
 /// [`can_connect`](Container::can_connect) first when Pebble may not be up yet.
+///
+/// # Examples
+///
+/// ```
+/// # use ops_core::prelude::*;
+/// # use ops_testing::{Event, State};
+/// # #[derive(Default, StoredState)]
+/// # struct K8s;
+/// use ops_core::pebble::{Layer, PushOptions};
+///
+/// #[charm(dir = "tests/fixtures/k8s")]
+/// impl K8s {
+///     #[on(web_pebble_ready)]
+///     fn ready(&mut self, ctx: &mut Context<Self>, _event: &PebbleReadyEvent) -> ops_core::Result<()> {
+///         let web = ctx.container::<containers::Web>()?;
+///         let options = PushOptions { make_dirs: true, ..Default::default() };
+///         web.push("/etc/web.conf", "port = 8080\n".as_bytes(), &options)?;
+///         let layer: Layer = serde_json::from_value(serde_json::json!({
+///             "services": {"web": {"override": "replace", "command": "/bin/web", "startup": "enabled"}}
+///         }))?;
+///         web.add_layer("web", &layer, true)?;
+///         web.replan()?;
+///         Ok(())
+///     }
+/// }
+///
+/// let web = ops_testing::Container::of::<containers::Web>();
+/// let state = State::default().with_container(web.clone());
+/// let out = ops_testing::Context::<K8s>::new().run(Event::pebble_ready(&web), &state)?;
+/// let web = out.container("web").expect("still there");
+/// assert_eq!(web.file_text("/etc/web.conf"), Some("port = 8080\n"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct Container {
     name: String,

@@ -4,6 +4,22 @@ use super::model::Change;
 use super::pyrepr;
 
 /// Everything a Pebble call can fail with.
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::pebble::Error;
+/// # use ops_testing::pebble::FakePebble;
+/// # let pebble = FakePebble::start()?;
+/// let client = pebble.client();
+/// match client.pull_text("/no/such/file") {
+///     Err(Error::Path(e)) => assert_eq!(e.kind, "not-found"),
+///     other => panic!("expected a path error, got {other:?}"),
+/// }
+/// // `is_not_found` covers every way Pebble says "not found".
+/// assert!(client.pull("/no/such/file").unwrap_err().is_not_found());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -70,6 +86,21 @@ impl Error {
 
 /// An error answer from Pebble's API: `{"type": "error", "status-code", "status", "result":
 /// {"message", "kind"?}}`. Displays as its message, as ops' `APIError`.
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::pebble::Error;
+/// # use ops_testing::pebble::FakePebble;
+/// # let pebble = FakePebble::start()?;
+/// let client = pebble.client();
+/// // Starting a service no layer defines: Pebble answers 400.
+/// match client.start_services(&["nope"]) {
+///     Err(Error::Api(e)) => assert_eq!(e.code, 400),
+///     other => panic!("expected an API error, got {other:?}"),
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{message}")]
 pub struct ApiError {
@@ -87,6 +118,26 @@ pub struct ApiError {
 
 /// A failed change, with the logs of its tasks. Displays as ops' `ChangeError`: the error, then
 /// a `----- Logs from task N -----` section per task that logged something.
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::pebble::{Error, Layer};
+/// # use ops_testing::pebble::FakePebble;
+/// # let pebble = FakePebble::start()?;
+/// let client = pebble.client();
+/// let layer = Layer::from_yaml(
+///     "services:\n  web:\n    override: replace\n    command: /bin/web --port 8080\n    startup: enabled\n",
+/// )?;
+/// client.add_layer("web", &layer, true)?;
+/// pebble.fail_service_start("web", Some(1));
+/// // The change Pebble made for the start failed: the error carries it, with its tasks' logs.
+/// match client.start_services(&["web"]) {
+///     Err(Error::Change(e)) => assert!(!e.change.err.clone().unwrap_or_default().is_empty()),
+///     other => panic!("expected a change error, got {other:?}"),
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChangeError {
     /// The change's error text.
@@ -124,6 +175,24 @@ impl std::error::Error for ChangeError {}
 /// Displays as ops 2.1.1's `ExecError`:
 /// `non-zero exit code 2 executing ['cat', '/x'], stdout='', stderr='cat: /x: No such file\n'`,
 /// each output cut to 1024 characters (then ` [truncated]`).
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::pebble::Error;
+/// use ops_testing::pebble::{ExecRule, FakePebble};
+///
+/// let pebble = FakePebble::start()?;
+/// pebble.add_exec_rule(ExecRule::new(&["false"], 1, "", "failed\n"));
+/// match pebble.client().exec(["false"]).output() {
+///     Err(Error::Exec(e)) => {
+///         assert_eq!(e.exit_code, 1);
+///         assert_eq!(e.stderr.as_deref(), Some(&b"failed\n"[..]));
+///     }
+///     other => panic!("expected an exec error, got {other:?}"),
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExecError {
     /// The command that ran.
@@ -179,6 +248,20 @@ impl std::fmt::Display for ExecError {
 impl std::error::Error for ExecError {}
 
 /// A file operation failed on a path. Displays as `<kind> - <message>`, as ops' `PathError`.
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::pebble::Error;
+/// # use ops_testing::pebble::FakePebble;
+/// # let pebble = FakePebble::start()?;
+/// // Reading a file is answered per path: a missing one is a `PathError`.
+/// match pebble.client().pull("/missing") {
+///     Err(Error::Path(e)) => assert_eq!(e.kind, "not-found"),
+///     other => panic!("expected a path error, got {other:?}"),
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{kind} - {message}")]
 pub struct PathError {
@@ -189,6 +272,22 @@ pub struct PathError {
 }
 
 /// Some paths of a recursive push or pull failed; the others were copied.
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::pebble::Error;
+/// # use ops_testing::pebble::FakePebble;
+/// # let pebble = FakePebble::start()?;
+/// let local = std::env::temp_dir().join(format!("pull-{}", std::process::id()));
+/// // Pulling several paths: every failure is collected, the others still copied.
+/// match pebble.client().pull_path(&["/missing-a", "/missing-b"], &local) {
+///     Err(Error::MultiPushPull(e)) => assert_eq!(e.errors.len(), 2),
+///     other => panic!("expected the failures of both paths, got {other:?}"),
+/// }
+/// # let _ = std::fs::remove_dir_all(&local);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct MultiPushPullError {

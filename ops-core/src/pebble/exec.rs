@@ -135,6 +135,24 @@ fn next_chunk(ws: &mut Ws) -> std::io::Result<Option<Vec<u8>>> {
 }
 
 /// A command's output stream (stdout, or stderr when not combined), as a reader.
+///
+/// # Examples
+///
+/// ```
+/// use ops_testing::pebble::{ExecRule, FakePebble};
+///
+/// let pebble = FakePebble::start()?;
+/// use std::io::Read;
+///
+/// pebble.add_exec_rule(ExecRule::new(&["cat", "/var/log/web.log"], 0, "line 1\nline 2\n", ""));
+/// let mut process = pebble.client().exec(["cat", "/var/log/web.log"]).spawn()?;
+/// let mut stdout = process.take_stdout().expect("not taken yet");
+/// let mut text = String::new();
+/// stdout.read_to_string(&mut text)?;
+/// process.wait()?;
+/// assert_eq!(text.lines().count(), 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct ExecReader {
     ws: Ws,
     buf: Vec<u8>,
@@ -172,6 +190,24 @@ impl Read for ExecReader {
 }
 
 /// A command's standard input, as a writer. Closing it (or dropping it) sends end-of-file.
+///
+/// # Examples
+///
+/// ```
+/// use ops_testing::pebble::{ExecRule, FakePebble};
+/// use std::io::Write;
+///
+/// let pebble = FakePebble::start()?;
+/// let mut rule = ExecRule::new(&["cat"], 0, "", "");
+/// rule.echo_stdin = true; // the fake answers with what it read
+/// pebble.add_exec_rule(rule);
+/// let mut process = pebble.client().exec(["cat"]).spawn()?;
+/// let mut stdin = process.take_stdin().expect("not taken yet");
+/// stdin.write_all(b"hello")?;
+/// stdin.close()?;
+/// assert_eq!(process.wait_output()?.stdout, b"hello");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct ExecStdin {
     ws: Ws,
     closed: bool,
@@ -223,6 +259,18 @@ impl Drop for ExecStdin {
 }
 
 /// A command's output, from [`ExecProcess::wait_output`].
+///
+/// # Examples
+///
+/// ```
+/// use ops_testing::pebble::{ExecRule, FakePebble};
+///
+/// let pebble = FakePebble::start()?;
+/// pebble.add_exec_rule(ExecRule::new(&["cat", "/etc/hostname"], 0, "web-0\n", ""));
+/// let out = pebble.client().exec(["cat", "/etc/hostname"]).output()?;
+/// assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "web-0");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Output {
     /// Standard output (with standard error when combined).
@@ -252,6 +300,23 @@ enum StdinSource {
 
 /// A command to run in the workload, built like [`std::process::Command`]: see
 /// [`Client::exec`].
+///
+/// # Examples
+///
+/// ```
+/// use ops_testing::pebble::{ExecRule, FakePebble};
+///
+/// let pebble = FakePebble::start()?;
+/// pebble.add_exec_rule(ExecRule::new(&["pg_isready"], 0, "accepting connections\n", ""));
+/// let client = pebble.client();
+/// let out = client
+///     .exec(["pg_isready", "-h", "localhost"])
+///     .env("PGCONNECT_TIMEOUT", "3")
+///     .working_dir("/")
+///     .output()?;
+/// assert_eq!(out.stdout, b"accepting connections\n");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Exec {
     client: Client,
     command: Vec<String>,
@@ -561,6 +626,21 @@ impl Exec {
 
 /// A running command ([`Exec::spawn`]). Wait for it with [`wait`](Self::wait) or
 /// [`wait_output`](Self::wait_output); dropping it closes its websockets.
+///
+/// # Examples
+///
+/// ```
+/// use ops_testing::pebble::{ExecRule, FakePebble};
+///
+/// let pebble = FakePebble::start()?;
+/// pebble.add_exec_rule(ExecRule::new(&["hostname"], 0, "web-0\n", ""));
+/// let client = pebble.client();
+/// // Spawned: the process runs while the charm does other work, then is waited for.
+/// let process = client.exec(["hostname"]).spawn()?;
+/// let out = process.wait_output()?;
+/// assert_eq!(out.stdout, b"web-0\n");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct ExecProcess {
     client: Client,
     command: Vec<String>,

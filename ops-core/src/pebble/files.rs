@@ -10,6 +10,20 @@ use std::path::{Path, PathBuf};
 use ureq::unversioned::multipart::{Form, Part};
 
 /// Ownership and mode of what is pushed or created.
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::pebble::PushOptions;
+/// # use ops_testing::pebble::FakePebble;
+/// # let pebble = FakePebble::start()?;
+/// let client = pebble.client();
+/// let options = PushOptions { make_dirs: true, permissions: Some(0o600), ..Default::default() };
+/// client.push("/etc/web/secret.conf", "token = x\n".as_bytes(), &options)?;
+/// assert_eq!(client.pull_text("/etc/web/secret.conf")?, "token = x\n");
+/// assert_eq!(client.list_files("/etc/web/secret.conf", None, true)?[0].permissions, 0o600);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PushOptions {
     /// Create missing parent directories.
@@ -27,6 +41,18 @@ pub struct PushOptions {
 }
 
 /// Ownership and mode of a directory created with [`Client::make_dir`].
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::pebble::MakeDirOptions;
+/// # use ops_testing::pebble::FakePebble;
+/// # let pebble = FakePebble::start()?;
+/// let client = pebble.client();
+/// client.make_dir("/srv/web/cache", &MakeDirOptions { make_parents: true, ..Default::default() })?;
+/// assert!(client.isdir("/srv/web/cache")?);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MakeDirOptions {
     /// Create missing parents too, and succeed if it exists.

@@ -21,6 +21,16 @@ string_enum! {
 }
 
 /// A local identity: a Unix user id connecting over the socket.
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::pebble::LocalIdentity;
+///
+/// // A local identity: whoever connects to the socket with this Unix user ID.
+/// let local = LocalIdentity { user_id: 1000 };
+/// assert_eq!(serde_json::to_value(&local).ok(), Some(serde_json::json!({"user-id": 1000})));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LocalIdentity {
     /// The user id.
@@ -30,6 +40,16 @@ pub struct LocalIdentity {
 
 /// A basic identity: HTTP basic authentication with a hashed password (Pebble lists it as
 /// `*****`).
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::pebble::BasicIdentity;
+///
+/// // HTTP basic auth: the password is a crypt(3) hash (`openssl passwd -6`), never the password.
+/// let basic = BasicIdentity { password: "$6$salt$hash".into() };
+/// assert!(basic.password.starts_with("$6$"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BasicIdentity {
     /// The password, hashed with `openssl passwd -6`.
@@ -37,6 +57,16 @@ pub struct BasicIdentity {
 }
 
 /// A certificate identity: a client TLS certificate (Pebble lists it as `*****`).
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::pebble::CertIdentity;
+///
+/// // A client certificate, PEM-encoded.
+/// let cert = CertIdentity { pem: "-----BEGIN CERTIFICATE-----\n...".into() };
+/// assert!(cert.pem.starts_with("-----BEGIN CERTIFICATE-----"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CertIdentity {
     /// The PEM-encoded X.509 certificate.
@@ -44,6 +74,25 @@ pub struct CertIdentity {
 }
 
 /// A named identity's access and credentials (at least one of `local`, `basic`, `cert`).
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::pebble::{Identity, IdentityAccess, LocalIdentity};
+/// use std::collections::BTreeMap;
+/// # use ops_testing::pebble::FakePebble;
+/// # let pebble = FakePebble::start()?;
+/// let client = pebble.client();
+/// let ops = Identity {
+///     access: IdentityAccess::Read,
+///     local: Some(LocalIdentity { user_id: 1000 }),
+///     basic: None,
+///     cert: None,
+/// };
+/// client.add_identities(&BTreeMap::from([("ops".to_string(), ops.clone())]))?;
+/// assert_eq!(client.get_identities()?["ops"], ops);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Identity {
     /// What it may do.

@@ -29,6 +29,24 @@ fn is_default<T: Default + PartialEq>(v: &T) -> bool {
 pub type RawMap = serde_json::Map<String, serde_json::Value>;
 
 /// A service of a layer (Pebble's service keys, dashed in YAML).
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::pebble::{Layer, Override, Service, ServiceStartup};
+///
+/// let mut web = Service {
+///     r#override: Override::Replace,
+///     command: "/bin/web".into(),
+///     startup: ServiceStartup::Enabled,
+///     ..Service::default()
+/// };
+/// web.merge(&Service { command: "/bin/web --verbose".into(), ..Service::default() });
+/// assert_eq!(web.command, "/bin/web --verbose");
+/// let mut layer = Layer::default();
+/// layer.services.insert("web".into(), web);
+/// assert!(layer.to_yaml().contains("startup: enabled"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct Service {
@@ -178,6 +196,19 @@ fn merge_extra(mine: &mut RawMap, theirs: &RawMap) {
 }
 
 /// A health check of a layer.
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::pebble::Layer;
+///
+/// let layer = Layer::from_yaml(
+///     "checks:\n  up:\n    override: replace\n    level: alive\n    http:\n      url: http://localhost:8080/health\n",
+/// )?;
+/// let check = &layer.checks["up"];
+/// assert_eq!(check.level.as_str(), "alive");
+/// # Ok::<(), ops_core::pebble::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct Check {
@@ -253,6 +284,20 @@ impl Check {
 
 /// A layer: services, checks and log targets, added to the plan with
 /// [`Client::add_layer`](super::Client::add_layer).
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::pebble::Layer;
+///
+/// let mut layer = Layer::from_yaml("services:\n  web:\n    override: replace\n    command: /bin/web\n")?;
+/// let more = Layer::from_yaml("services:\n  web:\n    override: merge\n    environment:\n      PORT: \"8080\"\n")?;
+/// layer.combine("more", &more)?;
+/// assert_eq!(layer.services["web"].command, "/bin/web");
+/// assert_eq!(layer.services["web"].environment["PORT"], "8080");
+/// assert!(Layer::from_yaml("services: [").is_err());
+/// # Ok::<(), ops_core::pebble::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct Layer {
@@ -389,6 +434,23 @@ fn combine_sections(mine: &mut RawMap, theirs: &RawMap) {
 }
 
 /// The plan: every layer combined (`GET /v1/plan`).
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::pebble::Layer;
+/// # use ops_testing::pebble::FakePebble;
+/// # let pebble = FakePebble::start()?;
+/// let client = pebble.client();
+/// let layer = Layer::from_yaml(
+///     "services:\n  web:\n    override: replace\n    command: /bin/web --port 8080\n    startup: enabled\n",
+/// )?;
+/// client.add_layer("web", &layer, true)?;
+/// // The plan: every layer combined, as Pebble holds it.
+/// let plan = client.get_plan()?;
+/// assert_eq!(plan.services["web"].command, "/bin/web --port 8080");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct Plan {

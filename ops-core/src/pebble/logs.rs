@@ -7,6 +7,23 @@ use serde::{Deserialize, Serialize};
 use std::io::BufRead;
 
 /// One line a service wrote.
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::pebble::{Layer, LogCount};
+/// # use ops_testing::pebble::FakePebble;
+/// # let pebble = FakePebble::start()?;
+/// let client = pebble.client();
+/// let layer = Layer::from_yaml(
+///     "services:\n  web:\n    override: replace\n    command: /bin/web --port 8080\n    startup: enabled\n",
+/// )?;
+/// client.add_layer("web", &layer, true)?;
+/// pebble.add_service_log("web", "listening on :8080");
+/// let logs = client.get_service_logs(&["web"], LogCount::All)?;
+/// assert_eq!(logs.last().map(|e| (e.service.as_str(), e.message.as_str())), Some(("web", "listening on :8080")));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogEntry {
     /// When (RFC 3339).
@@ -18,6 +35,18 @@ pub struct LogEntry {
 }
 
 /// How many lines to get: Pebble's `n`.
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::pebble::LogCount;
+/// # use ops_testing::pebble::FakePebble;
+/// # let pebble = FakePebble::start()?;
+/// // The last 10 lines of every service; `All` for all, `Default` for Pebble's default (30).
+/// let logs = pebble.client().get_service_logs(&[], LogCount::Last(10))?;
+/// assert!(logs.len() <= 10);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LogCount {
     /// Pebble's default (30; none when following).
@@ -31,6 +60,25 @@ pub enum LogCount {
 
 /// Followed service logs: an iterator over the lines as the services write them, until the
 /// stream is dropped or Pebble goes away.
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::pebble::{Layer, LogCount};
+/// # use ops_testing::pebble::FakePebble;
+/// # let pebble = FakePebble::start()?;
+/// let client = pebble.client();
+/// let layer = Layer::from_yaml(
+///     "services:\n  web:\n    override: replace\n    command: /bin/web --port 8080\n    startup: enabled\n",
+/// )?;
+/// client.add_layer("web", &layer, true)?;
+/// pebble.add_service_log("web", "ready");
+/// // Followed: entries as they come; here only the first is read.
+/// let mut stream = client.follow_service_logs(&["web"], LogCount::All)?;
+/// let first = stream.next().expect("an entry")?;
+/// assert_eq!(first.message, "ready");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct LogStream {
     reader: Box<dyn BufRead + Send>,
 }

@@ -131,6 +131,16 @@ pub const DEFAULT_CHANGE_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_POLL_DELAY: Duration = Duration::from_millis(100);
 
 /// The signal name of a Linux signal number (`15` → `SIGTERM`), for [`Client::send_signal`].
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::pebble::signal_name;
+///
+/// assert_eq!(signal_name(15), Some("SIGTERM"));
+/// assert_eq!(signal_name(0), None);
+/// // `client.send_signal(signal_name(1).unwrap_or("SIGHUP"), &["web"])?` reloads a service.
+/// ```
 pub fn signal_name(number: i32) -> Option<&'static str> {
     const NAMES: [&str; 31] = [
         "SIGHUP",
@@ -172,6 +182,24 @@ pub fn signal_name(number: i32) -> Option<&'static str> {
 }
 
 /// A service action of `POST /v1/services`.
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::pebble::{Layer, ServiceAction, DEFAULT_CHANGE_TIMEOUT};
+/// # use ops_testing::pebble::FakePebble;
+/// # let pebble = FakePebble::start()?;
+/// let client = pebble.client();
+/// let layer = Layer::from_yaml(
+///     "services:\n  web:\n    override: replace\n    command: /bin/web --port 8080\n    startup: enabled\n",
+/// )?;
+/// client.add_layer("web", &layer, true)?;
+/// // `restart_services` is this with `ServiceAction::Restart`; `None` does not wait for the change.
+/// let change = client.services_action(ServiceAction::Restart, &["web"], Some(DEFAULT_CHANGE_TIMEOUT))?;
+/// assert!(client.get_change(&change)?.ready);
+/// assert_eq!(ServiceAction::Restart.as_str(), "restart");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ServiceAction {
     /// Start the `startup: enabled` services.
@@ -203,6 +231,27 @@ impl ServiceAction {
 ///
 /// Cheap to create and to clone; nothing is connected until a call is made, and every call opens
 /// its own connection (as ops' client does).
+///
+/// # Examples
+///
+/// Against ops-testing's fake Pebble (the same API as Pebble v1.32 on a real socket):
+///
+/// ```
+/// use ops_core::pebble::{Client, Layer};
+/// # use ops_testing::pebble::FakePebble;
+/// # let pebble = FakePebble::start()?;
+/// // In a charm: `ctx.container::<containers::Web>()?.pebble()`; here, a fake Pebble's socket.
+/// let client = Client::new(pebble.socket_path());
+/// let layer = Layer::from_yaml(
+///     "services:\n  web:\n    override: replace\n    command: /bin/web --port 8080\n    startup: enabled\n",
+/// )?;
+/// client.add_layer("web", &layer, true)?;
+/// client.replan_services()?;
+/// let services = client.get_services(&["web"])?;
+/// assert_eq!(services[0].name, "web");
+/// assert!(services[0].is_running());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Client {
     socket_path: PathBuf,

@@ -123,6 +123,16 @@ string_enum! {
 }
 
 /// `GET /v1/system-info`.
+///
+/// # Examples
+///
+/// ```
+/// # use ops_testing::pebble::FakePebble;
+/// # let pebble = FakePebble::start()?;
+/// let info = pebble.client().get_system_info()?;
+/// assert!(!info.version.is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SystemInfo {
     /// Pebble's version, e.g. `v1.32.1`.
@@ -133,6 +143,17 @@ pub struct SystemInfo {
 }
 
 /// A warning Pebble raised.
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::pebble::{Error, WarningState};
+/// # use ops_testing::pebble::FakePebble;
+/// # let pebble = FakePebble::start()?;
+/// // Pebble ≥ 1.x removed warnings: the call is kept for ops' API and reports Pebble's 404.
+/// assert!(matches!(pebble.client().get_warnings(WarningState::All), Err(Error::Api(e)) if e.code == 404));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Warning {
     /// The message.
@@ -155,6 +176,22 @@ pub struct Warning {
 }
 
 /// The id of a change.
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::pebble::{ChangeId, Layer};
+/// # use ops_testing::pebble::FakePebble;
+/// # let pebble = FakePebble::start()?;
+/// let client = pebble.client();
+/// let layer = Layer::from_yaml(
+///     "services:\n  web:\n    override: replace\n    command: /bin/web --port 8080\n    startup: enabled\n",
+/// )?;
+/// client.add_layer("web", &layer, true)?;
+/// let id: ChangeId = client.replan_services()?;
+/// assert_eq!(client.get_change(&id)?.id, id);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct ChangeId(pub String);
@@ -172,6 +209,23 @@ impl From<&str> for ChangeId {
 }
 
 /// The id of a task.
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::pebble::{Layer, TaskId};
+/// # use ops_testing::pebble::FakePebble;
+/// # let pebble = FakePebble::start()?;
+/// let client = pebble.client();
+/// let layer = Layer::from_yaml(
+///     "services:\n  web:\n    override: replace\n    command: /bin/web --port 8080\n    startup: enabled\n",
+/// )?;
+/// client.add_layer("web", &layer, true)?;
+/// let change = client.get_change(&client.replan_services()?)?;
+/// let ids: Vec<&TaskId> = change.tasks.iter().map(|t| &t.id).collect();
+/// assert!(!ids.is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct TaskId(pub String);
@@ -197,6 +251,24 @@ pub struct TaskProgress {
 }
 
 /// One task of a change.
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::pebble::Layer;
+/// # use ops_testing::pebble::FakePebble;
+/// # let pebble = FakePebble::start()?;
+/// let client = pebble.client();
+/// let layer = Layer::from_yaml(
+///     "services:\n  web:\n    override: replace\n    command: /bin/web --port 8080\n    startup: enabled\n",
+/// )?;
+/// client.add_layer("web", &layer, true)?;
+/// let change = client.get_change(&client.replan_services()?)?;
+/// for task in &change.tasks {
+///     assert_eq!(task.status, "Done");
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Task {
     /// Its id.
@@ -226,6 +298,23 @@ pub struct Task {
 }
 
 /// A change: an operation Pebble runs asynchronously (service actions, exec...).
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::pebble::{ChangeState, Layer};
+/// # use ops_testing::pebble::FakePebble;
+/// # let pebble = FakePebble::start()?;
+/// let client = pebble.client();
+/// let layer = Layer::from_yaml(
+///     "services:\n  web:\n    override: replace\n    command: /bin/web --port 8080\n    startup: enabled\n",
+/// )?;
+/// client.add_layer("web", &layer, true)?;
+/// client.replan_services()?;
+/// let changes = client.get_changes(ChangeState::All, None)?;
+/// assert!(changes.iter().all(|c| c.ready && c.err.is_none()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Change {
     /// Its id.
@@ -258,6 +347,23 @@ pub struct Change {
 }
 
 /// A service's state (`GET /v1/services`).
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::pebble::{Layer, ServiceStatus};
+/// # use ops_testing::pebble::FakePebble;
+/// # let pebble = FakePebble::start()?;
+/// let client = pebble.client();
+/// let layer = Layer::from_yaml(
+///     "services:\n  web:\n    override: replace\n    command: /bin/web --port 8080\n    startup: enabled\n",
+/// )?;
+/// client.add_layer("web", &layer, true)?;
+/// client.autostart_services()?;
+/// let web = &client.get_services(&["web"])?[0];
+/// assert_eq!(web.current, ServiceStatus::Active);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServiceInfo {
     /// The service's name.
@@ -284,6 +390,20 @@ impl ServiceInfo {
 }
 
 /// A health check's state (`GET /v1/checks`).
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::pebble::Layer;
+/// # use ops_testing::pebble::FakePebble;
+/// # let pebble = FakePebble::start()?;
+/// let client = pebble.client();
+/// let layer = Layer::from_yaml("checks:\n  up:\n    override: replace\n    exec:\n      command: /bin/true\n")?;
+/// client.add_layer("checks", &layer, true)?;
+/// let checks = client.get_checks(None, &["up"])?;
+/// assert_eq!(checks[0].name, "up");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckInfo {
     /// The check's name.
@@ -329,6 +449,20 @@ pub struct CheckRefresh {
 }
 
 /// A file or directory in the workload (`GET /v1/files?action=list`).
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::pebble::{FileType, PushOptions};
+/// # use ops_testing::pebble::FakePebble;
+/// # let pebble = FakePebble::start()?;
+/// let client = pebble.client();
+/// client.push("/srv/index.html", "<h1>hi</h1>".as_bytes(), &PushOptions { make_dirs: true, ..Default::default() })?;
+/// let files = client.list_files("/srv", Some("*.html"), false)?;
+/// assert_eq!((files[0].name.as_str(), files[0].file_type.clone()), ("index.html", FileType::File));
+/// assert_eq!(files[0].size, Some(11));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileInfo {
     /// Its absolute path.
@@ -383,6 +517,19 @@ mod octal {
 }
 
 /// A notice: something that happened, identified by type and key (`GET /v1/notices`).
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::pebble::{NoticeType, NotifyOptions, NoticesFilter};
+/// # use ops_testing::pebble::FakePebble;
+/// # let pebble = FakePebble::start()?;
+/// let client = pebble.client();
+/// client.notify(NoticeType::Custom, "example.com/reload", &NotifyOptions::default())?;
+/// let notices = client.get_notices(&NoticesFilter::default())?;
+/// assert_eq!(notices[0].key, "example.com/reload");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notice {
     /// Its id.
@@ -445,6 +592,20 @@ mod go_duration {
 }
 
 /// Which notices to list (`GET /v1/notices`): every field narrows the list.
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::pebble::{NoticeType, NotifyOptions, NoticesFilter};
+/// # use ops_testing::pebble::FakePebble;
+/// # let pebble = FakePebble::start()?;
+/// let client = pebble.client();
+/// client.notify(NoticeType::Custom, "example.com/a", &NotifyOptions::default())?;
+/// client.notify(NoticeType::Custom, "example.com/b", &NotifyOptions::default())?;
+/// let filter = NoticesFilter { keys: vec!["example.com/b".into()], ..Default::default() };
+/// assert_eq!(client.get_notices(&filter)?.len(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NoticesFilter {
     /// `Some("all")`: notices of every user (admin only).
@@ -460,6 +621,24 @@ pub struct NoticesFilter {
 }
 
 /// What `POST /v1/notices` records.
+///
+/// # Examples
+///
+/// ```
+/// use ops_core::pebble::{NoticeType, NotifyOptions, NoticesFilter};
+/// use std::collections::BTreeMap;
+/// # use ops_testing::pebble::FakePebble;
+/// # let pebble = FakePebble::start()?;
+/// let client = pebble.client();
+/// let options = NotifyOptions {
+///     data: BTreeMap::from([("path".to_string(), "/etc/web.conf".to_string())]),
+///     ..Default::default()
+/// };
+/// client.notify(NoticeType::Custom, "example.com/reload", &options)?;
+/// let notice = &client.get_notices(&NoticesFilter::default())?[0];
+/// assert_eq!(notice.last_data["path"], "/etc/web.conf");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NotifyOptions {
     /// The data of this occurrence.
