@@ -600,3 +600,21 @@ fn context_raw_encoding_echoes_the_reference_charms_data() -> TestResult {
     }
     Ok(())
 }
+
+/// Python writes `NaN` and `Infinity`, which are not JSON: serde writes `null`, and `NaN` does not
+/// read (the documented difference).
+#[test]
+fn non_finite_floats_are_written_as_null_and_nan_does_not_read() {
+    #[derive(Debug, RelationData)]
+    #[databag(encoding = "json")]
+    struct Ratio {
+        ratio: f64,
+    }
+    let written = written(&Ratio { ratio: f64::NAN });
+    assert_eq!(written["ratio"], "null");
+    let err = Ratio::from_databag(&Bag::from([("ratio".into(), "NaN".into())])).unwrap_err();
+    assert!(
+        matches!(&err, DatabagError::Invalid { key, .. } if key == "ratio"),
+        "{err:?}"
+    );
+}
