@@ -620,3 +620,56 @@ fn non_finite_floats_are_written_as_null_and_nan_does_not_read() {
         "{err:?}"
     );
 }
+
+/// Saves an empty `String` in each encoding.
+#[derive(Debug, Default, StoredState)]
+struct Empty;
+
+#[derive(Debug, PartialEq, RelationData)]
+struct RawName {
+    name: String,
+}
+
+#[derive(Debug, PartialEq, RelationData)]
+#[databag(encoding = "json")]
+struct JsonLabel {
+    label: String,
+}
+
+#[charm(dir = "tests/fixtures/testcharm", module = empty_charm)]
+impl Empty {
+    #[on(db_relation_created)]
+    fn created(&mut self, _ctx: &mut Context<Self>, event: &RelationEvent) -> ops_core::Result<()> {
+        let bag = event.relation.local_app_data();
+        bag.save(&RawName {
+            name: String::new(),
+        })?;
+        bag.save(&JsonLabel {
+            label: String::new(),
+        })?;
+        Ok(())
+    }
+}
+
+/// An empty `String`: the raw encoding stores it as Juju stores an empty value (the key removed),
+/// so it reads back as missing; the JSON encoding stores `""` and it reads back.
+#[test]
+fn harness_an_empty_string_is_removed_raw_and_kept_as_json() -> TestResult {
+    let mut h = Harness::<Empty>::new();
+    h.set_leader(true)?;
+    h.begin()?;
+    let id = h.add_relation("db", "remote")?;
+    let own = h.get_relation_data(id, "testcharm")?.ok_or("no app bag")?;
+    assert_eq!(own, Bag::from([("label".to_string(), "\"\"".to_string())]));
+    assert_eq!(
+        RawName::from_databag(&own),
+        Err(DatabagError::Missing { key: "name".into() })
+    );
+    assert_eq!(
+        JsonLabel::from_databag(&own)?,
+        JsonLabel {
+            label: String::new()
+        }
+    );
+    Ok(())
+}
