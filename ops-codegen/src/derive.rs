@@ -12,6 +12,7 @@ struct ContainerOpts {
     krate: Option<syn::Path>,
     key: Option<LitStr>,
     rename_all: Option<LitStr>,
+    encoding: Option<LitStr>,
 }
 
 fn container_opts(
@@ -62,6 +63,16 @@ fn container_opts(
                     Err(_) => errors.spanned(&lit, "expected a path such as \"::ops_core\""),
                 },
                 "key" => opts.key = Some(lit),
+                "encoding" => {
+                    if !matches!(lit.value().as_str(), "raw" | "json") {
+                        errors.spanned(
+                            &lit,
+                            "encoding must be \"raw\" (strings as they are, the default) or \"json\" \
+                             (every field JSON-encoded, as ops 3's Relation.save/load)",
+                        );
+                    }
+                    opts.encoding = Some(lit)
+                }
                 "rename_all" => {
                     let v = lit.value();
                     if !matches!(v.as_str(), "kebab-case" | "snake_case") {
@@ -194,15 +205,20 @@ fn stored_state_checked(krate: &TokenStream, name: &syn::Ident, key: &str) -> To
 }
 
 /// How a databag field is encoded.
+#[derive(Clone, Copy, PartialEq)]
 enum FieldCodec {
-    /// `String`: stored as is.
+    /// `String` (raw encoding): stored as is.
     Raw,
-    /// `Option<String>`: stored as is, absent when `None`.
+    /// `Option<String>` (raw encoding): stored as is, absent when `None`.
     OptRaw,
-    /// Any other `T`: JSON.
+    /// Any other `T` (raw encoding): compact JSON.
     Json,
-    /// `Option<T>`: JSON, absent when `None`.
+    /// `Option<T>` (raw encoding): compact JSON, absent when `None`.
     OptJson,
+    /// Any `T` (JSON encoding): JSON as Python's `json.dumps` writes it.
+    PyJson,
+    /// `Option<T>` (JSON encoding): as `PyJson`, `None` stored as `null`, absent read as `None`.
+    PyOptJson,
 }
 
 fn is_string(ty: &syn::Type) -> bool {
@@ -231,8 +247,14 @@ pub fn relation_data(input: TokenStream) -> TokenStream {
         Err(e) => return e.to_compile_error(),
     };
     let mut errors = Errors::new();
-    let opts = container_opts(&input, "databag", &["crate", "rename_all"], &mut errors);
+    let opts = container_opts(
+        &input,
+        "databag",
+        &["crate", "rename_all", "encoding"],
+        &mut errors,
+    );
     let krate = krate_of(&opts);
+    let py_json = opts.encoding.as_ref().is_some_and(|l| l.value() == "json");
     let kebab = opts
         .rename_all
         .as_ref()
@@ -295,6 +317,8 @@ pub fn relation_data(input: TokenStream) -> TokenStream {
         }
         keys.push(key.clone());
         let codec = match option_inner(&f.ty) {
+            Some(_) if py_json => FieldCodec::PyOptJson,
+            None if py_json => FieldCodec::PyJson,
             Some(inner) if is_string(inner) && !force_json => FieldCodec::OptRaw,
             Some(_) => FieldCodec::OptJson,
             None if is_string(&f.ty) && !force_json => FieldCodec::Raw,
@@ -310,14 +334,20 @@ pub fn relation_data(input: TokenStream) -> TokenStream {
                 quote!(#d::get_opt_raw(bag, #key)),
                 quote!(out.push((#key.to_string(), self.#ident.clone()));),
             ),
-            FieldCodec::Json | FieldCodec::OptJson if checked => {
-                let json_ty = match codec {
-                    FieldCodec::OptJson => option_inner(&f.ty).unwrap_or(&f.ty),
-                    _ => &f.ty,
+            _ if checked => {
+                // The type the JSON functions work on, and the one named in the error.
+                let (json_ty, shown_ty) = match codec {
+                    FieldCodec::OptJson => {
+                        let inner = option_inner(&f.ty).unwrap_or(&f.ty);
+                        (inner, inner)
+                    }
+                    FieldCodec::PyOptJson => (&f.ty, option_inner(&f.ty).unwrap_or(&f.ty)),
+                    _ => (&f.ty, &f.ty),
                 };
-                let shown = json_ty.to_token_stream().to_string().replace(' ', "");
+                let probed = json_ty.to_token_stream().to_string().replace(' ', "");
+                let shown = shown_ty.to_token_stream().to_string().replace(' ', "");
                 // One check (so at most one error) per JSON type.
-                let known = probe_types.iter().position(|t| *t == shown);
+                let known = probe_types.iter().position(|t| *t == probed);
                 let fn_name =
                     quote::format_ident!("__ops_json_{}", known.unwrap_or(probe_types.len()));
                 let message = format!(
@@ -325,19 +355,29 @@ pub fn relation_data(input: TokenStream) -> TokenStream {
                      `{shown}` needs `#[derive(Serialize, Deserialize)]`"
                 );
                 let label = format!("`{shown}` does not implement `Serialize` and `Deserialize`");
-                let note = "a `String` field is stored as is; any other type is encoded as JSON \
-                            with serde (Cargo.toml: serde with the `derive` feature)";
+                let note = if py_json {
+                    "with #[databag(encoding = \"json\")] every field is encoded as JSON with serde \
+                     (Cargo.toml: serde with the `derive` feature)"
+                } else {
+                    "a `String` field is stored as is; any other type is encoded as JSON \
+                     with serde (Cargo.toml: serde with the `derive` feature)"
+                };
+                let encode = if py_json {
+                    quote!(#d::to_py_json::<T>)
+                } else {
+                    quote!(#d::to_json::<T>)
+                };
                 let probe = serde_probe(
                     &json_ty.to_token_stream(),
                     quote!(#serde::Serialize + #serde::de::DeserializeOwned),
-                    quote!(__OpsJson(#d::get_json::<T>, #d::get_opt_json::<T>, #d::to_json::<T>)),
+                    quote!(__OpsJson(#d::get_json::<T>, #d::get_opt_json::<T>, #encode)),
                     syn::spanned::Spanned::span(&f.ty),
                     &message,
                     &label,
                     note,
                 );
                 if known.is_none() {
-                    probe_types.push(shown.clone());
+                    probe_types.push(probed.clone());
                     probes.push(quote! {
                         #[allow(dead_code)]
                         fn #fn_name() -> __OpsJson<#json_ty> {
@@ -352,6 +392,11 @@ pub fn relation_data(input: TokenStream) -> TokenStream {
                             ::core::option::Option::Some(v) => ::core::option::Option::Some((#fn_name().2)(#key, v)?),
                             ::core::option::Option::None => ::core::option::Option::None,
                         }));),
+                    ),
+                    // Absent and `null` are both `None`.
+                    FieldCodec::PyOptJson => (
+                        quote!((#fn_name().1)(bag, #key)?.flatten()),
+                        quote!(out.push((#key.to_string(), ::core::option::Option::Some((#fn_name().2)(#key, &self.#ident)?)));),
                     ),
                     _ => (
                         quote!((#fn_name().0)(bag, #key)?),
@@ -370,6 +415,17 @@ pub fn relation_data(input: TokenStream) -> TokenStream {
                     ::core::option::Option::None => ::core::option::Option::None,
                 }));),
             ),
+            FieldCodec::PyJson => (
+                quote!(#d::get_json(bag, #key)?),
+                quote!(out.push((#key.to_string(), ::core::option::Option::Some(#d::to_py_json(#key, &self.#ident)?)));),
+            ),
+            FieldCodec::PyOptJson => {
+                let ty = &f.ty;
+                (
+                    quote!(#d::get_opt_json::<#ty>(bag, #key)?.flatten()),
+                    quote!(out.push((#key.to_string(), ::core::option::Option::Some(#d::to_py_json(#key, &self.#ident)?)));),
+                )
+            }
         };
         loads.push(quote!(#ident: #load));
         saves.push(save);
@@ -379,6 +435,11 @@ pub fn relation_data(input: TokenStream) -> TokenStream {
     }
     let (impl_g, ty_g, where_g) = input.generics.split_for_impl();
     let dmod = quote!(#krate::databag);
+    let encoding = if py_json {
+        quote!(#dmod::Encoding::Json)
+    } else {
+        quote!(#dmod::Encoding::Raw)
+    };
     let json_fns = if probes.is_empty() {
         quote!()
     } else {
@@ -398,6 +459,7 @@ pub fn relation_data(input: TokenStream) -> TokenStream {
         #[automatically_derived]
         impl #impl_g #krate::databag::RelationData for #name #ty_g #where_g {
             const KEYS: &'static [&'static str] = &[#(#keys),*];
+            const ENCODING: #dmod::Encoding = #encoding;
             fn from_databag(
                 bag: &::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
             ) -> ::core::result::Result<Self, #krate::databag::DatabagError> {

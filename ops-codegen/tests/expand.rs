@@ -235,3 +235,61 @@ fn file_errors_keep_the_impl_block_and_a_stub() {
     assert!(text.contains("type Config = ();"), "{text}");
     check_golden("file_error_fallback", &text);
 }
+
+/// `#[derive(RelationData)]`, pretty-printed.
+fn expand_relation_data(item: TokenStream) -> String {
+    let tokens = ops_codegen::derive::relation_data(item);
+    let file: syn::File = syn::parse2(tokens).expect("the expansion parses as a Rust file");
+    prettyplease::unparse(&file)
+}
+
+#[test]
+fn relation_data_raw_encoding() {
+    let text = expand_relation_data(quote! {
+        #[databag(rename_all = "kebab-case")]
+        struct Db {
+            host: String,
+            replica_set: Option<String>,
+            port: u16,
+            #[databag(rename = "read-only", json)]
+            ro: Option<bool>,
+            #[databag(json)]
+            user: String,
+        }
+    });
+    assert!(text.contains("Encoding::Raw"), "{text}");
+    assert!(!text.contains("to_py_json"), "{text}");
+    check_golden("relation_data_raw", &text);
+}
+
+#[test]
+fn relation_data_json_encoding() {
+    let text = expand_relation_data(quote! {
+        #[databag(encoding = "json")]
+        struct Db {
+            host: String,
+            port: u16,
+            #[databag(rename = "secret-id")]
+            secret_id: String,
+            note: Option<String>,
+        }
+    });
+    assert!(text.contains("Encoding::Json"), "{text}");
+    assert!(!text.contains("get_raw"), "{text}");
+    // The optional field: read as `Option<Option<String>>` (absent, or `null`), flattened.
+    assert!(text.contains(".flatten()"), "{text}");
+    check_golden("relation_data_json", &text);
+}
+
+#[test]
+fn relation_data_unknown_encoding_is_an_error() {
+    let text = ops_codegen::derive::relation_data(quote! {
+        #[databag(encoding = "yaml")]
+        struct Db {
+            host: String,
+        }
+    })
+    .to_string();
+    assert!(text.contains("compile_error"), "{text}");
+    assert!(text.contains("encoding must be"), "{text}");
+}

@@ -257,11 +257,20 @@
 //!
 //! ## `#[derive(RelationData)]`
 //!
-//! Each field is a databag key (`#[databag(rename = "key")]`, or `#[databag(rename_all =
-//! "kebab-case")]` on the struct). `String` values are stored as they are, other types as JSON
-//! (`#[databag(json)]` forces JSON for a `String`); `Option` fields may be absent. Unknown keys
-//! are ignored; a missing required key or a value that does not decode is a typed
-//! [`crate::databag::DatabagError`].
+//! Each field is a databag key: the field's name (as ops 3's `Relation.save` / `load` use a
+//! dataclass field's name), `#[databag(rename = "key")]` (ops' `alias`), or `#[databag(rename_all =
+//! "kebab-case")]` on the struct. Unknown keys are ignored; a missing required key or a value that
+//! does not decode is a typed [`crate::databag::DatabagError`] naming the key.
+//!
+//! The struct chooses its encoding (`#[databag(encoding = "...")]`, see
+//! [`crate::databag::Encoding`]):
+//!
+//! * `"raw"`, the default, for interfaces that document plain strings (most of them): `String`
+//!   values are stored as they are, other types as compact JSON (`#[databag(json)]` forces JSON
+//!   for a `String`); an `Option` that is `None` removes its key, and an absent key reads as `None`.
+//! * `"json"`, ops 3's `Relation.save` / `load`: every field JSON-encoded, a `String` included,
+//!   byte for byte as Python's `json.dumps` writes it; `None` is stored as `null`; absent or
+//!   `null` read as `None`.
 //!
 //! ```
 //! use ops_core::databag::RelationData;
@@ -283,6 +292,32 @@
 //! let c = Credentials::from_databag(&bag).unwrap();
 //! assert_eq!(c, Credentials { secret_id: "secret:abc".into(), port: 5432, endpoints: None });
 //! assert!(Credentials::from_databag(&BTreeMap::new()).is_err());
+//!
+//! // The same data as a Python unit's `relation.save(Credentials(...), app)` writes it.
+//! #[derive(Debug, PartialEq, ops_core::RelationData)]
+//! #[databag(encoding = "json", rename_all = "kebab-case")]
+//! struct SavedCredentials {
+//!     secret_id: String,
+//!     port: u16,
+//!     endpoints: Option<Vec<String>>,
+//! }
+//!
+//! let saved = SavedCredentials {
+//!     secret_id: "secret:abc".into(),
+//!     port: 5432,
+//!     endpoints: Some(vec!["10.0.0.1".into(), "10.0.0.2".into()]),
+//! };
+//! let written: BTreeMap<String, String> = saved
+//!     .to_databag()
+//!     .unwrap()
+//!     .into_iter()
+//!     .map(|(k, v)| (k, v.unwrap()))
+//!     .collect();
+//! assert_eq!(written["secret-id"], r#""secret:abc""#);
+//! assert_eq!(written["endpoints"], r#"["10.0.0.1", "10.0.0.2"]"#);
+//! assert_eq!(SavedCredentials::from_databag(&written).unwrap(), saved);
+//! // The raw databag above is not JSON: `secret:abc` has no quotes.
+//! assert!(SavedCredentials::from_databag(&bag).is_err());
 //! ```
 //!
 //! ## `#[derive(CustomEvent)]`

@@ -90,7 +90,9 @@ pub fn derive_stored_state(input: TokenStream) -> TokenStream {
     ops_codegen::derive::stored_state(input.into()).into()
 }
 
-/// Implements `RelationData`: each field is a relation databag key.
+/// Implements `RelationData`: each field is a relation databag key. `#[databag(encoding = "json")]`
+/// encodes every field as ops 3's `Relation.save` does; the default (`"raw"`) stores `String`s as
+/// they are and other types as JSON.
 ///
 /// # Examples
 ///

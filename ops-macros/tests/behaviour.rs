@@ -798,6 +798,131 @@ mod relation_data {
             Err(DatabagError::Invalid { key, .. }) if key == "endpoints"
         ));
     }
+
+    /// ops 3's encoding: every field JSON, as Python's `json.dumps` writes it (the bytes are
+    /// checked against ops 3 itself in ops-testing/tests/databag_encoding.rs).
+    #[derive(Debug, Clone, PartialEq, RelationData)]
+    #[databag(encoding = "json", rename_all = "kebab-case")]
+    struct Published {
+        user_name: String,
+        port: u16,
+        hosts: Vec<String>,
+        note: Option<String>,
+        #[databag(rename = "secret-id")]
+        secret: Option<String>,
+    }
+
+    fn published() -> Published {
+        Published {
+            user_name: "zoë".into(),
+            port: 5432,
+            hosts: vec!["a".into(), "b".into()],
+            note: None,
+            secret: Some("secret:1".into()),
+        }
+    }
+
+    #[test]
+    fn json_encoding_quotes_strings_and_stores_none_as_null() {
+        assert_eq!(Published::ENCODING, ops_core::databag::Encoding::Json);
+        assert_eq!(Credentials::ENCODING, ops_core::databag::Encoding::Raw);
+        let some = |s: &str| Some(s.to_string());
+        assert_eq!(
+            published().to_databag().expect("encodes"),
+            [
+                ("user-name".to_string(), some("\"zo\\u00eb\"")),
+                ("port".to_string(), some("5432")),
+                ("hosts".to_string(), some("[\"a\", \"b\"]")),
+                ("note".to_string(), some("null")),
+                ("secret-id".to_string(), some("\"secret:1\"")),
+            ]
+        );
+    }
+
+    #[test]
+    fn json_encoding_reads_absent_and_null_as_none_and_refuses_raw_strings() {
+        let full = bag(&[
+            ("user-name", "\"zo\\u00eb\""),
+            ("port", "5432"),
+            ("hosts", "[\"a\",\"b\"]"),
+            ("note", "null"),
+            ("secret-id", "\"secret:1\""),
+        ]);
+        assert_eq!(
+            Published::from_databag(&full).expect("decodes"),
+            published()
+        );
+        let mut absent = full.clone();
+        absent.remove("note");
+        absent.remove("secret-id");
+        assert_eq!(
+            Published::from_databag(&absent).expect("decodes"),
+            Published {
+                secret: None,
+                ..published()
+            }
+        );
+        // What a raw interface writes is not JSON.
+        let mut raw = full.clone();
+        raw.insert("user-name".into(), "zoë".into());
+        assert!(matches!(
+            Published::from_databag(&raw),
+            Err(DatabagError::Invalid { key, value, .. }) if key == "user-name" && value == "zoë"
+        ));
+        // A `null` where a value is required is invalid too.
+        let mut null = full.clone();
+        null.insert("port".into(), "null".into());
+        assert!(matches!(
+            Published::from_databag(&null),
+            Err(DatabagError::Invalid { key, .. }) if key == "port"
+        ));
+        assert_eq!(
+            Published::from_databag(&bag(&[("port", "1")])),
+            Err(DatabagError::Missing {
+                key: "user-name".into()
+            })
+        );
+    }
+
+    /// A generic struct takes the derive's unchecked path.
+    #[derive(Debug, PartialEq, RelationData)]
+    #[databag(encoding = "json")]
+    struct Tagged<T: Serialize + serde::de::DeserializeOwned> {
+        value: T,
+        extra: Option<T>,
+    }
+
+    #[test]
+    fn json_encoding_of_a_generic_struct() {
+        let tagged = Tagged {
+            value: "x".to_string(),
+            extra: None,
+        };
+        let written = tagged.to_databag().expect("encodes");
+        let some = |s: &str| Some(s.to_string());
+        assert_eq!(
+            written,
+            [
+                ("value".to_string(), some("\"x\"")),
+                ("extra".to_string(), some("null"))
+            ]
+        );
+        assert_eq!(
+            Tagged::<String>::from_databag(&bag(&[("value", "\"x\""), ("extra", "null")])),
+            Ok(tagged)
+        );
+        assert_eq!(
+            Tagged::<u8>::from_databag(&bag(&[("value", "1"), ("extra", "2")])),
+            Ok(Tagged {
+                value: 1,
+                extra: Some(2)
+            })
+        );
+        assert!(matches!(
+            Tagged::<u8>::from_databag(&bag(&[("value", "1"), ("extra", "x")])),
+            Err(DatabagError::Invalid { key, .. }) if key == "extra"
+        ));
+    }
 }
 
 mod custom_event {
