@@ -135,10 +135,16 @@ fn harness_user_secret_granted_to_the_app_is_read_and_tracked() -> TestResult {
     assert_eq!(h.charm()?.seen, vec![format!("creds {} p1", bare(&id))]);
     // `juju update-secret`: the charm tracks revision 1, so it is told, and refresh moves it.
     h.set_secret_content(&id, [("password", "p2")])?;
-    assert_eq!(h.charm()?.seen.last().map(String::as_str), Some("changed p1 -> p2"));
+    assert_eq!(
+        h.charm()?.seen.last().map(String::as_str),
+        Some("changed p1 -> p2")
+    );
     // Tracking the latest now: another update is told again, a no-change one is not.
     h.set_secret_content(&id, [("password", "p3")])?;
-    assert_eq!(h.charm()?.seen.last().map(String::as_str), Some("changed p2 -> p3"));
+    assert_eq!(
+        h.charm()?.seen.last().map(String::as_str),
+        Some("changed p2 -> p3")
+    );
     assert_eq!(h.get_secret_revisions(&id)?, vec![1, 2, 3]);
     Ok(())
 }
@@ -188,10 +194,7 @@ fn context_user_secret_is_read_and_a_new_revision_is_told() -> TestResult {
         State::default().with_secret(secret.clone()),
     )?;
     assert_eq!(seen(&out)?, vec!["changed p1 -> p2".to_string()]);
-    assert_eq!(
-        out.secret(&id).and_then(|s| s.tracked_revision()),
-        Some(2)
-    );
+    assert_eq!(out.secret(&id).and_then(|s| s.tracked_revision()), Some(2));
     Ok(())
 }
 
@@ -276,7 +279,10 @@ fn harness_remove_revision_on_secret_remove_and_expired() -> TestResult {
     );
     h.trigger_secret_rotation(&id)?;
     let last = h.charm()?.seen.last().cloned().unwrap_or_default();
-    assert!(last.starts_with("rotate refused: only secret_remove"), "{last}");
+    assert!(
+        last.starts_with("rotate refused: only secret_remove"),
+        "{last}"
+    );
     // The last revision expires and is removed: the secret is gone.
     h.trigger_secret_expiration(&id, 2)?;
     assert!(h.owned_secrets().is_empty());
@@ -292,7 +298,10 @@ fn context_set_content_then_read_and_peek_in_the_same_hook() -> TestResult {
     assert_eq!(seen(&out)?, vec!["start kept v1 peeked v2".to_string()]);
     let s = out.secret(&id).ok_or("kept")?;
     assert_eq!(s.revisions(), vec![1, 2]);
-    assert_eq!(s.latest().map(|c| c.get("val").cloned()), Some(Some("v2".to_string())));
+    assert_eq!(
+        s.latest().map(|c| c.get("val").cloned()),
+        Some(Some("v2".to_string()))
+    );
     // secret-get --label, secret-info-get (the id, to set: as ops 3), secret-set,
     // secret-get --peek: the kept content costs no call.
     let tools: Vec<String> = ctx
@@ -340,7 +349,10 @@ fn context_remove_revision_on_secret_remove_and_expired() -> TestResult {
 
     let out = ctx.run(Event::secret_rotate(&own), &state)?;
     let seen = seen(&out)?;
-    assert!(seen[0].starts_with("rotate refused: only secret_remove"), "{seen:?}");
+    assert!(
+        seen[0].starts_with("rotate refused: only secret_remove"),
+        "{seen:?}"
+    );
     assert!(ctx
         .tool_calls()
         .iter()
