@@ -604,3 +604,26 @@ fn add_metrics_argv_and_validation() {
     assert!(f.model.add_metrics(&[("ok", 1.0)], &[("l", "")]).is_err());
     assert!(f.calls().is_empty());
 }
+
+#[test]
+fn expire_at_passes_an_rfc_3339_time() {
+    let f = fixture();
+    let s = f.model.secret_handle(Some("secret:abc".into()), None);
+    let at = ops_core::model::OffsetDateTime::from_unix_timestamp(1_741_064_767).unwrap();
+    s.set_info(&SecretOptions::default().expire_at(at)).unwrap();
+    assert_eq!(
+        f.take(),
+        vec![argv(&[
+            "secret-set",
+            "secret:abc",
+            "--expire",
+            "2025-03-04T05:06:07Z"
+        ])]
+    );
+    // What Juju prints back parses to the same time.
+    assert_eq!(
+        ops_core::hooktools::parse_rfc3339("2025-03-04T05:06:07Z").unwrap(),
+        at
+    );
+    assert!(ops_core::hooktools::parse_rfc3339("2025-03-04").is_err());
+}
