@@ -793,6 +793,29 @@ impl SecretEvent {
     }
 }
 
+impl SecretEvent {
+    /// Remove the revision this `secret_remove` or `secret_expired` event is about
+    /// (`secret-remove <id> --revision <n>`; ops 3's `SecretRemoveEvent.remove_revision()` and
+    /// `SecretExpiredEvent.remove_revision()`). Juju sends `secret-remove` when no consumer tracks
+    /// the revision any more and `secret-expired` when it expires; the owner removes it.
+    ///
+    /// `secret_changed` and `secret_rotate` name no revision: for them this is
+    /// [`ModelError::Invalid`] and nothing is called.
+    pub fn remove_revision(&self) -> Result<(), ModelError> {
+        match (self.base.kind, self.revision) {
+            (EventKind::SecretRemove | EventKind::SecretExpired, Some(revision)) => {
+                self.secret.remove_revision(revision)
+            }
+            (EventKind::SecretRemove | EventKind::SecretExpired, None) => Err(ModelError::Invalid(
+                "this secret event carries no revision (JUJU_SECRET_REVISION is not set)".into(),
+            )),
+            _ => Err(ModelError::Invalid(
+                "only secret_remove and secret_expired events name a revision to remove".into(),
+            )),
+        }
+    }
+}
+
 impl FromSnapshot for SecretEvent {
     fn restore<C: Charm>(ctx: &Context<C>, snapshot: &EventSnapshot) -> Result<Self, EventError> {
         let s = snapshot

@@ -262,14 +262,171 @@ fn set_content_set_info_grant_revoke_remove_argv() {
 }
 
 #[test]
-fn set_content_forgets_the_cached_content() {
+fn set_content_keeps_the_tracked_content_as_ops_3() {
+    // ops 3 (since #1248) keeps the content read on the handle across `set_content`: it is the
+    // tracked revision's, and Juju's hook context shows a revision set in this hook only to
+    // `--peek` and `--refresh` (`getPendingSecretValue`), so a plain `secret-get` would print the
+    // old content anyway. No call is made for it; peek and refresh read Juju.
     let f = fixture();
     f.fake.on_ok("secret-get", r#"{"v":"old"}"#);
     let s = f.model.get_secret(Some("abc"), None).unwrap();
     s.set_content(&content(&[("val", "new")])).unwrap();
-    f.fake.on_ok("secret-get", r#"{"v":"new"}"#);
-    assert_eq!(s.get_content(false).unwrap(), content(&[("v", "new")]));
-    assert_eq!(f.count("secret-get"), 2);
+    assert_eq!(s.get_content(false).unwrap(), content(&[("v", "old")]));
+    assert_eq!(f.count("secret-get"), 1);
+    f.fake.on_ok("secret-get", r#"{"val":"new"}"#);
+    assert_eq!(s.peek_content().unwrap(), content(&[("val", "new")]));
+    // peek is not kept: the tracked content is still the old one.
+    assert_eq!(s.get_content(false).unwrap(), content(&[("v", "old")]));
+    assert_eq!(s.get_content(true).unwrap(), content(&[("val", "new")]));
+    // refresh replaced what is kept.
+    assert_eq!(s.get_content(false).unwrap(), content(&[("val", "new")]));
+    assert_eq!(f.count("secret-get"), 3);
+    let calls = f.take();
+    assert_eq!(
+        calls
+            .iter()
+            .filter(|c| c[0] == "secret-get")
+            .collect::<Vec<_>>(),
+        vec![
+            &argv(&["secret-get", "secret:abc", "--format=json"]),
+            &argv(&["secret-get", "secret:abc", "--peek", "--format=json"]),
+            &argv(&["secret-get", "secret:abc", "--refresh", "--format=json"]),
+        ]
+    );
+}
+
+#[test]
+fn a_handle_without_content_reads_juju_after_set_content() {
+    // A handle that never read (an event's secret) has nothing kept: the read goes to Juju,
+    // which answers with the committed revision.
+    let f = fixture();
+    let s = f.model.secret_handle(Some("secret:abc".into()), None);
+    s.set_content(&content(&[("val", "new")])).unwrap();
+    f.fake.on_ok("secret-get", r#"{"val":"old"}"#);
+    assert_eq!(s.get_content(false).unwrap(), content(&[("val", "old")]));
+    assert_eq!(f.count("secret-get"), 1);
+}
+
+// ---- unique identifier, info, not found --------------------------------------------------------
+
+#[test]
+fn unique_identifier_is_the_id_without_prefix_or_model() {
+    let f = fixture();
+    let id = |i: &str| {
+        f.model
+            .secret_handle(Some(i.to_string()), None)
+            .unique_identifier()
+    };
+    // The forms ops 3's `Secret.unique_identifier` handles: `secret:<id>`, a bare id
+    // (canonicalised), and the full locator `secret://<model-uuid>/<id>`.
+    assert_eq!(
+        id("secret:cq8oq7vmp25c7ebh8ur0").as_deref(),
+        Some("cq8oq7vmp25c7ebh8ur0")
+    );
+    assert_eq!(
+        id(" cq8oq7vmp25c7ebh8ur0 ").as_deref(),
+        Some("cq8oq7vmp25c7ebh8ur0")
+    );
+    assert_eq!(
+        id("secret://1234-uuid/cq8oq7vmp25c7ebh8ur0").as_deref(),
+        Some("cq8oq7vmp25c7ebh8ur0")
+    );
+    // Label only: unknown, and no call is made to find it.
+    let s = f.model.secret_handle(None, Some("db".into()));
+    assert_eq!(s.unique_identifier(), None);
+    assert!(f.calls().is_empty());
+}
+
+#[test]
+fn get_info_has_typed_times_and_the_model_uuid() {
+    let f = fixture();
+    // As Juju prints it: Go's time.Time in JSON is RFC 3339 with nanoseconds when there are any.
+    f.fake.on_ok(
+        "secret-info-get",
+        r#"{"cs8cb4ln0000":{"revision":3,"label":"db-creds","owner":"application","expiry":"2025-03-04T05:06:07.123456789+02:00","rotation":"hourly","rotates":"2025-03-04T04:00:00Z"}}"#,
+    );
+    let s = f
+        .model
+        .secret_handle(Some("secret:cs8cb4ln0000".into()), None);
+    let info = s.get_info().unwrap();
+    let expires = info.expires.unwrap();
+    assert_eq!(expires.unix_timestamp(), 1_741_057_567);
+    assert_eq!(expires.nanosecond(), 123_456_789);
+    assert_eq!(expires.offset().whole_hours(), 2);
+    assert_eq!(info.rotates.unwrap().unix_timestamp(), 1_741_060_800);
+    assert_eq!(info.rotation, Some(SecretRotate::Hourly));
+    assert_eq!(info.model_uuid.as_deref(), Some("1234-uuid"));
+
+    // A time Juju would never print is a parse error naming the field, not a silent None.
+    f.fake.on_ok(
+        "secret-info-get",
+        r#"{"cs8cb4ln0000":{"revision":3,"expiry":"2025-03-04 05:06:07"}}"#,
+    );
+    let err = s.get_info().unwrap_err();
+    assert!(
+        matches!(&err, ModelError::HookTool(HookToolError::Parse { .. })),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("expiry"), "{err}");
+}
+
+#[test]
+fn secret_not_found_is_a_first_class_error_for_juju_s_messages() {
+    // The messages Juju's secrets facade and hook tools print (`errors.NotFoundf`), and the
+    // same with other case (ops 3 lower-cases stderr before looking for "not found").
+    for stderr in [
+        "ERROR secret \"secret:cs8cb4ln0000\" not found\n",
+        "ERROR secret with label \"db-creds\" not found\n",
+        "ERROR consumer label \"db-creds\" not found\n",
+        "ERROR secret \"cs8cb4ln0000\" NOT FOUND\n",
+    ] {
+        let f = fixture();
+        f.fake.on_fail("secret-get", 1, stderr);
+        let s = f
+            .model
+            .secret_handle(Some("secret:cs8cb4ln0000".into()), None);
+        let err = s.get_content(false).unwrap_err();
+        assert!(
+            matches!(&err, ModelError::SecretNotFound { id_or_label } if id_or_label == "secret:cs8cb4ln0000"),
+            "{stderr}: {err:?}"
+        );
+        assert!(err.is_secret_not_found());
+        f.fake.on_fail("secret-remove", 1, stderr);
+        assert!(matches!(
+            s.remove_revision(2).unwrap_err(),
+            ModelError::SecretNotFound { .. }
+        ));
+    }
+    // A refusal that is not "not found" stays the tool's failure (ops: ModelError).
+    let f = fixture();
+    f.fake.on_fail("secret-get", 1, "ERROR permission denied\n");
+    let s = f
+        .model
+        .secret_handle(Some("secret:cs8cb4ln0000".into()), None);
+    let err = s.peek_content().unwrap_err();
+    assert!(
+        matches!(&err, ModelError::HookTool(HookToolError::Failed { stderr, .. }) if stderr.contains("permission denied")),
+        "{err:?}"
+    );
+    assert!(!err.is_secret_not_found());
+}
+
+#[test]
+fn remove_revision_argv() {
+    let f = fixture();
+    let s = f
+        .model
+        .secret_handle(Some("secret:cs8cb4ln0000".into()), None);
+    s.remove_revision(4).unwrap();
+    assert_eq!(
+        f.take(),
+        vec![argv(&[
+            "secret-remove",
+            "secret:cs8cb4ln0000",
+            "--revision",
+            "4"
+        ])]
+    );
 }
 
 #[test]
@@ -446,4 +603,27 @@ fn add_metrics_argv_and_validation() {
         .is_err());
     assert!(f.model.add_metrics(&[("ok", 1.0)], &[("l", "")]).is_err());
     assert!(f.calls().is_empty());
+}
+
+#[test]
+fn expire_at_passes_an_rfc_3339_time() {
+    let f = fixture();
+    let s = f.model.secret_handle(Some("secret:abc".into()), None);
+    let at = ops_core::model::OffsetDateTime::from_unix_timestamp(1_741_064_767).unwrap();
+    s.set_info(&SecretOptions::default().expire_at(at)).unwrap();
+    assert_eq!(
+        f.take(),
+        vec![argv(&[
+            "secret-set",
+            "secret:abc",
+            "--expire",
+            "2025-03-04T05:06:07Z"
+        ])]
+    );
+    // What Juju prints back parses to the same time.
+    assert_eq!(
+        ops_core::hooktools::parse_rfc3339("2025-03-04T05:06:07Z").unwrap(),
+        at
+    );
+    assert!(ops_core::hooktools::parse_rfc3339("2025-03-04").is_err());
 }

@@ -388,27 +388,9 @@ pub fn check<C: Charm>(
                         format!("secret `{}` is owned by this application: build it with Secret::owned_by_app", s.id),
                     );
                 }
-                if !s.remote_grants.is_empty() {
-                    c.fail(
-                        Rule::SecretOwner,
-                        format!("secret `{}` is owned by `{owner}`: only its owner grants it, this charm cannot have granted it", s.id),
-                    );
-                }
-                if let Some(t) = s.tracked.filter(|t| s.content(*t).is_none()) {
-                    c.fail(
-                        Rule::SecretContent,
-                        format!("secret `{}`: the tracked revision {t} does not exist", s.id),
-                    );
-                }
-                if let Some(l) = &s.label {
-                    if !consumer_labels.insert(l.clone()) {
-                        c.fail(
-                            Rule::SecretLabel,
-                            format!("consumer label `{l}` is used by two secrets"),
-                        );
-                    }
-                }
+                check_consumed_secret(&mut c, s, &format!("`{owner}`"), &mut consumer_labels);
             }
+            Owner::User => check_consumed_secret(&mut c, s, "the user", &mut consumer_labels),
             owner => {
                 if let Some(l) = &s.label {
                     if !owner_labels.insert((matches!(owner, Owner::App), l.clone())) {
@@ -704,6 +686,36 @@ fn check_event(
             c.fail(Rule::ActionParams, format!("action `{action}`: {e}"));
         } else if let Err(e) = action_params(meta, action, params) {
             c.fail(Rule::ActionParams, e.to_string());
+        }
+    }
+}
+
+/// The checks of a secret the charm consumes (another application's or the user's): it cannot
+/// have granted it, tracks a revision it has, and its consumer label is unique.
+fn check_consumed_secret(
+    c: &mut Checker,
+    s: &crate::state::Secret,
+    owner: &str,
+    consumer_labels: &mut BTreeSet<String>,
+) {
+    if !s.remote_grants.is_empty() {
+        c.fail(
+            Rule::SecretOwner,
+            format!("secret `{}` is owned by {owner}: only its owner grants it, this charm cannot have granted it", s.id),
+        );
+    }
+    if let Some(t) = s.tracked.filter(|t| s.content(*t).is_none()) {
+        c.fail(
+            Rule::SecretContent,
+            format!("secret `{}`: the tracked revision {t} does not exist", s.id),
+        );
+    }
+    if let Some(l) = &s.label {
+        if !consumer_labels.insert(l.clone()) {
+            c.fail(
+                Rule::SecretLabel,
+                format!("consumer label `{l}` is used by two secrets"),
+            );
         }
     }
 }

@@ -765,8 +765,16 @@ impl<C: Charm> Context<C> {
                 Owner::App => app.to_string(),
                 Owner::Unit => unit.clone(),
                 Owner::Remote(name) => name.clone(),
+                // Juju's owner of a user secret is the model (ops' Harness: its uuid).
+                Owner::User => juju.model_uuid.clone(),
             };
             let (label, consumer_label, grants) = match &s.owner {
+                Owner::User => (
+                    None,
+                    s.label.clone(),
+                    // Granted to this application by the user, over no relation.
+                    BTreeMap::from([(sim::USER_SECRET_GRANT, vec![app.to_string()])]),
+                ),
                 Owner::Remote(owner_app) => {
                     // Granted to this application over the relation with its owner, if any.
                     let rid = juju
@@ -774,7 +782,7 @@ impl<C: Charm> Context<C> {
                         .iter()
                         .find(|r| r.remote_app == *owner_app)
                         .map(|r| r.id)
-                        .unwrap_or(-1);
+                        .unwrap_or(sim::USER_SECRET_GRANT);
                     (
                         None,
                         s.label.clone(),
@@ -1005,10 +1013,12 @@ impl<C: Charm> Context<C> {
             Owner::Unit
         } else if s.owner == juju.app() {
             Owner::App
+        } else if s.owner == juju.model_uuid {
+            Owner::User
         } else {
             Owner::Remote(s.owner.clone())
         };
-        let owned = !matches!(owner, Owner::Remote(_));
+        let owned = !matches!(owner, Owner::Remote(_) | Owner::User);
         let grants: BTreeMap<i64, BTreeSet<String>> = if owned {
             s.grants
                 .iter()

@@ -1614,6 +1614,46 @@ impl<C: Charm> Harness<C> {
         Ok(id)
     }
 
+    /// Add a user secret (`juju add-secret`, Juju ≥ 3.3) with `content` as its first revision;
+    /// returns its id (ops' `Harness.add_user_secret`). Its owner is the model. The charm reads it
+    /// once it is granted to the application with [`Harness::grant_secret`] (`juju grant-secret`,
+    /// no relation needed), usually after its id is given in a `type: secret` config option;
+    /// [`Harness::set_secret_content`] adds a revision as `juju update-secret` does.
+    pub fn add_user_secret<K: Into<String>, V: Into<String>>(
+        &mut self,
+        content: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<String, HarnessError> {
+        let content: BTreeMap<String, String> = content
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
+        ops_core::hooktools::validate_secret_content(&content)
+            .map_err(|e| HarnessError::SecretContent(e.to_string()))?;
+        self.next_secret += 1;
+        let model_uuid = self.sim.state().model_uuid.clone();
+        let id = make_secret_id(&format!("harness/{model_uuid}/{}", self.next_secret));
+        self.sim.state_mut().secrets.push(SimSecret {
+            id: id.clone(),
+            owner: model_uuid,
+            label: None,
+            description: None,
+            expire: None,
+            rotate: None,
+            revisions: vec![SecretRevision {
+                revision: 1,
+                content,
+            }],
+            grants: BTreeMap::new(),
+            consumer_label: None,
+            consumer_revision: None,
+        });
+        Ok(id)
+    }
+
+    fn is_user_secret(&self, s: &SimSecret) -> bool {
+        s.owner == self.sim.state().model_uuid
+    }
+
     /// Give secret `id` (owned by another application) a new revision with `content`, and run
     /// `secret-changed` if the charm is granted the secret and tracks an older revision (as
     /// Juju: a consumer that never read it tracks the revision current at its grant, see
@@ -1668,14 +1708,19 @@ impl<C: Charm> Harness<C> {
     }
 
     /// Let `observer` (this application or unit) read secret `id`, owned by a related
-    /// application, over the relation with its owner. The charm starts tracking the current
+    /// application, over the relation with its owner, or a user secret
+    /// ([`Harness::add_user_secret`]), over no relation. The charm starts tracking the current
     /// revision (as in ops' Harness).
     pub fn grant_secret(&mut self, id: &str, observer: &str) -> Result<(), HarnessError> {
         let s = self.secret_record(id)?;
         if self.owned_by_charm(&s) {
             return Err(HarnessError::SecretOwnedByCharm(id.to_string()));
         }
-        let rid = self.relation_to_owner(&s)?;
+        let rid = if self.is_user_secret(&s) {
+            crate::sim::USER_SECRET_GRANT
+        } else {
+            self.relation_to_owner(&s)?
+        };
         if let Some(t) = self.sim.state_mut().secret_mut(id) {
             let grants = t.grants.entry(rid).or_default();
             if !grants.iter().any(|g| g == observer) {
@@ -1689,13 +1734,17 @@ impl<C: Charm> Harness<C> {
         Ok(())
     }
 
-    /// Take `observer`'s access to secret `id` back.
+    /// Take `observer`'s access to secret `id` back (`juju revoke-secret` for a user secret).
     pub fn revoke_secret(&mut self, id: &str, observer: &str) -> Result<(), HarnessError> {
         let s = self.secret_record(id)?;
         if self.owned_by_charm(&s) {
             return Err(HarnessError::SecretOwnedByCharm(id.to_string()));
         }
-        let rid = self.relation_to_owner(&s)?;
+        let rid = if self.is_user_secret(&s) {
+            crate::sim::USER_SECRET_GRANT
+        } else {
+            self.relation_to_owner(&s)?
+        };
         if let Some(t) = self.sim.state_mut().secret_mut(id) {
             if let Some(g) = t.grants.get_mut(&rid) {
                 g.retain(|x| x != observer);

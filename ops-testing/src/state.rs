@@ -541,6 +541,10 @@ pub enum Owner {
     Unit,
     /// Another application, which granted it to this one: the charm is a consumer.
     Remote(String),
+    /// The model's user (`juju add-secret`, Juju ≥ 3.3), who granted it to this application
+    /// (`juju grant-secret`): the charm is a consumer, as with ops 3 scenario's
+    /// `Secret(owner=None)` for a user secret. Build it with [`Secret::user_secret`].
+    User,
 }
 
 /// A secret the unit can see: owned by the charm, or granted to it.
@@ -568,7 +572,7 @@ impl Secret {
         let n = NEXT_SECRET.fetch_add(1, Ordering::Relaxed);
         Secret {
             id: make_secret_id(&format!("ops-testing/{n}")),
-            tracked: matches!(owner, Owner::Remote(_)).then_some(1),
+            tracked: matches!(owner, Owner::Remote(_) | Owner::User).then_some(1),
             owner,
             label: None,
             description: None,
@@ -588,6 +592,15 @@ impl Secret {
         content: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
         Self::with_owner(Owner::Remote(DEFAULT_SECRET_OWNER.to_string()), content)
+    }
+
+    /// A user secret (`juju add-secret`) granted to this application (`juju grant-secret`), with
+    /// `content` as its first revision, which the charm tracks; the charm usually gets its id
+    /// from a `type: secret` config option. ops 3 scenario: `Secret(content)` (owner `None`).
+    pub fn user_secret<K: Into<String>, V: Into<String>>(
+        content: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        Self::with_owner(Owner::User, content)
     }
 
     /// A secret owned by this application.
@@ -683,9 +696,10 @@ impl Secret {
         &self.owner
     }
 
-    /// Whether the charm (its application or unit) owns it.
+    /// Whether the charm (its application or unit) owns it (not for a secret of another
+    /// application or of the user).
     pub fn is_owned(&self) -> bool {
-        !matches!(self.owner, Owner::Remote(_))
+        !matches!(self.owner, Owner::Remote(_) | Owner::User)
     }
 
     /// The label.

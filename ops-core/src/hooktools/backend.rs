@@ -337,11 +337,15 @@ pub(crate) fn storage_not_found(err: HookToolError, id: &str) -> HookToolError {
     }
 }
 
-/// Maps a failure whose stderr contains `not found` to [`HookToolError::SecretNotFound`]
-/// (ops: `secret_get` and `_run_for_secret`).
+/// Maps a failure whose stderr contains `not found` (in any case) to
+/// [`HookToolError::SecretNotFound`], as ops 3 does (`_wrap_hookcmd`: `'not found' in
+/// e.stderr.lower()`), for the tools that name a secret (all `secret-*` tools but `secret-add`). Juju prints, for example,
+/// `ERROR secret "secret:<id>" not found`, `ERROR secret with label "<label>" not found`,
+/// `ERROR consumer label "<label>" not found` (its `errors.NotFoundf`); `ERROR permission denied`
+/// stays a [`HookToolError::Failed`].
 pub(crate) fn secret_not_found(err: HookToolError, id_or_label: &str) -> HookToolError {
     match &err {
-        HookToolError::Failed { stderr, .. } if stderr.contains("not found") => {
+        HookToolError::Failed { stderr, .. } if stderr.to_lowercase().contains("not found") => {
             HookToolError::SecretNotFound {
                 id_or_label: id_or_label.to_string(),
             }

@@ -41,8 +41,9 @@ pub use runner::{
     tool_timeout_from_env, ProcessRunner, RunError, ToolOutput, ToolRunner, TOOL_TIMEOUT_ENV,
 };
 pub use secrets::{
-    canonicalize_secret_id, is_valid_secret_key, validate_secret_content, SecretContent,
-    SecretInfo, SecretOptions, SecretOwner, SecretRotate,
+    canonicalize_secret_id, format_rfc3339, is_valid_secret_key, parse_rfc3339,
+    validate_secret_content, OffsetDateTime, SecretContent, SecretInfo, SecretOptions, SecretOwner,
+    SecretRotate,
 };
 pub use state::encode_state_set;
 pub use status::{StatusInfo, StatusName};

@@ -121,13 +121,20 @@ pub struct SecretOptions {
     pub label: Option<String>,
     /// `--description`
     pub description: Option<String>,
-    /// `--expire`: an ISO 8601 timestamp (ops passes `datetime.isoformat()`).
+    /// `--expire`: an RFC 3339 time (ops passes `datetime.isoformat()`) or a Juju duration
+    /// (`24h`); [`SecretOptions::expire_at`] fills it from a typed time.
     pub expire: Option<String>,
     /// `--rotate`
     pub rotate: Option<SecretRotate>,
 }
 
 impl SecretOptions {
+    /// These options, expiring at `at` (`--expire <RFC 3339>`; ops 3's `expire=datetime`).
+    pub fn expire_at(mut self, at: OffsetDateTime) -> Self {
+        self.expire = Some(format_rfc3339(at));
+        self
+    }
+
     fn push_args(&self, args: &mut Vec<String>) {
         if let Some(label) = &self.label {
             args.extend(argv!["--label", label]);
@@ -144,6 +151,10 @@ impl SecretOptions {
     }
 }
 
+/// A point in time with its UTC offset (the [`time`] crate's `OffsetDateTime`), as Juju prints
+/// secret expiry and rotation times.
+pub use time::OffsetDateTime;
+
 /// Secret metadata from `secret-info-get` (ops: `SecretInfo`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretInfo {
@@ -153,20 +164,46 @@ pub struct SecretInfo {
     pub label: Option<String>,
     /// The latest revision.
     pub revision: u64,
-    /// When the secret expires (RFC 3339 text as Juju printed it). ops 2.1.1 reads the key
-    /// `expires`; Juju prints `expiry`, which is read when `expires` is absent.
-    pub expires: Option<String>,
-    /// The rotation policy (`None` when missing or not a known policy).
+    /// When the latest revision expires (Juju's `expiry`, RFC 3339; ops 3: `expires`, a
+    /// `datetime`). ops 2.1.1 read the key `expires`, which Juju never prints; it is still read
+    /// when `expiry` is absent.
+    pub expires: Option<OffsetDateTime>,
+    /// The rotation policy (`None` when missing or not a known policy, as in ops).
     pub rotation: Option<SecretRotate>,
-    /// When the secret is next due to rotate (RFC 3339 text).
-    pub rotates: Option<String>,
-    /// The description (later ops versions read it; Juju prints it when set).
+    /// When the secret is next due to rotate (Juju's `rotates`, RFC 3339).
+    pub rotates: Option<OffsetDateTime>,
+    /// The description (Juju prints it when set).
     pub description: Option<String>,
+    /// The UUID of the model the hook runs in (`JUJU_MODEL_UUID`; ops 3's `model_uuid`), `None`
+    /// when the environment does not say.
+    pub model_uuid: Option<String>,
+}
+
+/// Parses an RFC 3339 time as Go's `time.Time` prints it in JSON (`2025-01-02T03:04:05Z`,
+/// `2025-01-02T03:04:05.123456789+02:00`), strictly: anything else is an error naming the field
+/// (ops 3's `timeconv.parse_rfc3339` raises `ValueError`).
+pub fn parse_rfc3339(text: &str) -> std::result::Result<OffsetDateTime, String> {
+    OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| format!("{text:?} is not an RFC 3339 time: {e}"))
+}
+
+/// `t` in RFC 3339, as `--expire` takes it (e.g. `2025-01-02T03:04:05Z`).
+pub fn format_rfc3339(t: OffsetDateTime) -> String {
+    // Formatting a valid OffsetDateTime as RFC 3339 fails only for years outside 0..=9999 or
+    // offsets with seconds; fall back to the debug-free ISO form Juju also accepts.
+    t.format(&time::format_description::well_known::Rfc3339)
+        .or_else(|_| t.format(&time::format_description::well_known::Iso8601::DEFAULT))
+        .unwrap_or_else(|_| t.to_string())
 }
 
 impl SecretInfo {
-    /// Builds the info of secret `id` from its `secret-info-get` entry (ops: `SecretInfo.from_dict`).
-    pub fn from_json(id: &str, d: &Value) -> std::result::Result<Self, String> {
+    /// Builds the info of secret `id` from its `secret-info-get` entry (ops: `SecretInfo.from_dict`),
+    /// in model `model_uuid`.
+    pub fn from_json(
+        id: &str,
+        d: &Value,
+        model_uuid: Option<&str>,
+    ) -> std::result::Result<Self, String> {
         let text = |key: &str| -> std::result::Result<Option<String>, String> {
             match d.get(key) {
                 None | Some(Value::Null) => Ok(None),
@@ -174,13 +211,18 @@ impl SecretInfo {
                 Some(other) => Err(format!("{key} must be a string, got {other}")),
             }
         };
+        let when = |key: &str| -> std::result::Result<Option<OffsetDateTime>, String> {
+            text(key)?
+                .map(|t| parse_rfc3339(&t).map_err(|e| format!("{key}: {e}")))
+                .transpose()
+        };
         let revision = d
             .get("revision")
             .and_then(Value::as_u64)
             .ok_or_else(|| "missing integer \"revision\"".to_string())?;
-        let expires = match text("expires")? {
+        let expires = match when("expiry")? {
             Some(v) => Some(v),
-            None => text("expiry")?,
+            None => when("expires")?,
         };
         Ok(SecretInfo {
             id: canonicalize_secret_id(id),
@@ -191,8 +233,9 @@ impl SecretInfo {
                 .get("rotation")
                 .and_then(Value::as_str)
                 .and_then(|r| r.parse().ok()),
-            rotates: text("rotates")?,
+            rotates: when("rotates")?,
             description: text("description")?,
+            model_uuid: model_uuid.map(str::to_string),
         })
     }
 }
@@ -346,7 +389,7 @@ impl Backend {
                 .as_object()
                 .and_then(|m| m.iter().next())
                 .ok_or_else(|| "expected a JSON object with one entry per secret".to_string())?;
-            SecretInfo::from_json(id, info)
+            SecretInfo::from_json(id, info, self.model_uuid())
         })
         .map_err(|e| secret_not_found(e, id.or(label).unwrap_or_default()))
     }
@@ -369,6 +412,8 @@ impl Backend {
             args.extend(argv!["--owner", owner.as_str()]);
         }
         let _files = content_args("secret-add", content, &mut args)?;
+        // Not mapped to SecretNotFound (ops 2.1.1; ops 3 maps every `secret-*` tool, but no
+        // secret is named here, and a "not found" from secret-add is about something else).
         let out = self.call_text("secret-add", &args, None)?;
         Ok(super::pyfmt::py_strip(&out).to_string())
     }

@@ -21,8 +21,20 @@ use crate::hooktools::HookToolError;
 #[non_exhaustive]
 pub enum ModelError {
     /// A hook tool failed or printed something unexpected.
+    ///
+    /// A secret tool's "not found" never arrives here: it is [`ModelError::SecretNotFound`].
     #[error(transparent)]
-    HookTool(#[from] HookToolError),
+    HookTool(HookToolError),
+    /// Juju said the secret does not exist, or that this unit cannot see it (ops 3:
+    /// `SecretNotFoundError`): the stderr of a `secret-*` tool contains `not found`, in any case,
+    /// as Juju prints `ERROR secret "secret:<id>" not found`, `ERROR secret with label "<label>"
+    /// not found` or `ERROR consumer label "<label>" not found`. Any other refusal (e.g. `ERROR
+    /// permission denied`) is a [`ModelError::HookTool`], as ops raises `ModelError` for it.
+    #[error("secret not found: {id_or_label}")]
+    SecretNotFound {
+        /// The secret id asked for (or the label, when the call named no id).
+        id_or_label: String,
+    },
     /// Reading or writing a databag this unit may not (ops' `RelationDataAccessError`).
     #[error("{0}")]
     RelationDataAccess(String),
@@ -111,6 +123,19 @@ fn show_bag(entity: &super::Entity) -> String {
     }
 }
 
+impl From<HookToolError> for ModelError {
+    /// Wraps a hook-tool error; a secret tool's "not found" becomes the first-class
+    /// [`ModelError::SecretNotFound`].
+    fn from(e: HookToolError) -> Self {
+        match e {
+            HookToolError::SecretNotFound { id_or_label } => {
+                ModelError::SecretNotFound { id_or_label }
+            }
+            other => ModelError::HookTool(other),
+        }
+    }
+}
+
 impl ModelError {
     /// Whether Juju said the relation does not exist.
     pub fn is_relation_not_found(&self) -> bool {
@@ -123,6 +148,10 @@ impl ModelError {
 
     /// Whether Juju said the secret does not exist (or is not visible to this unit).
     pub fn is_secret_not_found(&self) -> bool {
-        matches!(self, ModelError::HookTool(e) if e.is_secret_not_found())
+        match self {
+            ModelError::SecretNotFound { .. } => true,
+            ModelError::HookTool(e) => e.is_secret_not_found(),
+            _ => false,
+        }
     }
 }

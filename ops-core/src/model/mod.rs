@@ -24,7 +24,7 @@ pub use status::Status;
 pub use storage::Storage;
 pub use unit::{App, Container, Unit};
 
-pub use crate::hooktools::{NetworkInfo, OpenedPort, Protocol, SecretInfo};
+pub use crate::hooktools::{NetworkInfo, OffsetDateTime, OpenedPort, Protocol, SecretInfo};
 
 use crate::env::JujuContext;
 use crate::hooktools::{Backend, ToolRunner};

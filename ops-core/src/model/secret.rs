@@ -143,6 +143,20 @@ impl Secret {
         self.id.borrow().clone()
     }
 
+    /// The secret's unique identifier: its id without the `secret:` prefix or the
+    /// `secret://<model-uuid>/` locator (ops 3's `Secret.unique_identifier`), e.g.
+    /// `cq8oq7vmp25c7ebh8ur0`. `None` while only the label is known (no hook-tool call is made to
+    /// find it). Use [`Secret::id`] to share a secret over relation data and the label to name
+    /// it locally; this is for telling secrets apart in a set of arbitrary size.
+    pub fn unique_identifier(&self) -> Option<String> {
+        let id = self.id.borrow();
+        let id = id.as_deref()?;
+        Some(match id.rsplit_once('/') {
+            Some((_, tail)) => tail.to_string(),
+            None => id.strip_prefix("secret:").unwrap_or(id).to_string(),
+        })
+    }
+
     /// The label it was looked up or created with.
     pub fn label(&self) -> Option<&str> {
         self.label.as_deref()
@@ -158,7 +172,15 @@ impl Secret {
         Ok(info.id)
     }
 
-    /// The content (cached; `refresh` moves this consumer to the latest revision).
+    /// The content of the revision this unit tracks (`secret-get`), kept on this handle after the
+    /// first read, as ops 3 does; `refresh` reads the latest revision and moves this consumer to
+    /// it (`secret-get --refresh`), replacing what is kept.
+    ///
+    /// The content kept is that of the tracked revision, which [`Secret::set_content`] does not
+    /// change within a hook: Juju shows a revision set in this hook only to `--peek` and
+    /// `--refresh` (and a plain read by a hook that did not set it sees the committed revision),
+    /// so a read after `set_content` returns what `secret-get` would, without a call.
+    /// [`Secret::peek_content`] is never kept.
     pub fn get_content(&self, refresh: bool) -> Result<SecretContent, ModelError> {
         if !refresh {
             if let Some(c) = self.content.borrow().as_ref() {
@@ -198,13 +220,17 @@ impl Secret {
         )?)
     }
 
-    /// Set new content: a new revision (`secret-set`).
+    /// Set new content: a new revision (`secret-set`), which Juju creates when the hook succeeds
+    /// (and, since Juju 3.6, only if the content differs from the latest revision).
+    ///
+    /// The content kept by [`Secret::get_content`] is left as it is, as in ops 3 (since 2.15,
+    /// `#1248`): it is the tracked revision's, which this call does not change; the new content
+    /// is read with [`Secret::peek_content`] or `get_content(true)`.
     pub fn set_content(&self, content: &SecretContent) -> Result<(), ModelError> {
         let id = self.resolved_id()?;
         self.model
             .backend()
             .secret_set(&id, Some(content), &SecretOptions::default())?;
-        *self.content.borrow_mut() = None;
         Ok(())
     }
 
@@ -237,7 +263,9 @@ impl Secret {
             .secret_revoke(&id, relation.id(), unit.map(Unit::name))?)
     }
 
-    /// Remove one revision.
+    /// Remove one revision (`secret-remove <id> --revision <n>`), usually the one a
+    /// `secret_remove` or `secret_expired` event names (see
+    /// [`SecretEvent::remove_revision`](crate::events::SecretEvent::remove_revision)).
     pub fn remove_revision(&self, revision: u64) -> Result<(), ModelError> {
         let id = self.resolved_id()?;
         Ok(self.model.backend().secret_remove(&id, Some(revision))?)

@@ -121,12 +121,18 @@ pub struct SecretRevision {
     pub content: BTreeMap<String, String>,
 }
 
+/// The key of [`SimSecret::grants`] under which a secret is granted over no relation: a user
+/// secret (`juju grant-secret <secret> <app>`), or a secret whose owner has no relation with
+/// this application in a test's state. Juju's relation ids are never negative.
+pub const USER_SECRET_GRANT: i64 = -1;
+
 /// A secret in the model.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SimSecret {
     /// The id, `secret:<20 characters>`.
     pub id: String,
-    /// The owner: an application or unit name (this charm's, or a remote one).
+    /// The owner: an application or unit name (this charm's, or a remote one), or the model's
+    /// uuid for a user secret (as ops' Harness records it).
     pub owner: String,
     /// The owner's label.
     pub label: Option<String>,

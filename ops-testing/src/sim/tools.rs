@@ -1576,8 +1576,16 @@ fn get_secret_content(
                 });
             }
         }
-        let latest = sec.latest_revision();
-        return sec
+        // As Juju's hook context (`getPendingSecretValue`): content set in this hook is seen
+        // only by `--peek` and `--refresh`; a plain read sees the committed latest revision
+        // (content of a secret created in this hook is seen by every read).
+        let seen = if c.flags.bool("peek") || c.flags.bool("refresh") {
+            &sec
+        } else {
+            c.committed.secret(&sec.id).unwrap_or(&sec)
+        };
+        let latest = seen.latest_revision();
+        return seen
             .content(latest)
             .cloned()
             .ok_or_else(|| fail(format!("secret revision {latest} not found")));
