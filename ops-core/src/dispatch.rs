@@ -262,7 +262,22 @@ pub fn run_with<C: Charm>(
     setup: HookSetup,
     evaluation: StatusEvaluation,
 ) -> Result<HookReport, DispatchError> {
-    let result = run_hook::<C>(setup, evaluation);
+    finish_run(run_hook::<C>(setup, evaluation, None))
+}
+
+/// Run a hook whose event is `event`, a custom event (`#[derive(CustomEvent)]`) emitted from
+/// outside the charm instead of the Juju event the environment names: what the test kits' "emit
+/// this custom event" does (Scenario's `ctx.on.custom`). As in any hook, deferred events are
+/// re-emitted first, then `event` goes to its observers, then collect-status and the commit.
+pub fn run_custom<C: Charm>(
+    setup: HookSetup,
+    evaluation: StatusEvaluation,
+    event: EventSnapshot,
+) -> Result<HookReport, DispatchError> {
+    finish_run(run_hook::<C>(setup, evaluation, Some(event)))
+}
+
+fn finish_run(result: Result<HookReport, DispatchError>) -> Result<HookReport, DispatchError> {
     if let Err(e) = &result {
         if !matches!(
             e,
@@ -277,6 +292,7 @@ pub fn run_with<C: Charm>(
 fn run_hook<C: Charm>(
     setup: HookSetup,
     evaluation: StatusEvaluation,
+    custom: Option<EventSnapshot>,
 ) -> Result<HookReport, DispatchError> {
     let HookSetup {
         env,
@@ -357,26 +373,11 @@ fn run_hook<C: Charm>(
     if !restricted && !only_status {
         hook.reemit(&mut state)?;
     }
-    match C::meta().event(&event_name) {
-        _ if only_status => {}
-        // The framework's own events are not hooks.
-        Some(meta_event) if meta_event.kind.is_framework() => {
-            log::debug!(target: "ops_core", "Event {event_name} is emitted by the framework, not Juju.");
-        }
-        Some(meta_event) => {
-            let snapshot = snapshot_from_env(
-                &env,
-                hook.ctx.model(),
-                &event_name,
-                meta_event.kind,
-                meta_event.source,
-            )?;
-            log::debug!(target: "ops_core", "Emitting Juju event {event_name}.");
-            hook.emit(&mut state, snapshot)?;
-        }
-        None => {
-            log::debug!(target: "ops_core", "Event {event_name} not defined for {}.", C::TYPE_NAME);
-        }
+    if let Some(event) = custom.filter(|_| !only_status) {
+        log::debug!(target: "ops_core", "Emitting custom event {}.", event.name);
+        hook.emit(&mut state, event)?;
+    } else {
+        hook.emit_juju_event(&mut state, &env, &event_name, only_status)?;
     }
     // As ops: not in a restricted context (collect-metrics), where is-leader cannot run.
     if !restricted && evaluation != StatusEvaluation::Skip {
@@ -385,6 +386,42 @@ fn run_hook<C: Charm>(
     // Then ops' framework.commit(): `pre_commit` and `commit` to their observers.
     hook.framework_commit(&mut state)?;
     hook.commit(&mut state)
+}
+
+impl<C: Charm> Hook<C> {
+    /// Emit the Juju event the environment names (none for a framework event or an event the
+    /// charm does not define).
+    fn emit_juju_event(
+        &mut self,
+        state: &mut UnitState,
+        env: &JujuContext,
+        event_name: &str,
+        only_status: bool,
+    ) -> Result<(), DispatchError> {
+        let hook = self;
+        match C::meta().event(event_name) {
+            _ if only_status => {}
+            // The framework's own events are not hooks.
+            Some(meta_event) if meta_event.kind.is_framework() => {
+                log::debug!(target: "ops_core", "Event {event_name} is emitted by the framework, not Juju.");
+            }
+            Some(meta_event) => {
+                let snapshot = snapshot_from_env(
+                    env,
+                    hook.ctx.model(),
+                    event_name,
+                    meta_event.kind,
+                    meta_event.source,
+                )?;
+                log::debug!(target: "ops_core", "Emitting Juju event {event_name}.");
+                hook.emit(state, snapshot)?;
+            }
+            None => {
+                log::debug!(target: "ops_core", "Event {event_name} not defined for {}.", C::TYPE_NAME);
+            }
+        }
+        Ok(())
+    }
 }
 
 fn choose_store<C: Charm>(charm_dir: &Path, env: &JujuContext) -> StoreSource {

@@ -65,7 +65,9 @@ pub mod version;
 
 pub use charm::{Charm, Handler, HandlerError, IntoHandlerResult, StorageChoice};
 pub use context::Context;
-pub use dispatch::{main, run, run_with, DispatchError, HookReport, HookSetup, StatusEvaluation};
+pub use dispatch::{
+    main, run, run_custom, run_with, DispatchError, HookReport, HookSetup, StatusEvaluation,
+};
 pub use model::{ModelError, Status};
 pub use ops_macros::{charm, on, ActionResults, CustomEvent, RelationData, StoredState};
 pub use stored::StoredState;
