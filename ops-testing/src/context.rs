@@ -743,6 +743,18 @@ impl<C: Charm> Context<C> {
             SharedStore::with_entries(entries)
         };
         load_containers(state, &sim)?;
+        // Juju sends a check event once Pebble has changed the check's status: whatever the
+        // state held before, the hook sees it `down` (failed) or `up` (recovered).
+        if let (Some(container), Some(check)) = (&event.container, &event.check) {
+            if let Some(fake) = sim.pebble(container) {
+                let status = if event.kind == EventKind::PebbleCheckFailed {
+                    "down"
+                } else {
+                    "up"
+                };
+                fake.set_check_status(check, status);
+            }
+        }
         for fault in &state.tool_faults {
             sim.add_fault(fault.clone())?;
         }
