@@ -27,7 +27,7 @@ use crate::sim::{
 use crate::state::{params_json, Network, Port};
 use crate::store::SharedStore;
 use ops_core::dispatch::{Notice, NOTICES_KEY};
-use ops_core::endpoints::{ActionEndpoint, RelationEndpoint};
+use ops_core::endpoints::{ActionEndpoint, ContainerEndpoint, RelationEndpoint, StorageEndpoint};
 use ops_core::meta::{EventKind, ResourceType, StorageType};
 use ops_core::pebble::{Layer, Plan, ServiceStatus};
 use ops_core::{Charm, HookReport, Status};
@@ -756,6 +756,15 @@ impl<C: Charm> Harness<C> {
         Ok(())
     }
 
+    /// [`Harness::set_can_connect`] for container `W` (a type of the charm module's
+    /// `containers`).
+    pub fn set_can_connect_of<W: ContainerEndpoint>(
+        &mut self,
+        can: bool,
+    ) -> Result<(), HarnessError> {
+        self.set_can_connect(W::NAME, can)
+    }
+
     /// Whether the charm can reach container `name`'s Pebble.
     pub fn can_connect(&self, name: &str) -> Result<bool, HarnessError> {
         self.sim
@@ -916,6 +925,11 @@ impl<C: Charm> Harness<C> {
         );
         self.run(SimEvent::custom(snapshot))?;
         Ok(())
+    }
+
+    /// [`Harness::container_pebble_ready`] for container `W`.
+    pub fn container_pebble_ready_of<W: ContainerEndpoint>(&mut self) -> Result<(), HarnessError> {
+        self.container_pebble_ready(W::NAME)
     }
 
     /// The plan of container `name`: every layer the charm added, combined.
@@ -1379,8 +1393,19 @@ impl<C: Charm> Harness<C> {
 
     // ---- storage ----------------------------------------------------------------------------
 
-    /// Add `count` instances of storage `name`, mounted in a temporary directory, and attach
-    /// them if `attach` (running `storage-attached` once begun). Returns their ids.
+    /// Add `count` instances of storage `S` (a type of the charm module's `storages`), mounted
+    /// in a temporary directory, and attach them if `attach` (running `storage-attached` once
+    /// begun). Returns their ids.
+    pub fn add_storage_of<S: StorageEndpoint>(
+        &mut self,
+        count: u32,
+        attach: bool,
+    ) -> Result<Vec<String>, HarnessError> {
+        self.add_storage(S::NAME, count, attach)
+    }
+
+    /// Add `count` instances of storage `name` (prefer [`Harness::add_storage_of`], checked at
+    /// compile time); see [`Harness::add_storage_of`].
     pub fn add_storage(
         &mut self,
         name: &str,

@@ -576,3 +576,20 @@ fn unknown_names_suggest_the_closest_declared_one() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn harness_takes_endpoints_by_type() -> TestResult {
+    use watcher::storages::Data;
+    let mut h = Harness::<Watcher>::new();
+    h.set_can_connect_of::<App>(true)?;
+    assert!(h.can_connect("app")?);
+    let ids = h.add_storage_of::<Data>(1, true)?;
+    assert_eq!(ids, ["data/0"]);
+    h.begin()?;
+    h.container_pebble_ready_of::<App>()?;
+    assert_eq!(
+        h.hook_reports().last().map(|r| r.event.as_str()),
+        Some("app_pebble_ready")
+    );
+    Ok(())
+}
