@@ -276,7 +276,22 @@ pub fn run_with<C: Charm>(
     setup: HookSetup,
     evaluation: StatusEvaluation,
 ) -> Result<HookReport, DispatchError> {
-    let result = run_hook::<C>(setup, evaluation);
+    finish_run(run_hook::<C>(setup, evaluation, None))
+}
+
+/// Run a hook whose event is `event`, a custom event (`#[derive(CustomEvent)]`) emitted from
+/// outside the charm instead of the Juju event the environment names: what the test kits' "emit
+/// this custom event" does (Scenario's `ctx.on.custom`). As in any hook, deferred events are
+/// re-emitted first, then `event` goes to its observers, then collect-status and the commit.
+pub fn run_custom<C: Charm>(
+    setup: HookSetup,
+    evaluation: StatusEvaluation,
+    event: EventSnapshot,
+) -> Result<HookReport, DispatchError> {
+    finish_run(run_hook::<C>(setup, evaluation, Some(event)))
+}
+
+fn finish_run(result: Result<HookReport, DispatchError>) -> Result<HookReport, DispatchError> {
     if let Err(e) = &result {
         if !matches!(
             e,
@@ -291,6 +306,7 @@ pub fn run_with<C: Charm>(
 fn run_hook<C: Charm>(
     setup: HookSetup,
     evaluation: StatusEvaluation,
+    custom: Option<EventSnapshot>,
 ) -> Result<HookReport, DispatchError> {
     let HookSetup {
         env,
@@ -376,28 +392,14 @@ fn run_hook<C: Charm>(
             return hook.ended_early(&state, e);
         }
     }
-    match C::meta().event(&event_name) {
-        _ if only_status => {}
-        // The framework's own events are not hooks.
-        Some(meta_event) if meta_event.kind.is_framework() => {
-            log::debug!(target: "ops_core", "Event {event_name} is emitted by the framework, not Juju.");
-        }
-        Some(meta_event) => {
-            let snapshot = snapshot_from_env(
-                &env,
-                hook.ctx.model(),
-                &event_name,
-                meta_event.kind,
-                meta_event.source,
-            )?;
-            log::debug!(target: "ops_core", "Emitting Juju event {event_name}.");
-            if let Err(e) = hook.emit(&mut state, snapshot) {
-                return hook.ended_early(&state, e);
-            }
-        }
-        None => {
-            log::debug!(target: "ops_core", "Event {event_name} not defined for {}.", C::TYPE_NAME);
-        }
+    let emitted = if let Some(event) = custom.filter(|_| !only_status) {
+        log::debug!(target: "ops_core", "Emitting custom event {}.", event.name);
+        hook.emit(&mut state, event)
+    } else {
+        hook.emit_juju_event(&mut state, &env, &event_name, only_status)
+    };
+    if let Err(e) = emitted {
+        return hook.ended_early(&state, e);
     }
     // As ops: not in a restricted context (collect-metrics), where is-leader cannot run.
     if !restricted && evaluation != StatusEvaluation::Skip {
@@ -430,6 +432,40 @@ impl<C: Charm> Hook<C> {
         report.store_opened = state.opened;
         report.deferred = self.notices.as_ref().map(Vec::len).unwrap_or(0);
         Ok(report)
+    }
+
+    /// Emit the Juju event the environment names (none for a framework event or an event the
+    /// charm does not define).
+    fn emit_juju_event(
+        &mut self,
+        state: &mut UnitState,
+        env: &JujuContext,
+        event_name: &str,
+        only_status: bool,
+    ) -> Result<(), DispatchError> {
+        let hook = self;
+        match C::meta().event(event_name) {
+            _ if only_status => {}
+            // The framework's own events are not hooks.
+            Some(meta_event) if meta_event.kind.is_framework() => {
+                log::debug!(target: "ops_core", "Event {event_name} is emitted by the framework, not Juju.");
+            }
+            Some(meta_event) => {
+                let snapshot = snapshot_from_env(
+                    env,
+                    hook.ctx.model(),
+                    event_name,
+                    meta_event.kind,
+                    meta_event.source,
+                )?;
+                log::debug!(target: "ops_core", "Emitting Juju event {event_name}.");
+                hook.emit(state, snapshot)?;
+            }
+            None => {
+                log::debug!(target: "ops_core", "Event {event_name} not defined for {}.", C::TYPE_NAME);
+            }
+        }
+        Ok(())
     }
 }
 

@@ -67,7 +67,9 @@ pub use charm::{
     Charm, ConfigErrors, Handler, HandlerError, IntoHandlerResult, ParamsErrors, StorageChoice,
 };
 pub use context::Context;
-pub use dispatch::{main, run, run_with, DispatchError, HookReport, HookSetup, StatusEvaluation};
+pub use dispatch::{
+    main, run, run_custom, run_with, DispatchError, HookReport, HookSetup, StatusEvaluation,
+};
 pub use model::{ModelError, Status};
 pub use ops_macros::{charm, on, ActionResults, CustomEvent, RelationData, StoredState};
 pub use stored::StoredState;

@@ -42,8 +42,16 @@ pub enum Rule {
     /// A secret event is for a secret in the state, sent to the side Juju sends it to (changed:
     /// consumers; rotate, remove, expired: the owner), for a revision that exists.
     EventSecret,
-    /// A pebble-ready event is for a container in the state.
+    /// A workload event (pebble-ready, custom notice, check) is for a container in the state.
     EventContainer,
+    /// A `pebble-custom-notice` event is for a notice the container holds, in a container
+    /// whose Pebble can be reached (Juju learns of notices from Pebble).
+    EventNotice,
+    /// A `pebble-check-failed` / `-recovered` event is for a check of the container's plan, in
+    /// a container whose Pebble can be reached.
+    EventCheck,
+    /// A custom event emitted from outside is observed by a handler of the charm.
+    CustomEvent,
     /// Actions are declared in the charm's actions.
     Action,
     /// Action params satisfy the action's schema.
@@ -96,6 +104,9 @@ impl Rule {
             Rule::EventStorage => "event-storage",
             Rule::EventSecret => "event-secret",
             Rule::EventContainer => "event-container",
+            Rule::EventNotice => "event-notice",
+            Rule::EventCheck => "event-check",
+            Rule::CustomEvent => "custom-event",
             Rule::Action => "action",
             Rule::ActionParams => "action-params",
             Rule::Storage => "storage",
@@ -181,6 +192,15 @@ fn declared<'a>(names: impl Iterator<Item = &'a str>) -> String {
     }
 }
 
+/// [`declared`], then the closest of `names` to `name` if it looks like a typo of it.
+fn near<'a>(name: &str, names: impl Iterator<Item = &'a str>) -> String {
+    let names: Vec<&str> = names.collect();
+    match crate::error::closest(name, names.iter().copied()) {
+        Some(close) => format!("{}; did you mean `{close}`?", declared(names.into_iter())),
+        None => declared(names.into_iter()),
+    }
+}
+
 /// Check `state` and `event` for charm `C` run as unit `unit_id` of application `app`.
 pub fn check<C: Charm>(
     state: &State,
@@ -201,7 +221,7 @@ pub fn check<C: Charm>(
                 Rule::ConfigKey,
                 format!(
                     "config option `{key}` is not in the charm's config (options: {})",
-                    declared(meta.config.iter().map(|o| o.name.as_ref()))
+                    near(key, meta.config.iter().map(|o| o.name.as_ref()))
                 ),
             ),
             Err(e) => c.fail(Rule::ConfigType, e.to_string()),
@@ -230,7 +250,7 @@ pub fn check<C: Charm>(
                     "relation {} is on endpoint `{}`, which the charm's metadata does not declare (endpoints: {})",
                     r.id,
                     r.endpoint,
-                    declared(meta.relations.iter().map(|m| m.name.as_ref()))
+                    near(&r.endpoint, meta.relations.iter().map(|m| m.name.as_ref()))
                 ),
             );
             continue;
@@ -318,7 +338,7 @@ pub fn check<C: Charm>(
                 format!(
                     "storage `{}` is not declared in the charm's metadata (storage: {})",
                     s.name,
-                    declared(meta.storages.iter().map(|m| m.name.as_ref()))
+                    near(&s.name, meta.storages.iter().map(|m| m.name.as_ref()))
                 ),
             );
             continue;
@@ -448,7 +468,7 @@ pub fn check<C: Charm>(
                 Rule::Network,
                 format!(
                     "network for `{binding}`, which is neither an endpoint nor an extra binding of the charm (bindings: {})",
-                    declared(bindings.iter().map(String::as_str))
+                    near(binding, bindings.iter().map(String::as_str))
                 ),
             );
         }
@@ -459,7 +479,7 @@ pub fn check<C: Charm>(
                 Rule::Resource,
                 format!(
                     "resource `{name}` is not declared in the charm's metadata (resources: {})",
-                    declared(meta.resources.iter().map(|r| r.name.as_ref()))
+                    near(name, meta.resources.iter().map(|r| r.name.as_ref()))
                 ),
             );
         }
@@ -471,7 +491,10 @@ pub fn check<C: Charm>(
                 format!(
                     "container `{}` is not declared in the charm's metadata (containers: {})",
                     container.name,
-                    declared(meta.containers.iter().map(|c| c.name.as_ref()))
+                    near(
+                        &container.name,
+                        meta.containers.iter().map(|c| c.name.as_ref())
+                    )
                 ),
             );
         }
@@ -558,6 +581,24 @@ pub fn check<C: Charm>(
     }
 
     check_event(&mut c, state, event, meta, false);
+    if let Some(custom) = &event.custom {
+        if !C::HANDLERS.iter().any(|h| h.event == custom.name) {
+            let observed: Vec<&str> = C::HANDLERS
+                .iter()
+                .map(|h| h.event)
+                .filter(|e| e.starts_with("custom:"))
+                .collect();
+            c.fail(
+                Rule::CustomEvent,
+                format!(
+                    "custom event `{}` is observed by no handler of the charm (add `#[on(custom({}))]`; custom events observed: {})",
+                    custom.name,
+                    custom.name.strip_prefix("custom:").unwrap_or(&custom.name),
+                    declared(observed.into_iter())
+                ),
+            );
+        }
+    }
 
     if c.problems.is_empty() {
         Ok(())
@@ -662,15 +703,67 @@ fn check_event(
         }
     }
     if let Some(container) = &event.container {
-        if meta.container(container).is_none()
-            || !state.containers.iter().any(|c| c.name == *container)
-        {
+        let in_state = state.containers.iter().find(|c| c.name == *container);
+        if meta.container(container).is_none() || in_state.is_none() {
             c.fail(
                 Rule::EventContainer,
                 format!(
                     "{what} `{name}` is for container `{container}`, which is not in the state"
                 ),
             );
+        }
+        let unreachable = in_state.is_some_and(|c| !c.can_connect);
+        if let (Some((id, key)), Some(cont)) = (&event.notice, in_state) {
+            let held =
+                cont.pebble.notices.iter().any(|n| {
+                    n.notice_type == "custom" && n.key == *key && Some(&n.id) == id.as_ref()
+                });
+            if !held {
+                c.fail(
+                    Rule::EventNotice,
+                    format!(
+                        "{what} `{name}` is for custom notice `{key}`, which container `{container}` does not hold (add it with `Container::with_notice`; notices: {})",
+                        near(key, cont.pebble.notices.iter().map(|n| n.key.as_str()))
+                    ),
+                );
+            }
+            if unreachable {
+                c.fail(
+                    Rule::EventNotice,
+                    format!("{what} `{name}`: Juju learns of notices from Pebble, and container `{container}` cannot connect"),
+                );
+            }
+        }
+        if let (Some(check), Some(cont)) = (&event.check, in_state) {
+            let planned = cont
+                .pebble
+                .plan
+                .get("checks")
+                .and_then(|c| c.as_object())
+                .is_some_and(|checks| checks.contains_key(check));
+            if !planned {
+                c.fail(
+                    Rule::EventCheck,
+                    format!(
+                        "{what} `{name}` is for check `{check}`, which is not in the plan of container `{container}` (checks: {})",
+                        near(
+                            check,
+                            cont.pebble
+                                .plan
+                                .get("checks")
+                                .and_then(|c| c.as_object())
+                                .into_iter()
+                                .flat_map(|m| m.keys().map(String::as_str))
+                        )
+                    ),
+                );
+            }
+            if unreachable {
+                c.fail(
+                    Rule::EventCheck,
+                    format!("{what} `{name}`: Juju learns of check failures from Pebble, and container `{container}` cannot connect"),
+                );
+            }
         }
     }
     if let Some((action, params)) = &event.action {
@@ -679,7 +772,7 @@ fn check_event(
                 Rule::Action,
                 format!(
                     "action `{action}` is not defined in the charm's actions (actions: {})",
-                    declared(meta.actions.iter().map(|a| a.name.as_ref()))
+                    near(action, meta.actions.iter().map(|a| a.name.as_ref()))
                 ),
             );
         } else if let Some(e) = &event.params_error {

@@ -21,7 +21,7 @@ use crate::state::{
 use crate::store::SharedStore;
 use ops_core::dispatch::{Notice, EVENT_COUNT_KEY, NOTICES_KEY};
 use ops_core::endpoints::ActionEndpoint;
-use ops_core::events::{EventSnapshot, SecretRef};
+use ops_core::events::{CustomEventData, EventSnapshot, SecretRef};
 use ops_core::meta::{EventKind, RelationRole, StorageType};
 use ops_core::{Charm, HookReport};
 use serde_json::{Map, Value};
@@ -82,6 +82,13 @@ pub struct Event {
     pub(crate) params_error: Option<String>,
     pub(crate) container: Option<String>,
     pub(crate) remote_app_unknown: bool,
+    /// `pebble-custom-notice`: the notice's id (`None`: the container given has no notice with
+    /// this key) and key.
+    pub(crate) notice: Option<(Option<String>, String)>,
+    /// `pebble-check-failed` / `-recovered`: the check.
+    pub(crate) check: Option<String>,
+    /// A custom event emitted from outside: its snapshot (`custom:<Type>` and its data).
+    pub(crate) custom: Option<EventSnapshot>,
 }
 
 fn hook_event_name(kind: EventKind) -> &'static str {
@@ -135,6 +142,9 @@ impl Event {
             params_error: None,
             container: None,
             remote_app_unknown: false,
+            notice: None,
+            check: None,
+            custom: None,
         }
     }
 
@@ -352,6 +362,61 @@ impl Event {
         }
     }
 
+    /// `<container>-pebble-custom-notice` for the custom notice `key` of `container` (add it
+    /// with [`Container::with_notice`]): Juju sends it when Pebble records a new occurrence of
+    /// the notice (ops 3's `ctx.on.pebble_custom_notice(container, notice)`). The consistency
+    /// checker refuses a notice the container in the state does not hold.
+    pub fn pebble_custom_notice(container: &Container, key: impl Into<String>) -> Self {
+        let key = key.into();
+        let id = container
+            .pebble
+            .notices
+            .iter()
+            .find(|n| n.notice_type == "custom" && n.key == key)
+            .map(|n| n.id.clone());
+        Event {
+            container: Some(container.name.clone()),
+            notice: Some((id, key)),
+            ..Self::plain(EventKind::PebbleCustomNotice)
+        }
+    }
+
+    /// `<container>-pebble-check-failed`: health check `check` of `container` reached its
+    /// failure threshold (ops 3's `ctx.on.pebble_check_failed(container, info)`). The check must
+    /// be in the container's plan (a layer of the state's container).
+    pub fn pebble_check_failed(container: &Container, check: impl Into<String>) -> Self {
+        Event {
+            container: Some(container.name.clone()),
+            check: Some(check.into()),
+            ..Self::plain(EventKind::PebbleCheckFailed)
+        }
+    }
+
+    /// `<container>-pebble-check-recovered`: health check `check` of `container` passes again
+    /// after failing (ops 3's `ctx.on.pebble_check_recovered(container, info)`).
+    pub fn pebble_check_recovered(container: &Container, check: impl Into<String>) -> Self {
+        Event {
+            container: Some(container.name.clone()),
+            check: Some(check.into()),
+            ..Self::plain(EventKind::PebbleCheckRecovered)
+        }
+    }
+
+    /// The charm's custom event `event` (`#[derive(CustomEvent)]`), emitted from outside the
+    /// charm as if a library had emitted it (Scenario's `ctx.on.custom(...)`): the hook re-emits
+    /// the deferred events, sends `event` to its observers, then evaluates statuses and commits,
+    /// with no Juju event. The consistency checker refuses an event no handler observes.
+    ///
+    /// Fails if `event` does not encode to JSON (as [`ops_core::Context::emit`] would).
+    pub fn custom<E: CustomEventData>(event: &E) -> Result<Self, serde_json::Error> {
+        let mut snapshot = EventSnapshot::new(E::NAME, EventKind::Custom);
+        snapshot.custom = Some(serde_json::to_value(event)?);
+        Ok(Event {
+            custom: Some(snapshot),
+            ..Self::plain(EventKind::Custom)
+        })
+    }
+
     /// The event deferred by handler `method` in an earlier hook, for
     /// [`State::with_deferred`](crate::State::with_deferred).
     pub fn deferred(self, method: impl Into<String>) -> DeferredEvent {
@@ -370,6 +435,9 @@ impl Event {
     pub fn hook_name(&self) -> String {
         if let Some((name, _)) = &self.action {
             return name.clone();
+        }
+        if let Some(custom) = &self.custom {
+            return custom.name.clone();
         }
         let base = hook_event_name(self.kind);
         if let Some(r) = &self.relation {
@@ -411,6 +479,17 @@ pub enum RunError {
     /// A directory for storage could not be created.
     #[error("cannot prepare the run: {0}")]
     Io(#[from] std::io::Error),
+    /// Writing what a [`Context::with_charm`] closure changed failed (e.g. its buffered
+    /// relation data).
+    #[error(transparent)]
+    Model(#[from] ops_core::ModelError),
+    /// The state's stored state does not decode into the charm ([`Context::with_charm`]).
+    #[error(transparent)]
+    StoredState(#[from] ops_core::stored::StateError),
+    /// A [`Context::with_charm`] closure panicked: its pending writes were dropped, as those of
+    /// a failed hook.
+    #[error("the closure given to with_charm panicked: {0}")]
+    Panicked(String),
 }
 
 impl RunError {
@@ -606,36 +685,9 @@ impl<C: Charm> Context<C> {
     /// is one Juju could produce ([`consistency`]).
     pub fn run(&self, event: Event, state: impl Borrow<State>) -> Result<State, RunError> {
         let state = state.borrow();
-        *self.last.borrow_mut() = RunRecord::default();
-        consistency::check::<C>(state, &event, &self.app_name, self.unit_id)?;
-        let mut juju = self.to_juju(state)?;
-        let sim_event = self.sim_event(&event, &mut juju);
-        let entries = self.store_entries(state, &juju)?;
-        let sim = Rc::new(SimJuju::new(C::meta(), juju));
-        let controller = sim.uses_controller_storage::<C>();
-        let store = if controller {
-            sim.set_controller_entries(&entries)?;
-            SharedStore::new()
-        } else {
-            SharedStore::with_entries(entries)
-        };
-        load_containers(state, &sim)?;
-        for fault in &state.tool_faults {
-            sim.add_fault(fault.clone())?;
-        }
+        let (sim, store, sim_event) = self.prepare(state, &event)?;
         let dispatched = sim.dispatch::<C>(&store, &sim_event)?;
-        {
-            let juju = sim.state();
-            let mut last = self.last.borrow_mut();
-            last.juju_log = sim.take_logs();
-            last.history = sim.take_history();
-            last.tool_calls = sim.take_trace();
-            last.action = dispatched.action.clone();
-            last.metrics = juju.metrics.clone();
-            last.requested_storage = juju.requested_storage.clone();
-            last.pod_spec = juju.pod_spec.clone();
-            last.reboot = juju.reboot.clone();
-        }
+        self.record(&sim, dispatched.action.clone());
         let report = dispatched.outcome.map_err(|error| {
             Box::new(CharmError {
                 event: sim_event.name.clone(),
@@ -644,7 +696,148 @@ impl<C: Charm> Context<C> {
             })
         })?;
         self.last.borrow_mut().report = Some(report);
+        self.collect(state, &sim, &store)
+    }
+
+    /// Run `f` over the charm (built from the state's stored state) and a
+    /// [`Context`](ops_core::Context) on the model of `state`, outside any event: the
+    /// state-transition counterpart of [`Harness::with_charm`](crate::Harness::with_charm), for
+    /// what ops' tests do with `harness.charm` and `harness.model`. Returns what `f` returned and
+    /// the state afterwards.
+    ///
+    /// The state is checked as for a run of `update-status`. Reads are served by the simulated
+    /// Juju from `state`, in a hook context like `update-status`'s (no relation, remote unit or
+    /// action); writes are recorded in the output state as a hook's would be: statuses, relation
+    /// data (buffered data is written when `f` returns, as the dispatcher does after the last
+    /// handler), ports, secrets, Pebble, and what `f` changes in the charm's stored state.
+    /// Deferred events are not re-emitted and nothing else runs (no collect-status). The side
+    /// records ([`Context::juju_log`], [`Context::tool_calls`]...) are `f`'s.
+    ///
+    /// If `f` panics, its pending writes are dropped as a failed hook's and the panic comes back
+    /// as [`RunError::Panicked`] with its message.
+    pub fn with_charm<T>(
+        &self,
+        state: impl Borrow<State>,
+        f: impl FnOnce(&mut C, &mut ops_core::Context<C>) -> T,
+    ) -> Result<(T, State), RunError> {
+        let state = state.borrow();
+        let (sim, store, sim_event) = self.prepare(state, &Event::update_status())?;
+        let controller = sim.uses_controller_storage::<C>();
         let entries = if controller {
+            sim.controller_entries()?
+        } else {
+            store.entries()
+        };
+        let mut charm = C::from_stored(entries.get(C::KEY).map(Vec::as_slice))?;
+        let before = charm.to_stored()?;
+        let env = sim.begin(&sim_event)?;
+        let env = match ops_core::env::JujuContext::from_owned_vars(env) {
+            Ok(env) => env,
+            Err(e) => {
+                sim.finish(1);
+                return Err(SimError::Environment(e.to_string()).into());
+            }
+        };
+        let runner: Rc<dyn ops_core::hooktools::ToolRunner> = sim.clone();
+        let model = ops_core::model::Model::new(C::meta(), &env, runner);
+        let mut ctx = ops_core::Context::<C>::new(model);
+        let out =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut charm, &mut ctx)));
+        let out = match out {
+            Ok(out) => out,
+            Err(panic) => {
+                sim.finish(1);
+                self.record(&sim, None);
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "(a non-string payload)".to_string());
+                return Err(RunError::Panicked(message));
+            }
+        };
+        if let Err(e) = ctx.model().flush() {
+            sim.finish(1);
+            self.record(&sim, None);
+            return Err(e.into());
+        }
+        sim.finish(0);
+        self.record(&sim, None);
+        let after = charm.to_stored()?;
+        if after != before {
+            if controller {
+                let mut entries = sim.controller_entries()?;
+                entries.insert(C::KEY.to_string(), after);
+                sim.set_controller_entries(&entries)?;
+            } else {
+                let changes = ops_core::storage::Changes::from([(C::KEY.to_string(), Some(after))]);
+                ops_core::storage::Store::commit(&mut store.clone(), &changes)
+                    .map_err(|e| SimError::Store(e.to_string()))?;
+            }
+        }
+        Ok((out, self.collect(state, &sim, &store)?))
+    }
+
+    /// Check `state` and `event`, and build the simulated Juju, the unit's store and the
+    /// simulator's event for a run.
+    fn prepare(
+        &self,
+        state: &State,
+        event: &Event,
+    ) -> Result<(Rc<SimJuju>, SharedStore, SimEvent), RunError> {
+        *self.last.borrow_mut() = RunRecord::default();
+        consistency::check::<C>(state, event, &self.app_name, self.unit_id)?;
+        let mut juju = self.to_juju(state)?;
+        let sim_event = self.sim_event(event, &mut juju);
+        let entries = self.store_entries(state, &juju)?;
+        let sim = Rc::new(SimJuju::new(C::meta(), juju));
+        let store = if sim.uses_controller_storage::<C>() {
+            sim.set_controller_entries(&entries)?;
+            SharedStore::new()
+        } else {
+            SharedStore::with_entries(entries)
+        };
+        load_containers(state, &sim)?;
+        // Juju sends a check event once Pebble has changed the check's status: whatever the
+        // state held before, the hook sees it `down` (failed) or `up` (recovered).
+        if let (Some(container), Some(check)) = (&event.container, &event.check) {
+            if let Some(fake) = sim.pebble(container) {
+                let status = if event.kind == EventKind::PebbleCheckFailed {
+                    "down"
+                } else {
+                    "up"
+                };
+                fake.set_check_status(check, status);
+            }
+        }
+        for fault in &state.tool_faults {
+            sim.add_fault(fault.clone())?;
+        }
+        Ok((sim, store, sim_event))
+    }
+
+    /// Keep the run's side records (logs, history, tool calls...).
+    fn record(&self, sim: &SimJuju, action: Option<ActionOutput>) {
+        let juju = sim.state();
+        let mut last = self.last.borrow_mut();
+        last.juju_log = sim.take_logs();
+        last.history = sim.take_history();
+        last.tool_calls = sim.take_trace();
+        last.action = action;
+        last.metrics = juju.metrics.clone();
+        last.requested_storage = juju.requested_storage.clone();
+        last.pod_spec = juju.pod_spec.clone();
+        last.reboot = juju.reboot.clone();
+    }
+
+    /// The state the simulated Juju, the store and the fake Pebbles hold after a run.
+    fn collect(
+        &self,
+        state: &State,
+        sim: &SimJuju,
+        store: &SharedStore,
+    ) -> Result<State, RunError> {
+        let entries = if sim.uses_controller_storage::<C>() {
             sim.controller_entries()?
         } else {
             store.entries()
@@ -820,6 +1013,9 @@ impl<C: Charm> Context<C> {
         if let Some((name, params)) = &event.action {
             return SimEvent::action(name.clone(), params.clone());
         }
+        if let Some(custom) = &event.custom {
+            return SimEvent::custom(custom.clone());
+        }
         let mut ev = SimEvent::hook(event.hook_name());
         if let Some(r) = &event.relation {
             ev = ev.relation(r.id);
@@ -867,11 +1063,20 @@ impl<C: Charm> Context<C> {
         if let Some(c) = &event.container {
             ev = ev.workload(c.clone());
         }
+        if let Some((id, key)) = &event.notice {
+            ev = ev.notice(id.clone().unwrap_or_default(), "custom", key.clone());
+        }
+        if let Some(check) = &event.check {
+            ev = ev.check(check.clone());
+        }
         ev
     }
 
     /// The event a deferred notice stores: what the dispatcher builds from the hook environment.
     fn snapshot(&self, event: &Event, juju: &JujuState) -> EventSnapshot {
+        if let Some(custom) = &event.custom {
+            return custom.clone();
+        }
         let mut juju = juju.clone();
         let ev = self.sim_event(event, &mut juju);
         let mut snap = EventSnapshot::new(event.name(), event.kind);
@@ -898,6 +1103,8 @@ impl<C: Charm> Context<C> {
             });
         }
         snap.workload = ev.workload;
+        snap.notice = ev.notice;
+        snap.check = ev.check;
         snap
     }
 

@@ -17,7 +17,7 @@
 //!
 //! See the [crate documentation](crate) for an example.
 
-use crate::error::{check_config, CharmError, ConfigError};
+use crate::error::{check_config, CharmError, ConfigError, UnknownName};
 use crate::pebble::{ExecCall, ExecRule, FakePebble, ServiceRecord};
 use crate::sim::{
     known_bindings, make_secret_id, ActionOutput, History, JujuState, LogRecord, MetricBatch,
@@ -27,8 +27,8 @@ use crate::sim::{
 use crate::state::{params_json, Network, Port};
 use crate::store::SharedStore;
 use ops_core::dispatch::{Notice, NOTICES_KEY};
-use ops_core::endpoints::{ActionEndpoint, RelationEndpoint};
-use ops_core::meta::{ResourceType, StorageType};
+use ops_core::endpoints::{ActionEndpoint, ContainerEndpoint, RelationEndpoint, StorageEndpoint};
+use ops_core::meta::{EventKind, ResourceType, StorageType};
 use ops_core::pebble::{Layer, Plan, ServiceStatus};
 use ops_core::{Charm, HookReport, Status};
 use serde_json::{Map, Value};
@@ -54,8 +54,8 @@ pub enum HarnessError {
     #[error("relation {0} not found")]
     RelationNotFound(i64),
     /// The charm does not declare this relation endpoint.
-    #[error("relation endpoint `{0}` is not declared in the charm's metadata")]
-    UnknownEndpoint(String),
+    #[error("relation endpoint `{}` is not declared in the charm's metadata{}", .0, .0.hint())]
+    UnknownEndpoint(UnknownName),
     /// The unit or application is not part of the relation.
     #[error(
         "`{name}` is neither this unit or application nor a remote one in relation {relation}"
@@ -80,8 +80,8 @@ pub enum HarnessError {
     #[error(transparent)]
     Config(#[from] ConfigError),
     /// The charm does not declare this storage.
-    #[error("storage `{0}` is not declared in the charm's metadata")]
-    UnknownStorage(String),
+    #[error("storage `{}` is not declared in the charm's metadata{}", .0, .0.hint())]
+    UnknownStorage(UnknownName),
     /// No storage instance with this id.
     #[error("storage {0} not found")]
     StorageNotFound(String),
@@ -117,8 +117,23 @@ pub enum HarnessError {
     #[error("binding `{0}` is neither an endpoint nor an extra binding of the charm")]
     UnknownBinding(String),
     /// The charm does not declare this container.
-    #[error("container `{0}` is not declared in the charm's metadata")]
-    UnknownContainer(String),
+    #[error("container `{}` is not declared in the charm's metadata{}", .0, .0.hint())]
+    UnknownContainer(UnknownName),
+    /// A Pebble operation of the test kit that the container's Pebble refuses (an unreachable
+    /// Pebble, a check not in the plan, an invalid notice key).
+    #[error("container `{container}`: {why}")]
+    Pebble {
+        /// The container.
+        container: String,
+        /// What is wrong.
+        why: String,
+    },
+    /// [`Harness::emit_custom`] of an event no handler of the charm observes.
+    #[error("custom event `{0}` is observed by no handler of the charm")]
+    UnobservedCustomEvent(String),
+    /// [`Harness::emit_custom`] of an event that does not encode to JSON.
+    #[error("custom event {0}")]
+    CustomEncoding(String),
     /// Not a hook without arguments.
     #[error("`{0}` is not a hook that takes no arguments (use the dedicated methods for relation, storage, secret and action events)")]
     UnknownHook(String),
@@ -148,6 +163,27 @@ pub enum HarnessError {
         #[source]
         source: std::io::Error,
     },
+}
+
+fn unknown_container<C: Charm>(name: &str) -> HarnessError {
+    HarnessError::UnknownContainer(UnknownName::new(
+        name,
+        C::meta().containers.iter().map(|c| c.name.as_ref()),
+    ))
+}
+
+fn unknown_endpoint<C: Charm>(name: &str) -> HarnessError {
+    HarnessError::UnknownEndpoint(UnknownName::new(
+        name,
+        C::meta().relations.iter().map(|r| r.name.as_ref()),
+    ))
+}
+
+fn unknown_storage<C: Charm>(name: &str) -> HarnessError {
+    HarnessError::UnknownStorage(UnknownName::new(
+        name,
+        C::meta().storages.iter().map(|s| s.name.as_ref()),
+    ))
 }
 
 impl HarnessError {
@@ -740,11 +776,20 @@ impl<C: Charm> Harness<C> {
             let c = state
                 .containers
                 .get_mut(name)
-                .ok_or_else(|| HarnessError::UnknownContainer(name.to_string()))?;
+                .ok_or_else(|| unknown_container::<C>(name))?;
             c.can_connect = can;
         }
         self.sim.sync_workloads()?;
         Ok(())
+    }
+
+    /// [`Harness::set_can_connect`] for container `W` (a type of the charm module's
+    /// `containers`).
+    pub fn set_can_connect_of<W: ContainerEndpoint>(
+        &mut self,
+        can: bool,
+    ) -> Result<(), HarnessError> {
+        self.set_can_connect(W::NAME, can)
     }
 
     /// Whether the charm can reach container `name`'s Pebble.
@@ -754,7 +799,7 @@ impl<C: Charm> Harness<C> {
             .containers
             .get(name)
             .map(|c| c.can_connect)
-            .ok_or_else(|| HarnessError::UnknownContainer(name.to_string()))
+            .ok_or_else(|| unknown_container::<C>(name))
     }
 
     // ---- containers and Pebble ---------------------------------------------------------------
@@ -763,12 +808,12 @@ impl<C: Charm> Harness<C> {
     /// its state, recorded requests, exec rules, fault injection.
     pub fn pebble(&self, name: &str) -> Result<&FakePebble, HarnessError> {
         if C::meta().container(name).is_none() {
-            return Err(HarnessError::UnknownContainer(name.to_string()));
+            return Err(unknown_container::<C>(name));
         }
         self.sim
             .workloads()?
             .get(name)
-            .ok_or_else(|| HarnessError::UnknownContainer(name.to_string()))
+            .ok_or_else(|| unknown_container::<C>(name))
     }
 
     /// Make container `name` reachable and run `<name>-pebble-ready` (once begun; it runs even
@@ -780,6 +825,138 @@ impl<C: Charm> Harness<C> {
         self.set_can_connect(name, true)?;
         self.run(SimEvent::hook(format!("{name}-pebble-ready")).workload(name))?;
         Ok(())
+    }
+
+    /// Record an occurrence of custom notice `key` (`example.com/path`) in container `name`'s
+    /// Pebble, with `data` as its last data, as a workload's `pebble notify` does; then, once
+    /// begun, run `<name>-pebble-custom-notice` if the notice is new or repeated (ops 3's
+    /// `Harness.pebble_notify(container, key, data=..., repeat_after=...)`; it runs even with
+    /// hooks disabled, as ops emits it directly). The charm reads the notice with
+    /// `Container::get_notice` / `get_notices`. Returns the notice's id.
+    ///
+    /// `repeat_after`: an existing notice repeats (and the event runs) only when it is `None` or
+    /// zero, since the fake Pebble's clock stands still. Errors: a container the charm does not
+    /// declare, one whose Pebble cannot be reached (no workload can notify it then), a key
+    /// Pebble refuses.
+    pub fn pebble_notify<K: Into<String>, V: Into<String>>(
+        &mut self,
+        name: &str,
+        key: &str,
+        data: impl IntoIterator<Item = (K, V)>,
+        repeat_after: Option<std::time::Duration>,
+    ) -> Result<String, HarnessError> {
+        let data: BTreeMap<String, String> = data
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
+        self.require_reachable(name)?;
+        let repeat_after = repeat_after
+            .map(|d| format!("{}ns", d.as_nanos()))
+            .unwrap_or_default();
+        let (id, new_or_repeated) = self
+            .pebble(name)?
+            .notify("custom", key, &repeat_after, data)
+            .map_err(|why| HarnessError::Pebble {
+                container: name.to_string(),
+                why,
+            })?;
+        if self.begun && new_or_repeated {
+            self.run(
+                SimEvent::hook(format!("{name}-pebble-custom-notice"))
+                    .workload(name)
+                    .notice(id.clone(), "custom", key),
+            )?;
+        }
+        Ok(id)
+    }
+
+    /// Make health check `check` of container `name` fail (its status becomes `down`) and run
+    /// `<name>-pebble-check-failed`, as Juju does when the check reaches its failure threshold
+    /// (ops 3's Harness reaches it through `pebble_notify` of a `change-update` notice; Scenario
+    /// through `ctx.on.pebble_check_failed`). The check must be in the container's plan.
+    pub fn pebble_check_failed(&mut self, name: &str, check: &str) -> Result<(), HarnessError> {
+        self.check_event(name, check, "down", "failed")
+    }
+
+    /// Make health check `check` of container `name` pass again (status `up`) and run
+    /// `<name>-pebble-check-recovered`.
+    pub fn pebble_check_recovered(&mut self, name: &str, check: &str) -> Result<(), HarnessError> {
+        self.check_event(name, check, "up", "recovered")
+    }
+
+    fn check_event(
+        &mut self,
+        name: &str,
+        check: &str,
+        status: &str,
+        what: &str,
+    ) -> Result<(), HarnessError> {
+        if !self.begun {
+            return Err(HarnessError::NotBegun);
+        }
+        self.require_reachable(name)?;
+        let pebble = self.pebble(name)?;
+        let planned: Vec<String> = pebble.plan().checks.keys().cloned().collect();
+        if !planned.iter().any(|c| c == check) {
+            return Err(HarnessError::Pebble {
+                container: name.to_string(),
+                why: format!(
+                    "check `{check}` is not in the plan (checks: {}){}",
+                    if planned.is_empty() {
+                        "none".to_string()
+                    } else {
+                        planned.join(", ")
+                    },
+                    crate::error::did_you_mean(check, planned.iter().map(String::as_str))
+                ),
+            });
+        }
+        pebble.set_check_status(check, status);
+        self.run(
+            SimEvent::hook(format!("{name}-pebble-check-{what}"))
+                .workload(name)
+                .check(check),
+        )?;
+        Ok(())
+    }
+
+    fn require_reachable(&self, name: &str) -> Result<(), HarnessError> {
+        if !self.can_connect(name)? {
+            return Err(HarnessError::Pebble {
+                container: name.to_string(),
+                why: "its Pebble cannot be reached (set_can_connect)".to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Emit the charm's custom event `event` (`#[derive(CustomEvent)]`) from outside, as a
+    /// library would: a hook with no Juju event in which `event` goes to its observers (and the
+    /// deferred events are re-emitted first, as in every hook). Scenario's `ctx.on.custom`; in
+    /// ops' Harness, `harness.charm.on.<event>.emit(...)`. It runs even with hooks disabled,
+    /// as ops emits it directly. An event no handler observes is an error.
+    pub fn emit_custom<E: ops_core::events::CustomEventData>(
+        &mut self,
+        event: &E,
+    ) -> Result<(), HarnessError> {
+        if !self.begun {
+            return Err(HarnessError::NotBegun);
+        }
+        if !C::HANDLERS.iter().any(|h| h.event == E::NAME) {
+            return Err(HarnessError::UnobservedCustomEvent(E::NAME.to_string()));
+        }
+        let mut snapshot = ops_core::events::EventSnapshot::new(E::NAME, EventKind::Custom);
+        snapshot.custom = Some(
+            serde_json::to_value(event)
+                .map_err(|e| HarnessError::CustomEncoding(format!("{}: {e}", E::NAME)))?,
+        );
+        self.run(SimEvent::custom(snapshot))?;
+        Ok(())
+    }
+
+    /// [`Harness::container_pebble_ready`] for container `W`.
+    pub fn container_pebble_ready_of<W: ContainerEndpoint>(&mut self) -> Result<(), HarnessError> {
+        self.container_pebble_ready(W::NAME)
     }
 
     /// The plan of container `name`: every layer the charm added, combined.
@@ -937,7 +1114,7 @@ impl<C: Charm> Harness<C> {
         }
         for k in &unset {
             if C::meta().config_option(k).is_none() {
-                return Err(ConfigError::UnknownKey(k.clone()).into());
+                return Err(ConfigError::unknown_key(C::meta(), k).into());
             }
         }
         {
@@ -958,7 +1135,7 @@ impl<C: Charm> Harness<C> {
         let keys: Vec<String> = keys.into_iter().map(|k| k.as_ref().to_string()).collect();
         for k in &keys {
             if C::meta().config_option(k).is_none() {
-                return Err(ConfigError::UnknownKey(k.clone()).into());
+                return Err(ConfigError::unknown_key(C::meta(), k).into());
             }
         }
         {
@@ -1020,7 +1197,7 @@ impl<C: Charm> Harness<C> {
         let meta = C::meta();
         let m = meta
             .relation(endpoint)
-            .ok_or_else(|| HarnessError::UnknownEndpoint(endpoint.to_string()))?;
+            .ok_or_else(|| unknown_endpoint::<C>(endpoint))?;
         let app = self.app_name();
         if !crate::sim::is_valid_app_name(remote_app) {
             return Err(HarnessError::InvalidName {
@@ -1243,8 +1420,19 @@ impl<C: Charm> Harness<C> {
 
     // ---- storage ----------------------------------------------------------------------------
 
-    /// Add `count` instances of storage `name`, mounted in a temporary directory, and attach
-    /// them if `attach` (running `storage-attached` once begun). Returns their ids.
+    /// Add `count` instances of storage `S` (a type of the charm module's `storages`), mounted
+    /// in a temporary directory, and attach them if `attach` (running `storage-attached` once
+    /// begun). Returns their ids.
+    pub fn add_storage_of<S: StorageEndpoint>(
+        &mut self,
+        count: u32,
+        attach: bool,
+    ) -> Result<Vec<String>, HarnessError> {
+        self.add_storage(S::NAME, count, attach)
+    }
+
+    /// Add `count` instances of storage `name` (prefer [`Harness::add_storage_of`], checked at
+    /// compile time); see [`Harness::add_storage_of`].
     pub fn add_storage(
         &mut self,
         name: &str,
@@ -1253,7 +1441,7 @@ impl<C: Charm> Harness<C> {
     ) -> Result<Vec<String>, HarnessError> {
         let m = C::meta()
             .storage(name)
-            .ok_or_else(|| HarnessError::UnknownStorage(name.to_string()))?;
+            .ok_or_else(|| unknown_storage::<C>(name))?;
         let kind = match m.kind {
             StorageType::Block => "block",
             StorageType::Filesystem => "filesystem",

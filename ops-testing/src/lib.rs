@@ -87,7 +87,7 @@ pub mod store;
 
 pub use consistency::{Inconsistency, InconsistentState, Rule};
 pub use context::{Context, Event, RunError, RunRecord};
-pub use error::{CharmError, ConfigError};
+pub use error::{CharmError, ConfigError, UnknownName};
 pub use harness::{Harness, HarnessError};
 pub use sim::{ActionOutput, LogRecord, SimError, SimEvent, SimJuju, ToolCall};
 pub use state::{

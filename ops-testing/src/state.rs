@@ -31,7 +31,7 @@
 //! assert!(!State::default().leader());
 //! ```
 
-use crate::pebble::{ExecCall, ExecRule, LayerRecord, PebbleState, ServiceRecord};
+use crate::pebble::{ExecCall, ExecRule, LayerRecord, NoticeRecord, PebbleState, ServiceRecord};
 use crate::sim::{make_secret_id, SecretRevision, DEFAULT_ADDRESS, DEFAULT_MODEL_UUID};
 use ops_core::databag::{DatabagError, RelationData};
 use ops_core::endpoints::{ContainerEndpoint, RelationEndpoint, ResourceEndpoint, StorageEndpoint};
@@ -896,6 +896,55 @@ impl Container {
             .checks
             .insert(name.into(), status.as_str().to_string());
         self
+    }
+
+    /// With custom notice `key` (`example.com/path`) recorded in its Pebble, with `data` as the
+    /// data of its last occurrence: the notice a [`Event::pebble_custom_notice`] is about, and
+    /// what the charm reads with `Container::get_notice` / `get_notices`. Again with the same
+    /// key: one more occurrence of the same notice, as Pebble counts them.
+    ///
+    /// [`Event::pebble_custom_notice`]: crate::Event::pebble_custom_notice
+    pub fn with_notice<K: Into<String>, V: Into<String>>(
+        mut self,
+        key: impl Into<String>,
+        data: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        let key = key.into();
+        let data: BTreeMap<String, String> = data
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
+        if let Some(n) = self
+            .pebble
+            .notices
+            .iter_mut()
+            .find(|n| n.notice_type == "custom" && n.key == key)
+        {
+            n.occurrences += 1;
+            n.last_data = data;
+            return self;
+        }
+        let id = self
+            .pebble
+            .notices
+            .iter()
+            .filter_map(|n| n.id.parse::<u64>().ok())
+            .max()
+            .unwrap_or(0)
+            + 1;
+        self.pebble.notices.push(NoticeRecord {
+            id: id.to_string(),
+            notice_type: "custom".to_string(),
+            key,
+            occurrences: 1,
+            last_data: data,
+        });
+        self
+    }
+
+    /// The notices its Pebble holds (those given and those the charm added).
+    pub fn notices(&self) -> &[NoticeRecord] {
+        &self.pebble.notices
     }
 
     /// The container's name.

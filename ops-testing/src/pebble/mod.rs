@@ -251,6 +251,7 @@ impl FakePebble {
             wl.public = state;
             wl.refresh_plan();
             wl.seed_started();
+            wl.seed_notice_ids();
         }
         self.set_can_connect(reachable);
     }
@@ -423,6 +424,27 @@ impl FakePebble {
             .push((time, service.to_string(), message.to_string()));
         drop(wl);
         self.shared.ready.notify_all();
+    }
+
+    /// Record an occurrence of the custom notice `key` (a new notice, or one more occurrence of
+    /// the existing one, with `data` as its last data), as `POST /v1/notices` does; `repeat_after`
+    /// is a Go duration (`30s`) or empty. Returns the notice's id and whether it is new or
+    /// repeated (Pebble's condition for notifying Juju: the fake's clock stands still, so an
+    /// existing notice repeats only with an empty or zero `repeat_after`).
+    pub fn notify(
+        &self,
+        notice_type: &str,
+        key: &str,
+        repeat_after: &str,
+        data: BTreeMap<String, String>,
+    ) -> Result<(String, bool), String> {
+        let out = self
+            .shared
+            .lock()
+            .notify(notice_type, key, repeat_after, data)
+            .map_err(|e| e.message.clone())?;
+        self.shared.ready.notify_all();
+        Ok(out)
     }
 
     /// Set a health check's status (`up`, `down` or `inactive`).
@@ -1167,7 +1189,7 @@ fn h_post_notices(shared: &Arc<Shared>, req: &Req, _: &[String]) -> Result<Reply
                 .collect()
         })
         .unwrap_or_default();
-    let id = shared.lock().notify(
+    let (id, _) = shared.lock().notify(
         body.get("type").and_then(Value::as_str).unwrap_or(""),
         body.get("key").and_then(Value::as_str).unwrap_or(""),
         body.get("repeat-after")

@@ -513,6 +513,18 @@ impl Workload {
     }
 
     /// Services given as running (a loaded state) count as started with their planned config.
+    pub(crate) fn seed_notice_ids(&mut self) {
+        let last = self
+            .public
+            .notices
+            .iter()
+            .filter_map(|n| n.id.parse::<u64>().ok())
+            .max()
+            .unwrap_or(0);
+        self.private.notice_seq = self.private.notice_seq.max(last);
+    }
+
+    /// Services given as running (a loaded state) count as started with their planned config.
     pub(crate) fn seed_started(&mut self) {
         let services = self.plan_services();
         let running: Vec<String> = self
@@ -863,7 +875,7 @@ impl Workload {
         key: &str,
         repeat_after: &str,
         data: BTreeMap<String, String>,
-    ) -> Result<String, ApiError> {
+    ) -> Result<(String, bool), ApiError> {
         if notice_type != "custom" {
             return Err(ApiError::new(
                 400,
@@ -890,7 +902,10 @@ impl Workload {
         {
             n.occurrences += 1;
             n.last_data = data;
-            return Ok(n.id.clone());
+            // Pebble repeats a notice when `repeat-after` is zero or has elapsed since it last
+            // repeated; the fake's clock stands still, so only a zero one repeats.
+            let repeated = !repeat_after.chars().any(|c| c.is_ascii_digit() && c != '0');
+            return Ok((n.id.clone(), repeated));
         }
         let id = self.next_id("notice").to_string();
         self.public.notices.push(NoticeRecord {
@@ -900,7 +915,7 @@ impl Workload {
             occurrences: 1,
             last_data: data,
         });
-        Ok(id)
+        Ok((id, true))
     }
 
     /// `POST /v1/signals`.

@@ -133,6 +133,8 @@ pub(crate) struct HookContext {
     pub storage_id: Option<String>,
     pub secret: Option<(String, String, Option<u64>)>,
     pub workload: Option<String>,
+    pub notice: Option<(String, String, String)>,
+    pub check: Option<String>,
 }
 
 /// A hook or action for [`SimJuju`] to run, as a juju-sim scenario step names it.
@@ -159,8 +161,17 @@ pub struct SimEvent {
     /// Secret hooks: the label given to the charm (`JUJU_SECRET_LABEL`) instead of the secret's
     /// own (ops' Harness `trigger_secret_*(…, label=…)`).
     pub secret_label: Option<String>,
-    /// `*-pebble-ready`: the container (default: from the hook name).
+    /// Workload hooks (`*-pebble-ready`, `*-pebble-custom-notice`, `*-pebble-check-*`): the
+    /// container (default: from the hook name).
     pub workload: Option<String>,
+    /// `*-pebble-custom-notice`: the notice's id, type and key (`JUJU_NOTICE_ID`,
+    /// `JUJU_NOTICE_TYPE`, `JUJU_NOTICE_KEY`).
+    pub notice: Option<(String, String, String)>,
+    /// `*-pebble-check-failed` / `-recovered`: the check (`JUJU_PEBBLE_CHECK_NAME`).
+    pub check: Option<String>,
+    /// A custom event (`#[derive(CustomEvent)]`) emitted from outside the charm: its snapshot,
+    /// emitted instead of a Juju event ([`ops_core::run_custom`]).
+    pub custom: Option<ops_core::events::EventSnapshot>,
     /// Relation hooks: Juju does not name the remote application (`JUJU_REMOTE_APP` empty), as
     /// in a `relation-broken` whose remote application is already gone.
     pub remote_app_unknown: bool,
@@ -181,6 +192,16 @@ impl SimEvent {
             name: name.into(),
             is_action: true,
             params,
+            ..SimEvent::default()
+        }
+    }
+
+    /// The custom event `event` (`#[derive(CustomEvent)]`, its name `custom:<Type>`), emitted
+    /// from outside the charm in a hook of that name, with no Juju event.
+    pub fn custom(event: ops_core::events::EventSnapshot) -> Self {
+        SimEvent {
+            name: event.name.clone(),
+            custom: Some(event),
             ..SimEvent::default()
         }
     }
@@ -238,6 +259,23 @@ impl SimEvent {
         self.workload = Some(name.into());
         self
     }
+
+    /// For the Pebble notice `id` of type `notice_type` and key `key`.
+    pub fn notice(
+        mut self,
+        id: impl Into<String>,
+        notice_type: impl Into<String>,
+        key: impl Into<String>,
+    ) -> Self {
+        self.notice = Some((id.into(), notice_type.into(), key.into()));
+        self
+    }
+
+    /// For the Pebble health check `name`.
+    pub fn check(mut self, name: impl Into<String>) -> Self {
+        self.check = Some(name.into());
+        self
+    }
 }
 
 /// Why the simulator cannot run an event (the event does not fit the state or metadata).
@@ -269,8 +307,8 @@ pub enum SimError {
         id: Option<String>,
     },
     /// An action the charm's metadata does not declare.
-    #[error("action `{0}` is not defined in the charm's actions")]
-    UnknownAction(String),
+    #[error("action `{}` is not defined in the charm's actions{}", .0, .0.hint())]
+    UnknownAction(crate::error::UnknownName),
     /// Action params Juju would refuse (missing required, unknown, wrong type).
     #[error("action `{action}`: {message}")]
     ActionParams {
@@ -378,9 +416,12 @@ pub fn action_params(
     name: &str,
     params: &Map<String, Value>,
 ) -> Result<Map<String, Value>, SimError> {
-    let spec = meta
-        .action(name)
-        .ok_or_else(|| SimError::UnknownAction(name.to_string()))?;
+    let spec = meta.action(name).ok_or_else(|| {
+        SimError::UnknownAction(crate::error::UnknownName::new(
+            name,
+            meta.actions.iter().map(|a| a.name.as_ref()),
+        ))
+    })?;
     let bad = |message: String| SimError::ActionParams {
         action: name.to_string(),
         message,
@@ -732,7 +773,17 @@ impl SimJuju {
                 let label = event.secret_label.clone().or(label);
                 ctx.secret = Some((sec.id.clone(), label.unwrap_or_default(), event.revision));
             }
-            if let Some(container) = name.strip_suffix("-pebble-ready") {
+            let workload_hook = [
+                "-pebble-ready",
+                "-pebble-custom-notice",
+                "-pebble-check-failed",
+                "-pebble-check-recovered",
+            ]
+            .iter()
+            .find_map(|suffix| name.strip_suffix(suffix));
+            if let Some(container) = workload_hook {
+                ctx.notice = event.notice.clone();
+                ctx.check = event.check.clone();
                 ctx.workload = Some(
                     event
                         .workload
@@ -818,6 +869,14 @@ impl SimJuju {
         }
         if let Some(w) = &ctx.workload {
             set("JUJU_WORKLOAD_NAME", w.clone());
+        }
+        if let Some((id, kind, key)) = &ctx.notice {
+            set("JUJU_NOTICE_ID", id.clone());
+            set("JUJU_NOTICE_TYPE", kind.clone());
+            set("JUJU_NOTICE_KEY", key.clone());
+        }
+        if let Some(check) = &ctx.check {
+            set("JUJU_PEBBLE_CHECK_NAME", check.clone());
         }
         if let Some(w) = self.workloads.get() {
             set(
@@ -910,7 +969,10 @@ impl SimJuju {
             }),
             is_process: false,
         };
-        let outcome = ops_core::run_with::<C>(setup, evaluation);
+        let outcome = match &event.custom {
+            Some(custom) => ops_core::run_custom::<C>(setup, evaluation, custom.clone()),
+            None => ops_core::run_with::<C>(setup, evaluation),
+        };
         // The hook's logger points at this simulator: detach it so that nothing logged between
         // hooks (by the test itself) is taken for the charm's.
         ops_core::logging::uninstall();
