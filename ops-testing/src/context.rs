@@ -759,7 +759,7 @@ impl<C: Charm> Context<C> {
         if let Err(e) = ctx.model().flush() {
             sim.finish(1);
             self.record(&sim, None);
-            return Err(e.into());
+            return Err(ops_core::ModelError::from(e).into());
         }
         sim.finish(0);
         self.record(&sim, None);

@@ -126,11 +126,24 @@ impl Expected {
     }
 }
 
-fn kill_after(mut child: Child, delay: Duration) -> std::process::ExitStatus {
-    std::thread::sleep(delay);
+/// Wait `delay`, then SIGKILL the child; returns its status and, if it exited on its own before
+/// the kill, how long after the call it did (so the next kills can be aimed at a hook as fast as
+/// this one).
+fn kill_after(mut child: Child, delay: Duration) -> (std::process::ExitStatus, Option<Duration>) {
+    let start = Instant::now();
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            return (status, Some(start.elapsed()));
+        }
+        let elapsed = start.elapsed();
+        if elapsed >= delay {
+            break;
+        }
+        std::thread::sleep((delay - elapsed).min(Duration::from_micros(100)));
+    }
     // SIGKILL (a child that already exited is only reaped).
     let _ = child.kill();
-    child.wait().expect("wait for the charm")
+    (child.wait().expect("wait for the charm"), None)
 }
 
 fn marks(path: &Path) -> usize {
@@ -213,12 +226,23 @@ fn killing_hooks_at_random_instants_never_tears_or_loses_state() {
                 .expect("spawn the charm");
             let aimed = attempt == 1;
             let status = if attempt == 0 {
-                let ms = rng.below(MAX_DELAY_MS.min(typical.as_millis() as u64) + 1);
-                kill_after(child, Duration::from_millis(ms))
+                let limit = (MAX_DELAY_MS * 1000).min(typical.as_micros() as u64);
+                let (status, exited) =
+                    kill_after(child, Duration::from_micros(rng.below(limit + 1)));
+                // A hook faster than the kill: aim the next ones within its time.
+                if let Some(took) = exited {
+                    typical = spawned.elapsed().min(took + Duration::from_millis(1));
+                }
+                status
             } else if aimed {
-                wait_for_marks(&mut child, &marks_file, base + runs);
+                let last_handler = wait_for_marks(&mut child, &marks_file, base + runs);
                 let window = tail.as_micros() as u64 * 11 / 10;
-                kill_after(child, Duration::from_micros(rng.below(window + 1)))
+                let (status, exited) =
+                    kill_after(child, Duration::from_micros(rng.below(window + 1)));
+                if let (Some(_), Some(at)) = (exited, last_handler) {
+                    tail = at.elapsed();
+                }
+                status
             } else {
                 let last_handler = wait_for_marks(&mut child, &marks_file, base + runs);
                 let out = child.wait_with_output().expect("wait for the charm");
