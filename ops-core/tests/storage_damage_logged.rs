@@ -1,0 +1,113 @@
+//! What the store says about its copies: damage is reported (a WARNING when one copy is damaged
+//! and repaired from the other, an ERROR when no copy can be used and commits may be lost), and a
+//! routine absence (a unit that never committed, the second copy a killed commit never wrote) is
+//! not. A unit whose operator sees no warning must have lost nothing; one that lost commits must
+//! say so. (Mutation testing showed nothing checked either side.)
+
+mod storage_support;
+
+use std::path::Path;
+
+use ops_core::logging;
+use ops_core::storage::{SledStore, Store};
+use storage_support::{db_path, second_copy_path, set, sidecar_path};
+
+/// The records at WARNING or above a lazy load (what a hook does) logs.
+fn warnings_of_a_lazy_load(path: &Path) -> Vec<(&'static str, String)> {
+    let capture = logging::capture().expect("capture");
+    let mut store = SledStore::open_lazy(path);
+    store.load_all().expect("load");
+    let warnings = capture
+        .messages()
+        .into_iter()
+        .filter(|(level, _)| *level == "WARNING" || *level == "ERROR")
+        .collect();
+    drop(capture);
+    logging::uninstall();
+    warnings
+}
+
+/// A unit with two commits (sled opened for each, so it holds the last one too).
+fn unit_with_two_commits(path: &Path) {
+    for changes in [set(&[("a", b"1")]), set(&[("a", b"2")])] {
+        SledStore::open(path)
+            .expect("open")
+            .commit(&changes)
+            .expect("commit");
+    }
+}
+
+#[test]
+fn a_unit_that_never_committed_logs_no_warning() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db_path(&dir);
+    assert_eq!(warnings_of_a_lazy_load(&path), vec![]);
+}
+
+#[test]
+fn intact_copies_log_no_warning() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db_path(&dir);
+    unit_with_two_commits(&path);
+    assert_eq!(warnings_of_a_lazy_load(&path), vec![]);
+}
+
+#[test]
+fn a_missing_copy_is_routine_and_logs_no_warning() {
+    for copy in [sidecar_path, second_copy_path] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = db_path(&dir);
+        unit_with_two_commits(&path);
+        std::fs::remove_file(copy(&path)).expect("remove a copy");
+        assert_eq!(warnings_of_a_lazy_load(&path), vec![]);
+    }
+}
+
+#[test]
+fn one_damaged_copy_is_a_warning_naming_it() {
+    for copy in [sidecar_path, second_copy_path] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = db_path(&dir);
+        unit_with_two_commits(&path);
+        let damaged = copy(&path);
+        std::fs::write(&damaged, b"not a copy").expect("damage a copy");
+        let warnings = warnings_of_a_lazy_load(&path);
+        let name = damaged
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("file name");
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert_eq!(warnings[0].0, "WARNING");
+        assert!(
+            warnings[0].1.contains("damaged") && warnings[0].1.contains(name),
+            "{warnings:?}"
+        );
+        // Repaired: the next hook says nothing.
+        assert_eq!(warnings_of_a_lazy_load(&path), vec![]);
+    }
+}
+
+#[test]
+fn no_usable_copy_is_an_error_saying_commits_may_be_lost() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db_path(&dir);
+    unit_with_two_commits(&path);
+    std::fs::write(sidecar_path(&path), b"not a copy").expect("damage");
+    std::fs::write(second_copy_path(&path), b"").expect("damage");
+    let warnings = warnings_of_a_lazy_load(&path);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0].0, "ERROR");
+    assert!(warnings[0].1.contains("lost"), "{warnings:?}");
+    // Both copies were rewritten from sled: the next hook says nothing.
+    assert_eq!(warnings_of_a_lazy_load(&path), vec![]);
+}
+
+#[test]
+fn both_copies_missing_reads_sled_without_a_warning() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db_path(&dir);
+    unit_with_two_commits(&path);
+    std::fs::remove_file(sidecar_path(&path)).expect("remove");
+    std::fs::remove_file(second_copy_path(&path)).expect("remove");
+    assert_eq!(warnings_of_a_lazy_load(&path), vec![]);
+}
