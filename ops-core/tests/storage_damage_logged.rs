@@ -9,8 +9,9 @@ mod storage_support;
 use std::path::Path;
 
 use ops_core::logging;
+use ops_core::storage::SCHEMA_VERSION;
 use ops_core::storage::{SledStore, Store};
-use storage_support::{db_path, second_copy_path, set, sidecar_path};
+use storage_support::{db_path, encode_format_1, entries, second_copy_path, set, sidecar_path};
 
 /// The records at WARNING or above a lazy load (what a hook does) logs.
 fn warnings_of_a_lazy_load(path: &Path) -> Vec<(&'static str, String)> {
@@ -82,6 +83,8 @@ fn one_damaged_copy_is_a_warning_naming_it() {
             warnings[0].1.contains("damaged") && warnings[0].1.contains(name),
             "{warnings:?}"
         );
+        // It says why: the reason between the parentheses is not empty.
+        assert!(!warnings[0].1.contains("damaged ()"), "{warnings:?}");
         // Repaired: the next hook says nothing.
         assert_eq!(warnings_of_a_lazy_load(&path), vec![]);
     }
@@ -109,5 +112,20 @@ fn both_copies_missing_reads_sled_without_a_warning() {
     unit_with_two_commits(&path);
     std::fs::remove_file(sidecar_path(&path)).expect("remove");
     std::fs::remove_file(second_copy_path(&path)).expect("remove");
+    assert_eq!(warnings_of_a_lazy_load(&path), vec![]);
+}
+
+/// A unit upgraded from a version that kept one format-1 sidecar: routine, nothing is damaged.
+#[test]
+fn an_older_versions_sidecar_upgrades_without_a_warning() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db_path(&dir);
+    unit_with_two_commits(&path);
+    std::fs::remove_file(second_copy_path(&path)).expect("remove");
+    std::fs::write(
+        sidecar_path(&path),
+        encode_format_1(SCHEMA_VERSION, &entries(&[("a", b"2")])),
+    )
+    .expect("write a format-1 sidecar");
     assert_eq!(warnings_of_a_lazy_load(&path), vec![]);
 }
