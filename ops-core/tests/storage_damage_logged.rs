@@ -129,3 +129,32 @@ fn an_older_versions_sidecar_upgrades_without_a_warning() {
     .expect("write a format-1 sidecar");
     assert_eq!(warnings_of_a_lazy_load(&path), vec![]);
 }
+
+/// Reading a unit that never committed writes no copy (a hook that changes nothing writes
+/// nothing).
+#[test]
+fn reading_a_unit_that_never_committed_writes_no_copy() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db_path(&dir);
+    assert_eq!(warnings_of_a_lazy_load(&path), vec![]);
+    // Also once its database exists (opened, nothing committed).
+    SledStore::open(&path).expect("open").load_all().expect("load");
+    assert_eq!(warnings_of_a_lazy_load(&path), vec![]);
+    assert!(!sidecar_path(&path).exists());
+    assert!(!second_copy_path(&path).exists());
+}
+
+/// Damaged copies and nothing in sled (a unit whose database was lost or never written): the
+/// damage is reported once, and the copies are rewritten so that the next hook says nothing.
+#[test]
+fn damaged_copies_over_an_empty_database_are_reported_once_and_rewritten() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db_path(&dir);
+    std::fs::create_dir_all(&path).expect("state dir");
+    std::fs::write(sidecar_path(&path), b"not a copy").expect("damage");
+    std::fs::write(second_copy_path(&path), b"").expect("damage");
+    let warnings = warnings_of_a_lazy_load(&path);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0].0, "ERROR");
+    assert_eq!(warnings_of_a_lazy_load(&path), vec![]);
+}
