@@ -138,7 +138,10 @@ fn reading_a_unit_that_never_committed_writes_no_copy() {
     let path = db_path(&dir);
     assert_eq!(warnings_of_a_lazy_load(&path), vec![]);
     // Also once its database exists (opened, nothing committed).
-    SledStore::open(&path).expect("open").load_all().expect("load");
+    SledStore::open(&path)
+        .expect("open")
+        .load_all()
+        .expect("load");
     assert_eq!(warnings_of_a_lazy_load(&path), vec![]);
     assert!(!sidecar_path(&path).exists());
     assert!(!second_copy_path(&path).exists());
