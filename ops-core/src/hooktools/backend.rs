@@ -345,7 +345,7 @@ pub(crate) fn storage_not_found(err: HookToolError, id: &str) -> HookToolError {
 /// stays a [`HookToolError::Failed`].
 pub(crate) fn secret_not_found(err: HookToolError, id_or_label: &str) -> HookToolError {
     match &err {
-        HookToolError::Failed { stderr, .. } if stderr.to_lowercase().contains("not found") => {
+        HookToolError::Failed { stderr, .. } if says(stderr, "not found") => {
             HookToolError::SecretNotFound {
                 id_or_label: id_or_label.to_string(),
             }
