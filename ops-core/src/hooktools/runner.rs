@@ -222,18 +222,22 @@ struct Sink<R> {
 
 impl<R: Read> Sink<R> {
     /// Read what is available now (the pipe is non-blocking); drop the pipe at end of file.
-    fn drain(&mut self, buf: &mut [u8]) -> io::Result<()> {
+    ///
+    /// Reads straight into `data` (`read_to_end` grows it without zeroing), at most one byte past
+    /// `max`, which marks the sink overflowed.
+    fn drain(&mut self) -> io::Result<()> {
         while let Some(pipe) = self.pipe.as_mut() {
-            match pipe.read(buf) {
-                Ok(0) => self.pipe = None,
-                Ok(n) => {
-                    let room = self.max.saturating_sub(self.data.len());
-                    self.data.extend_from_slice(&buf[..n.min(room)]);
-                    if n > room {
-                        self.overflowed = true;
-                        return Ok(());
-                    }
-                }
+            let room = self.max.saturating_sub(self.data.len());
+            let limit = u64::try_from(room).unwrap_or(u64::MAX).saturating_add(1);
+            let read = pipe.by_ref().take(limit).read_to_end(&mut self.data);
+            if self.data.len() > self.max {
+                self.data.truncate(self.max);
+                self.overflowed = true;
+                return Ok(());
+            }
+            match read {
+                // End of file (the limit was not reached: that would be an overflow, above).
+                Ok(_) => self.pipe = None,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
@@ -288,15 +292,14 @@ fn pump(
     // Tells when the child exits, even while a grandchild holds the pipes open (Linux ≥ 5.3);
     // without it the loop also wakes up every few milliseconds to ask.
     let pidfd = pidfd_open(Pid::from_child(child), PidfdFlags::empty()).ok();
-    let mut buf = vec![0u8; 64 * 1024];
     loop {
         if stdout.overflowed || stderr.overflowed {
             return Ok(Pumped::TooLarge);
         }
         if let Some(status) = child.try_wait()? {
             // What the child wrote before it exited is in the pipes: read it, and stop there.
-            stdout.drain(&mut buf)?;
-            stderr.drain(&mut buf)?;
+            stdout.drain()?;
+            stderr.drain()?;
             if stdout.overflowed || stderr.overflowed {
                 return Ok(Pumped::TooLarge);
             }
@@ -352,8 +355,8 @@ fn pump(
                 continue;
             }
             match role {
-                0 => stdout.drain(&mut buf)?,
-                1 => stderr.drain(&mut buf)?,
+                0 => stdout.drain()?,
+                1 => stderr.drain()?,
                 2 => {
                     if let Some(pipe) = stdin.as_mut() {
                         match pipe.write(input) {
@@ -406,5 +409,60 @@ impl<T: ToolRunner + ?Sized> ToolRunner for std::rc::Rc<T> {
         stdin: Option<&[u8]>,
     ) -> Result<ToolOutput, RunError> {
         (**self).run(tool, args, stdin)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A shell command run as a tool (test-only: the runtime never runs tools through a shell).
+    fn sh(script: &str, max_output: Option<usize>) -> Result<ToolOutput, RunError> {
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", script]);
+        run_command("sh", cmd, None, None, max_output)
+    }
+
+    #[test]
+    fn output_up_to_the_limit_is_kept_and_one_byte_more_is_refused() {
+        for (stream, redirect) in [("stdout", ""), ("stderr", " >&2")] {
+            let out = sh(&format!("head -c 1000 /dev/zero{redirect}"), Some(1000))
+                .unwrap_or_else(|e| panic!("{stream}: {e}"));
+            let (data, other) = if redirect.is_empty() {
+                (&out.stdout, &out.stderr)
+            } else {
+                (&out.stderr, &out.stdout)
+            };
+            assert_eq!((data.len(), other.len()), (1000, 0), "{stream}");
+            let err = sh(&format!("head -c 1001 /dev/zero{redirect}"), Some(1000))
+                .expect_err("one byte over the limit");
+            assert!(
+                matches!(err, RunError::OutputTooLarge { limit: 1000, .. }),
+                "{stream}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn large_outputs_on_both_pipes_arrive_whole_and_apart() {
+        // 1 MiB on each output, interleaved, far beyond a pipe's buffer: read as it comes.
+        let script = "i=0; while [ $i -lt 16 ]; do \
+                      head -c 65536 /dev/zero | tr '\\0' o; head -c 65536 /dev/zero | tr '\\0' e >&2; \
+                      i=$((i+1)); done";
+        let out = sh(script, None).expect("run");
+        assert_eq!(out.code, Some(0));
+        assert_eq!(out.stdout.len(), 1 << 20);
+        assert_eq!(out.stderr.len(), 1 << 20);
+        assert!(out.stdout.iter().all(|&b| b == b'o'));
+        assert!(out.stderr.iter().all(|&b| b == b'e'));
+    }
+
+    #[test]
+    fn an_empty_output_and_the_exit_code_come_back() {
+        let out = sh("exit 3", Some(10)).expect("run");
+        assert_eq!(
+            (out.code, out.stdout.len(), out.stderr.len()),
+            (Some(3), 0, 0)
+        );
     }
 }
