@@ -153,7 +153,7 @@ fn lazy_loads_and_commits_do_not_touch_sled() {
     let other = entries(&[("from", b"the copy")]);
     std::fs::write(
         second_copy_path(&path),
-        encode_copy(2, SCHEMA_VERSION, true, 9, 1, &other),
+        encode_copy(3, SCHEMA_VERSION, true, 9, 1, &other),
     )
     .expect("write");
     assert_eq!(lazy_load(&path), (other.clone(), false));
@@ -213,10 +213,10 @@ fn a_lazy_store_on_a_missing_database_reads_empty_and_creates_nothing() {
 #[test]
 fn every_crash_point_of_a_commit_reads_the_right_commit_and_is_repaired() {
     let torn = |bytes: Vec<u8>, len: usize| bytes[..len].to_vec();
-    let p_durable = encode_copy(2, SCHEMA_VERSION, true, 2, 1, &p());
-    let p_lazy = encode_copy(2, SCHEMA_VERSION, false, 2, 1, &p());
-    let n_durable = encode_copy(2, SCHEMA_VERSION, true, 3, 1, &n());
-    let n_lazy = encode_copy(2, SCHEMA_VERSION, false, 3, 1, &n());
+    let p_durable = encode_copy(3, SCHEMA_VERSION, true, 2, 1, &p());
+    let p_lazy = encode_copy(3, SCHEMA_VERSION, false, 2, 1, &p());
+    let n_durable = encode_copy(3, SCHEMA_VERSION, true, 3, 1, &n());
+    let n_lazy = encode_copy(3, SCHEMA_VERSION, false, 3, 1, &n());
     // (first copy of the commit, second copy, what must be read)
     let mut points: Vec<(String, Vec<u8>, Vec<u8>, Entries)> = vec![
         (
@@ -299,7 +299,7 @@ fn every_crash_point_of_a_commit_reads_the_right_commit_and_is_repaired() {
 
 #[test]
 fn a_damaged_or_foreign_copy_is_never_used_and_the_other_answers() {
-    let good = encode_copy(2, SCHEMA_VERSION, true, 2, 2, &n());
+    let good = encode_copy(3, SCHEMA_VERSION, true, 2, 2, &n());
     let mut flipped_payload = good.clone();
     let last = flipped_payload.len() - 1;
     flipped_payload[last] ^= 0x20;
@@ -317,11 +317,11 @@ fn a_damaged_or_foreign_copy_is_never_used_and_the_other_answers() {
         ("a byte too many".into(), extended),
         (
             "an unknown format version".into(),
-            encode_copy(3, SCHEMA_VERSION, true, 9, 2, &p()),
+            encode_copy(4, SCHEMA_VERSION, true, 9, 2, &p()),
         ),
         (
             "a newer schema version".into(),
-            encode_copy(2, SCHEMA_VERSION + 1, true, 9, 2, &p()),
+            encode_copy(3, SCHEMA_VERSION + 1, true, 9, 2, &p()),
         ),
         ("not a copy".into(), b"SQLite format 3\0".to_vec()),
     ];
@@ -391,6 +391,51 @@ fn a_format_1_sidecar_is_replaced_from_sled() {
     lazy_commit(&path, &set(&[("k", b"w")]));
     assert!(!marker_path(&path).exists());
     assert_repaired(&path, &entries(&[("k", b"w")]));
+}
+
+#[test]
+fn format_2_copies_of_the_previous_version_are_read_and_the_next_commit_writes_format_3() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db_path(&dir);
+    commit(&path, &set(&[("a", b"1"), ("b", b"1"), ("gone", b"x")]));
+    // What the previous version's commit of N left: two unpadded copies, sled one commit behind.
+    let durable = encode_copy(2, SCHEMA_VERSION, true, 3, 1, &n());
+    let lazy = encode_copy(2, SCHEMA_VERSION, false, 3, 1, &n());
+    assert_ne!(durable.len() % 4096, 0, "unpadded");
+    std::fs::write(sidecar_path(&path), &durable).expect("write");
+    std::fs::write(second_copy_path(&path), &lazy).expect("write");
+    assert_eq!(lazy_load(&path), (n(), false), "read without sled, as N");
+    lazy_commit(&path, &set(&[("c", b"3")]));
+    let mut next = n();
+    next.insert("c".into(), b"3".to_vec());
+    assert_repaired(&path, &next);
+    for copy in [sidecar_path(&path), second_copy_path(&path)] {
+        let bytes = std::fs::read(&copy).expect("read");
+        assert_eq!(&bytes[..8], b"OPSSNAP\x03", "{copy:?}");
+        assert_eq!(bytes.len(), 4096, "{copy:?} padded to a block");
+    }
+}
+
+#[test]
+fn commits_within_a_block_keep_the_copies_lengths() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db_path(&dir);
+    commit(&path, &set(&[("k", b"v")]));
+    let lengths = || {
+        [sidecar_path(&path), second_copy_path(&path)]
+            .map(|p| std::fs::metadata(p).expect("stat").len())
+    };
+    let mut value = Vec::new();
+    for _ in 0..20 {
+        value.extend_from_slice(b"grows by some bytes, ");
+        lazy_commit(&path, &set(&[("k", &value)]));
+        assert_eq!(lengths(), [4096, 4096]);
+    }
+    lazy_commit(&path, &set(&[("k", &[b'x'; 5000])]));
+    assert_eq!(lengths(), [8192, 8192]);
+    lazy_commit(&path, &set(&[("k", b"small again")]));
+    assert_eq!(lengths(), [4096, 4096]);
+    assert_repaired(&path, &entries(&[("k", b"small again")]));
 }
 
 #[test]

@@ -70,7 +70,8 @@ pub fn crc32(chunks: &[&[u8]]) -> u32 {
     !crc
 }
 
-/// One decoded copy of the state (format 2, as documented in `src/storage/sidecar.rs`).
+/// One decoded copy of the state (format 3, or 2 as earlier versions wrote it, as documented in
+/// `src/storage/sidecar.rs`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Copy {
     pub schema: u32,
@@ -80,7 +81,8 @@ pub struct Copy {
     pub entries: BTreeMap<String, Vec<u8>>,
 }
 
-/// A copy file (format `format`, normally 2) with a correct checksum.
+/// A copy file (format `format`: 3 as this version writes it, padded with zeros to a multiple of
+/// 4096 bytes; 2 unpadded, as the previous version wrote it) with a correct checksum.
 pub fn encode_copy(
     format: u8,
     schema: u32,
@@ -107,6 +109,9 @@ pub fn encode_copy(
     let crc = crc32(&[&file, &payload]);
     file.extend_from_slice(&crc.to_le_bytes());
     file.extend_from_slice(&payload);
+    if format == 3 {
+        file.resize(file.len().div_ceil(4096) * 4096, 0);
+    }
     file
 }
 
@@ -129,23 +134,35 @@ pub fn encode_format_1(schema: u32, entries: &BTreeMap<String, Vec<u8>>) -> Vec<
     file
 }
 
-/// A decoded copy, `None` if it is not a valid format-2 copy.
+/// A decoded copy, `None` if it is not a valid format-3 (or format-2) copy.
 pub fn decode_copy(file: &[u8]) -> Option<Copy> {
     let u32_at =
         |b: &[u8], at: usize| Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?));
     let u64_at =
         |b: &[u8], at: usize| Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?));
-    if file.get(..8)? != b"OPSSNAP\x02" {
-        return None;
-    }
+    let padded = match file.get(..8)? {
+        b"OPSSNAP\x03" => true,
+        b"OPSSNAP\x02" => false,
+        _ => return None,
+    };
     let schema = u32_at(file, 8)?;
     let flags = u32_at(file, 12)?;
     let generation = u64_at(file, 16)?;
     let sled_generation = u64_at(file, 24)?;
     let count = u64_at(file, 32)?;
     let len = u64_at(file, 40)? as usize;
-    let payload = file.get(52..)?;
-    if payload.len() != len || u32_at(file, 48)? != crc32(&[&file[..48], payload]) || flags > 1 {
+    let (payload, padding) = file.get(52..)?.split_at_checked(len)?;
+    let unpadded_len = 52 + len;
+    let expected_len = if padded {
+        unpadded_len.div_ceil(4096) * 4096
+    } else {
+        unpadded_len
+    };
+    if file.len() != expected_len
+        || padding.iter().any(|&b| b != 0)
+        || u32_at(file, 48)? != crc32(&[&file[..48], payload])
+        || flags > 1
+    {
         return None;
     }
     let mut entries = BTreeMap::new();
