@@ -632,3 +632,33 @@ fn collect_metrics_under_controller_storage_runs_nothing() {
     let tools: Vec<String> = fake.calls().iter().map(|c| c.tool.clone()).collect();
     assert!(tools.iter().all(|t| t == "juju-log"), "{tools:?}");
 }
+
+/// A machine charm declaring its series (not `kubernetes`), with a counter.
+#[derive(Default, Serialize, Deserialize, StoredState)]
+struct OnMachines {
+    count: u32,
+}
+
+#[charm(dir = "tests/fixtures/series", module = series_machine)]
+impl OnMachines {
+    #[on(install)]
+    fn count(&mut self, _ctx: &mut Context<Self>, _e: &HookEvent) -> ops_core::Result<()> {
+        self.count += 1;
+        Ok(())
+    }
+}
+
+#[test]
+fn a_machine_charm_declaring_its_series_keeps_its_state_locally() {
+    // ops' `_should_use_controller_storage`: only a Kubernetes podspec charm (`kubernetes` among
+    // its series) uses Juju's controller storage by default; this one keeps the local database
+    // even on Juju 3 (where controller storage exists), and never calls state-get.
+    let dir = tempfile::tempdir().expect("tmp");
+    let fake = fake();
+    let mut hook = setup(dir.path(), &fake, "hooks/install", &[]);
+    hook.store = None;
+    let report = ops_core::run::<OnMachines>(hook).expect("hook");
+    assert!(report.committed);
+    assert!(SledStore::exists(&dir.path().join(STATE_FILE)));
+    assert!(fake.calls().iter().all(|c| !c.tool.starts_with("state-")));
+}
