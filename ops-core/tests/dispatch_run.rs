@@ -189,14 +189,17 @@ fn errors_outside_handlers_are_logged_once_at_error() {
         &[("JUJU_RELATION", "db"), ("JUJU_RELATION_ID", "db:4")],
     ))
     .expect_err("relation-set fails");
+    // It names the handler whose write failed (`db`, not the charm's other handler).
     assert!(
-        matches!(&err, DispatchError::Handler(h) if h.method.is_some()),
+        matches!(&err, DispatchError::Handler(h) if h.method == Some("db")),
         "{err:?}"
     );
     let errors = error_logs(&fake);
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(
-        errors[0].contains("relation-set -r 4 --file -") && errors[0].contains("ERROR cannot set"),
+        errors[0].contains("handler `db` failed")
+            && errors[0].contains("relation-set -r 4 --file -")
+            && errors[0].contains("ERROR cannot set"),
         "{}",
         errors[0]
     );
@@ -496,4 +499,166 @@ fn an_event_is_queued_while_its_handlers_run() {
         "{:?}",
         logs_at(&fake, "INFO")
     );
+}
+
+// ---- what an in-process run does not do (issue 16: surviving `run_hook` mutants) ----------------
+
+/// Defers `config-changed` (while `DEFERRING`), observes `collect-metrics` and collects the unit
+/// status: what each hook runs shows in `RAN`.
+#[derive(Default, StoredState)]
+struct Metered;
+
+#[charm(dir = "tests/fixtures/tiny", module = metered_tiny)]
+impl Metered {
+    #[on(config_changed)]
+    fn wait(&mut self, _ctx: &mut Context<Self>, event: &HookEvent) -> ops_core::Result<()> {
+        RAN.with(|r| r.borrow_mut().push("wait"));
+        if DEFERRING.get() {
+            event.defer()?;
+        }
+        Ok(())
+    }
+
+    #[on(collect_metrics)]
+    fn metrics(
+        &mut self,
+        _ctx: &mut Context<Self>,
+        _event: &CollectMetricsEvent,
+    ) -> ops_core::Result<()> {
+        RAN.with(|r| r.borrow_mut().push("metrics"));
+        Ok(())
+    }
+
+    #[on(collect_unit_status)]
+    fn status(
+        &mut self,
+        _ctx: &mut Context<Self>,
+        event: &CollectStatusEvent,
+    ) -> ops_core::Result<()> {
+        RAN.with(|r| r.borrow_mut().push("status"));
+        event.add_status(Status::active(""))?;
+        Ok(())
+    }
+}
+
+#[test]
+fn collect_metrics_re_emits_no_deferred_event_and_collects_no_status() {
+    // ops' main: "Skip reemission of deferred events for collect-metrics events because they do
+    // not have the full access to all hook tools", and no collect-status in a restricted context
+    // (is-leader cannot run there).
+    let dir = tempfile::tempdir().expect("tmp");
+    let fake = fake();
+    DEFERRING.set(true);
+    let report = ops_core::run::<Metered>(setup(dir.path(), &fake, "hooks/config-changed", &[]))
+        .expect("hook");
+    assert_eq!(ran(), ["wait", "status"]);
+    assert_eq!(report.deferred, 1);
+
+    let fake = self::fake();
+    let report = ops_core::run::<Metered>(setup(dir.path(), &fake, "hooks/collect-metrics", &[]))
+        .expect("hook");
+    assert_eq!(ran(), ["metrics"], "only the metrics handler runs");
+    assert_eq!(report.handler_calls, 1);
+    assert_eq!(status_sets(&fake), 0);
+    assert_eq!(
+        stored_notices(dir.path()).len(),
+        1,
+        "the deferred event is kept"
+    );
+
+    // The next hook re-emits it.
+    DEFERRING.set(false);
+    let fake = self::fake();
+    ops_core::run::<Metered>(setup(dir.path(), &fake, "hooks/update-status", &[])).expect("hook");
+    assert_eq!(ran(), ["wait", "status"]);
+    assert!(stored_notices(dir.path()).is_empty());
+}
+
+#[test]
+fn an_in_process_run_runs_no_legacy_hook_and_makes_no_event_link() {
+    // A charm directory as charmcraft packs it: `dispatch` and a legacy `hooks/install`. A real
+    // hook process on Juju ≥ 2.8 would run the legacy hook first and set OPERATOR_DISPATCH (a
+    // second run in the same process would then exit at once, "Charm called itself"); a test's
+    // in-process run does neither, every time.
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(dir.path().join("dispatch"), "#!/bin/sh\n").expect("dispatch");
+    let marker = dir.path().join("legacy-ran");
+    let hooks = dir.path().join("hooks");
+    std::fs::create_dir(&hooks).expect("hooks");
+    let legacy = hooks.join("install");
+    std::fs::write(
+        &legacy,
+        format!("#!/bin/sh\ntouch '{}'\n", marker.display()),
+    )
+    .expect("hook");
+    std::fs::set_permissions(&legacy, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    for _ in 0..2 {
+        let fake = fake();
+        let report = ops_core::run::<Stateless>(setup(dir.path(), &fake, "hooks/install", &[]))
+            .expect("hook");
+        assert_eq!(report.handler_calls, 1);
+        assert_eq!(status_sets(&fake), 1);
+    }
+    assert!(!marker.exists(), "the legacy hook ran");
+    assert!(std::env::var_os("OPERATOR_DISPATCH").is_none());
+    // Nor does it link `hooks/<event>` to itself, as a process on Juju without dispatch does
+    // on install: the charm's directory is left as it was.
+    let hooks: Vec<_> = std::fs::read_dir(&hooks)
+        .expect("hooks")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(hooks, ["install"]);
+    assert!(!dir.path().join("actions").exists());
+}
+
+#[test]
+fn collect_metrics_under_controller_storage_runs_nothing() {
+    // ops' main: with Juju's controller storage, collect-metrics (a restricted context, where
+    // state-get cannot run) logs that it is not supported and returns: no handler, no state.
+    let dir = tempfile::tempdir().expect("tmp");
+    let fake = fake();
+    let mut hook = setup(dir.path(), &fake, "hooks/collect-metrics", &[]);
+    hook.store = Some(StoreSource::Controller);
+    let report = ops_core::run::<Metered>(hook).expect("hook");
+    assert!(ran().is_empty());
+    assert_eq!(
+        report,
+        HookReport {
+            event: "collect_metrics".into(),
+            ..HookReport::default()
+        }
+    );
+    let tools: Vec<String> = fake.calls().iter().map(|c| c.tool.clone()).collect();
+    assert!(tools.iter().all(|t| t == "juju-log"), "{tools:?}");
+}
+
+/// A machine charm declaring its series (not `kubernetes`), with a counter.
+#[derive(Default, Serialize, Deserialize, StoredState)]
+struct OnMachines {
+    count: u32,
+}
+
+#[charm(dir = "tests/fixtures/series", module = series_machine)]
+impl OnMachines {
+    #[on(install)]
+    fn count(&mut self, _ctx: &mut Context<Self>, _e: &HookEvent) -> ops_core::Result<()> {
+        self.count += 1;
+        Ok(())
+    }
+}
+
+#[test]
+fn a_machine_charm_declaring_its_series_keeps_its_state_locally() {
+    // ops' `_should_use_controller_storage`: only a Kubernetes podspec charm (`kubernetes` among
+    // its series) uses Juju's controller storage by default; this one keeps the local database
+    // even on Juju 3 (where controller storage exists), and never calls state-get.
+    let dir = tempfile::tempdir().expect("tmp");
+    let fake = fake();
+    let mut hook = setup(dir.path(), &fake, "hooks/install", &[]);
+    hook.store = None;
+    let report = ops_core::run::<OnMachines>(hook).expect("hook");
+    assert!(report.committed);
+    assert!(SledStore::exists(&dir.path().join(STATE_FILE)));
+    assert!(fake.calls().iter().all(|c| !c.tool.starts_with("state-")));
 }

@@ -119,20 +119,25 @@ fn garbage_and_empty_json_output_are_parse_errors() {
                 tool,
                 args,
                 output: o,
-                ..
+                message,
             } => {
                 assert_eq!(tool, "relation-ids");
                 assert_eq!(args, &argv(&["db", "--format=json"]));
                 assert_eq!(o, output);
+                // Not JSON at all (cut short or not JSON): the error says so.
+                assert!(
+                    message.starts_with("invalid JSON: "),
+                    "{output:?}: {message}"
+                );
             }
             other => panic!("{output:?}: unexpected {other:?}"),
         }
     }
-    // Valid JSON of the wrong shape too.
+    // Valid JSON of the wrong shape too, without "invalid JSON".
     fake.on_ok("relation-ids", "{\"db:1\": 1}\n");
     assert!(matches!(
         b.relation_ids("db"),
-        Err(HookToolError::Parse { .. })
+        Err(HookToolError::Parse { ref message, .. }) if !message.contains("invalid JSON")
     ));
     fake.on_ok("relation-ids", "[\"db:x\"]\n");
     assert!(matches!(

@@ -238,6 +238,14 @@ fn juju_without_dispatch_gets_event_links_on_install() {
         .expect("stop")
         .file_type()
         .is_file());
+    // Only Juju's hooks and actions get links (ops links `HookEvent`s and `ActionEvent`s): not
+    // the framework's collect-status events, which Juju never runs.
+    for framework in ["collect-app-status", "collect-unit-status"] {
+        assert!(
+            std::fs::symlink_metadata(charm.dir.join("hooks").join(framework)).is_err(),
+            "hooks/{framework}"
+        );
+    }
 
     // The links work: Juju 2.7 runs hooks/<name>.
     charm.clear_observed();
