@@ -725,3 +725,46 @@ fn sled_newer_than_both_copies_wins_and_the_copies_are_rewritten() {
     assert_repaired(&path, &entries(&[("k", b"2")]));
     assert_eq!(newest_copy(&path).expect("copy").generation, 2);
 }
+
+/// sled refusing a database for a reason other than damage (here: one made with another segment
+/// size, which sled reports as unsupported): the error is reported and nothing is moved aside or
+/// rebuilt, although a copy verifies. Only damage is repaired by a rebuild.
+#[test]
+fn a_database_sled_refuses_without_damage_is_reported_not_rebuilt() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = db_path(&dir);
+    commit(&path, &set(&[("k", b"v")]));
+    let first = std::fs::read(sidecar_path(&path)).expect("copy");
+    let second = std::fs::read(second_copy_path(&path)).expect("copy");
+    std::fs::remove_dir_all(&path).expect("rm");
+    drop(
+        sled::Config::new()
+            .path(&path)
+            .segment_size(1 << 16)
+            .open()
+            .expect("sled with another segment size"),
+    );
+    std::fs::write(sidecar_path(&path), &first).expect("copy");
+    std::fs::write(second_copy_path(&path), &second).expect("copy");
+    let err = SledStore::open(&path).expect_err("unsupported");
+    assert!(
+        matches!(
+            &err,
+            StoreError::Sled {
+                source: sled::Error::Unsupported(_),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let aside = std::fs::read_dir(dir.path())
+        .expect("list")
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.file_name().to_string_lossy().contains(".damaged"))
+        })
+        .count();
+    assert_eq!(aside, 0, "nothing moved aside");
+    // The copies still answer a hook that does not need sled.
+    assert_eq!(lazy_load(&path), (entries(&[("k", b"v")]), false));
+}
