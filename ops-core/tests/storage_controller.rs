@@ -745,3 +745,86 @@ fn round_trips_through_the_real_juju_sim_hook_tools() {
         runner.trace()
     );
 }
+
+/// A schema version this store never writes (0, a negative or fractional number, a word) is
+/// garbage, not "no version": a typed error from the load and from a commit's own check, and
+/// nothing is written over the state it cannot read.
+#[test]
+fn an_unreadable_schema_version_is_refused_and_nothing_is_written() {
+    for stored in ["0", "-1", "1.0", "one"] {
+        let fake = FakeJuju::with_state(Style::SerdeYaml, &[("#schema#", stored), ("k", "v")]);
+        let err = ControllerStore::new(&fake).load_all().expect_err(stored);
+        assert!(
+            matches!(&err, StoreError::ControllerOutput { tool, .. } if tool == "state-get"),
+            "{stored}: {err:?}"
+        );
+        let err = ControllerStore::new(&fake)
+            .commit(&sets(&[("k", b"w")]))
+            .expect_err(stored);
+        assert!(
+            matches!(&err, StoreError::ControllerOutput { tool, .. } if tool == "state-get"),
+            "{stored}: {err:?}"
+        );
+        assert_eq!(fake.state.borrow()["k"], "v", "{stored}: nothing written");
+        assert!(
+            fake.take_calls().iter().all(|c| c.tool == "state-get"),
+            "{stored}: only reads"
+        );
+    }
+}
+
+/// Entries without the schema key were written by Python ops (`JujuStorage`: a YAML document
+/// under each handle path), returned as they are for the dispatcher to migrate. This store's own
+/// state, an empty state, and a store that has loaded nothing yet, are not Python ops'.
+#[test]
+fn only_entries_without_a_schema_key_are_python_ops_state() {
+    let python_doc = "{count: 2, names: [a]}\n";
+    let cases: [(&[(&str, &str)], bool); 3] = [
+        (&[("#schema#", "1"), ("k", "v")], false),
+        (&[], false),
+        (&[("Charm/StoredStateData[_stored]", python_doc)], true),
+    ];
+    for (state, python) in cases {
+        let fake = FakeJuju::with_state(Style::SerdeYaml, state);
+        let mut store = ControllerStore::new(&fake);
+        assert!(
+            !store.written_by_python_ops(),
+            "{state:?}: nothing loaded yet"
+        );
+        let loaded = store.load_all().expect("load");
+        assert_eq!(store.written_by_python_ops(), python, "{state:?}");
+        if python {
+            assert_eq!(
+                loaded["Charm/StoredStateData[_stored]"],
+                python_doc.as_bytes(),
+                "returned as it is"
+            );
+        }
+    }
+}
+
+/// The error says what `state-get` printed where a mapping of strings was expected.
+#[test]
+fn garbage_output_errors_say_what_was_found() {
+    let cases: [(&[u8], &str); 9] = [
+        (b"- a\n- b\n", "expected a mapping, got a sequence"),
+        (b"just a string\n", "expected a mapping, got a string"),
+        (b"12\n", "expected a mapping, got a number"),
+        (b"[1, 2]: x\n", "expected string keys, got a sequence"),
+        (b"key: {a: b}\n", "got a mapping"),
+        (b"key: 12\n", "got a number"),
+        (b"key: true\n", "got a boolean"),
+        (b"key: ~\n", "got null"),
+        (b"key: !tag x\n", "got a tagged value"),
+    ];
+    for (output, says) in cases {
+        let fake = FakeJuju::new(Style::SerdeYaml);
+        fake.script("state-get", Scripted::Output(ToolOutput::ok(output)));
+        let err = ControllerStore::new(&fake).load_all().expect_err("garbage");
+        assert!(
+            err.to_string().contains(says),
+            "{:?}: {err}",
+            String::from_utf8_lossy(output)
+        );
+    }
+}

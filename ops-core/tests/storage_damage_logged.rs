@@ -11,13 +11,14 @@ use std::path::Path;
 use ops_core::logging;
 use ops_core::storage::SCHEMA_VERSION;
 use ops_core::storage::{SledStore, Store};
-use storage_support::{db_path, encode_format_1, entries, second_copy_path, set, sidecar_path};
+use storage_support::{
+    db_path, encode_copy, encode_format_1, entries, second_copy_path, set, sidecar_path,
+};
 
-/// The records at WARNING or above a lazy load (what a hook does) logs.
-fn warnings_of_a_lazy_load(path: &Path) -> Vec<(&'static str, String)> {
+/// The records at WARNING or above logged while `f` runs.
+fn warnings_while(f: impl FnOnce()) -> Vec<(&'static str, String)> {
     let capture = logging::capture().expect("capture");
-    let mut store = SledStore::open_lazy(path);
-    store.load_all().expect("load");
+    f();
     let warnings = capture
         .messages()
         .into_iter()
@@ -26,6 +27,14 @@ fn warnings_of_a_lazy_load(path: &Path) -> Vec<(&'static str, String)> {
     drop(capture);
     logging::uninstall();
     warnings
+}
+
+/// The records at WARNING or above a lazy load (what a hook does) logs.
+fn warnings_of_a_lazy_load(path: &Path) -> Vec<(&'static str, String)> {
+    warnings_while(|| {
+        let mut store = SledStore::open_lazy(path);
+        store.load_all().expect("load");
+    })
 }
 
 /// A unit with two commits (sled opened for each, so it holds the last one too).
@@ -160,4 +169,57 @@ fn damaged_copies_over_an_empty_database_are_reported_once_and_rewritten() {
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert_eq!(warnings[0].0, "ERROR");
     assert_eq!(warnings_of_a_lazy_load(&path), vec![]);
+}
+
+/// Commits and loads through a store that opens sled at once (sled brought up to date at every
+/// commit, as the copies say): nothing to report.
+#[test]
+fn commits_through_an_open_database_log_no_warning() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db_path(&dir);
+    let warnings = warnings_while(|| {
+        unit_with_two_commits(&path);
+        let mut store = SledStore::open(&path).expect("open");
+        store.load_all().expect("load");
+        store.commit(&set(&[("a", b"3")])).expect("commit");
+    });
+    assert_eq!(warnings, vec![]);
+}
+
+/// sled older than the generation the copies say it was brought to lost an update (damage at
+/// the end of its log, or a hook killed while updating it): opening it says so at ERROR, once,
+/// and restores it from the copies. sled merely behind the copies (commits that did not need it)
+/// is routine: it is brought up to date silently.
+#[test]
+fn sled_that_lost_an_update_is_an_error_and_sled_merely_behind_is_not() {
+    let n = entries(&[("a", b"2")]);
+    for (sled_generation, reported) in [(2, true), (1, false)] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = db_path(&dir);
+        SledStore::open(&path)
+            .expect("open")
+            .commit(&set(&[("a", b"1")]))
+            .expect("commit");
+        // Both copies hold generation 2; sled holds generation 1.
+        let copy = encode_copy(2, SCHEMA_VERSION, true, 2, sled_generation, &n);
+        std::fs::write(sidecar_path(&path), &copy).expect("copy");
+        std::fs::write(second_copy_path(&path), &copy).expect("copy");
+        let warnings = warnings_while(|| {
+            let mut store = SledStore::open(&path).expect("open");
+            assert_eq!(store.load_all().expect("load"), n);
+        });
+        if reported {
+            assert_eq!(warnings.len(), 1, "{warnings:?}");
+            assert_eq!(warnings[0].0, "ERROR");
+            assert!(warnings[0].1.contains("update was lost"), "{warnings:?}");
+        } else {
+            assert_eq!(warnings, vec![], "sled at generation {sled_generation}");
+        }
+        // sled was restored: the next store that opens it has nothing to say.
+        let again = warnings_while(|| {
+            let mut store = SledStore::open(&path).expect("open");
+            assert_eq!(store.load_all().expect("load"), n);
+        });
+        assert_eq!(again, vec![]);
+    }
 }

@@ -388,10 +388,16 @@ fn the_state_lock_waits_a_bounded_time_and_is_private() {
 }
 
 /// Issue 11, items 6 and 11: a FIFO or a symbolic link at `.unit-state.db` fails the hook at once
-/// with a clear error (it used to hang on the FIFO, or follow the link).
+/// with a clear error (it used to hang on the FIFO, or follow the link). Also a hook whose handler
+/// changes nothing (leader-settings-changed here): the state it reads is not silently empty.
 #[test]
 fn a_fifo_or_symlink_at_the_state_path_fails_the_hook_clearly() {
-    for kind in ["fifo", "symlink"] {
+    for (kind, hook) in [
+        ("fifo", "hooks/install"),
+        ("symlink", "hooks/install"),
+        ("fifo", "hooks/leader-settings-changed"),
+        ("symlink", "hooks/leader-settings-changed"),
+    ] {
         let dir = tempfile::tempdir().expect("tmp");
         let path = dir.path().join(STATE_FILE);
         if kind == "fifo" {
@@ -408,20 +414,20 @@ fn a_fifo_or_symlink_at_the_state_path_fails_the_hook_clearly() {
         std::thread::spawn(move || {
             let result = ops_core::run::<Stateful>(setup(
                 &charm_dir,
-                "hooks/install",
+                hook,
                 StoreSource::Local(charm_dir.join(STATE_FILE)),
             ));
             let _ = tx.send(result.map(drop).map_err(|e| e.to_string()));
         });
         let result = rx
             .recv_timeout(std::time::Duration::from_secs(20))
-            .unwrap_or_else(|_| panic!("{kind}: the hook hangs"));
-        let err = result.expect_err(kind);
+            .unwrap_or_else(|_| panic!("{kind}, {hook}: the hook hangs"));
+        let err = result.expect_err(hook);
         let expected = if kind == "fifo" {
             "FIFO"
         } else {
             "symbolic link"
         };
-        assert!(err.contains(expected), "{kind}: {err}");
+        assert!(err.contains(expected), "{kind}, {hook}: {err}");
     }
 }

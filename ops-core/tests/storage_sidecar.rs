@@ -701,3 +701,115 @@ fn a_sled_database_that_does_not_open_is_rebuilt_from_the_copies() {
         .count();
     assert_eq!(kept, 1, "the damaged database is kept aside");
 }
+
+/// A database whose two copies are both gone (deleted by hand, or restored from a backup that
+/// kept only sled's files) still exists: a lazy load (what a hook does) reads sled, which held
+/// the last commit, and rewrites the copies from it, so that the next hook is served from them
+/// without opening sled. Also when that last commit deleted every key.
+#[test]
+fn a_database_without_its_copies_is_read_from_sled() {
+    let mut delete_all = ops_core::storage::Changes::new();
+    delete_all.insert("k".to_string(), None);
+    for (last, expected) in [
+        (set(&[("k", b"v")]), entries(&[("k", b"v")])),
+        (delete_all, Entries::new()),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = db_path(&dir);
+        commit(&path, &set(&[("k", b"first")]));
+        commit(&path, &last);
+        std::fs::remove_file(sidecar_path(&path)).expect("rm");
+        std::fs::remove_file(second_copy_path(&path)).expect("rm");
+        assert!(SledStore::exists(&path));
+        assert_eq!(lazy_load(&path), (expected.clone(), true));
+        assert_repaired(&path, &expected);
+        assert_eq!(newest_copy(&path).expect("copy").generation, 2);
+    }
+}
+
+/// An empty state directory (a unit's first commit killed right after creating it): nothing was
+/// ever stored. It does not count as a database, and a lazy load reads it as empty without
+/// opening sled or creating anything in it.
+#[test]
+fn an_empty_state_directory_reads_empty_and_creates_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db_path(&dir);
+    std::fs::create_dir(&path).expect("mkdir");
+    assert!(!SledStore::exists(&path));
+    assert_eq!(lazy_load(&path), (Entries::new(), false));
+    let created: Vec<_> = std::fs::read_dir(&path)
+        .expect("list")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(created, Vec::<std::ffi::OsString>::new(), "nothing created");
+}
+
+/// sled holds a newer commit than both verified copies (copies restored from an older backup, or
+/// a disk that lost their last writes but kept sled's): when sled is opened, the newest
+/// generation wins, so no commit is lost; the copies are rewritten from sled.
+#[test]
+fn sled_newer_than_both_copies_wins_and_the_copies_are_rewritten() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = db_path(&dir);
+    commit(&path, &set(&[("k", b"1")]));
+    commit(&path, &set(&[("k", b"2")]));
+    assert_eq!(raw_sled_generation(&path), 2);
+    let older = encode_copy(2, SCHEMA_VERSION, true, 1, 1, &entries(&[("k", b"1")]));
+    std::fs::write(sidecar_path(&path), &older).expect("restore an older copy");
+    std::fs::write(second_copy_path(&path), &older).expect("restore an older copy");
+    assert_eq!(
+        sled_entries(&path),
+        entries(&[("k", b"2")]),
+        "sled's newer commit wins"
+    );
+    assert_eq!(
+        raw_sled_entries(&path),
+        entries(&[("k", b"2")]),
+        "and sled keeps it"
+    );
+    assert_repaired(&path, &entries(&[("k", b"2")]));
+    assert_eq!(newest_copy(&path).expect("copy").generation, 2);
+}
+
+/// sled refusing a database for a reason other than damage (here: one made with another segment
+/// size, which sled reports as unsupported): the error is reported and nothing is moved aside or
+/// rebuilt, although a copy verifies. Only damage is repaired by a rebuild.
+#[test]
+fn a_database_sled_refuses_without_damage_is_reported_not_rebuilt() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = db_path(&dir);
+    commit(&path, &set(&[("k", b"v")]));
+    let first = std::fs::read(sidecar_path(&path)).expect("copy");
+    let second = std::fs::read(second_copy_path(&path)).expect("copy");
+    std::fs::remove_dir_all(&path).expect("rm");
+    drop(
+        sled::Config::new()
+            .path(&path)
+            .segment_size(1 << 16)
+            .open()
+            .expect("sled with another segment size"),
+    );
+    std::fs::write(sidecar_path(&path), &first).expect("copy");
+    std::fs::write(second_copy_path(&path), &second).expect("copy");
+    let err = SledStore::open(&path).expect_err("unsupported");
+    assert!(
+        matches!(
+            &err,
+            StoreError::Sled {
+                source: sled::Error::Unsupported(_),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let aside = std::fs::read_dir(dir.path())
+        .expect("list")
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.file_name().to_string_lossy().contains(".damaged"))
+        })
+        .count();
+    assert_eq!(aside, 0, "nothing moved aside");
+    // The copies still answer a hook that does not need sled.
+    assert_eq!(lazy_load(&path), (entries(&[("k", b"v")]), false));
+}

@@ -665,3 +665,52 @@ fn loose_modes_are_fixed_by_a_load_served_from_the_sidecar() {
     drop(store);
     assert_private(&path);
 }
+
+/// `SledStore::exists` decides whether a hook may skip the store as a fresh unit's (reading
+/// nothing, and, for a Kubernetes charm with `StorageChoice::Auto`, choosing controller-side
+/// storage). A database counts, and so does anything at the state path that is neither a
+/// directory nor a regular file (a FIFO, a symbolic link, dangling or not): the store must refuse
+/// it with a clear error, never read it as empty. A missing path, a regular file (Python ops'
+/// database) and an empty directory (a first commit killed right after creating it) do not.
+#[test]
+fn exists_is_true_for_what_must_not_read_as_empty() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let at = |name: &str| dir.path().join(name);
+    std::fs::create_dir(at("empty")).expect("mkdir");
+    std::fs::write(at("file"), b"SQLite format 3\0").expect("write");
+    let status = Command::new("mkfifo")
+        .arg(at("fifo"))
+        .status()
+        .expect("mkfifo");
+    assert!(status.success());
+    let database = at("database");
+    SledStore::open(&database)
+        .expect("open")
+        .commit(&set(&[("k", b"v")]))
+        .expect("commit");
+    // sled's files lost (deleted by hand), one copy left: that copy is the unit's state.
+    for (name, copy) in [
+        ("first-copy-only", SIDECAR_FILE),
+        ("second-copy-only", SECOND_COPY_FILE),
+    ] {
+        std::fs::create_dir(at(name)).expect("mkdir");
+        std::fs::copy(database.join(copy), at(name).join(copy)).expect("copy");
+    }
+    std::os::unix::fs::symlink(&database, at("link-to-database")).expect("symlink");
+    std::os::unix::fs::symlink(at("empty"), at("link-to-empty")).expect("symlink");
+    std::os::unix::fs::symlink(at("nothing"), at("dangling")).expect("symlink");
+    for (name, exists) in [
+        ("missing", false),
+        ("file", false),
+        ("empty", false),
+        ("database", true),
+        ("first-copy-only", true),
+        ("second-copy-only", true),
+        ("fifo", true),
+        ("link-to-database", true),
+        ("link-to-empty", true),
+        ("dangling", true),
+    ] {
+        assert_eq!(SledStore::exists(&at(name)), exists, "{name}");
+    }
+}
