@@ -1648,6 +1648,23 @@ fn secret_add() {
     assert!(shown.contains("--label db"), "{shown}");
 }
 
+/// ops' `_ACTION_RESULT_KEY_REGEX`, `^[a-z0-9](([a-z0-9-.]+)?[a-z0-9])?$` with `re.match` (so `$`
+/// also matches before one trailing newline).
+#[test]
+fn action_result_key_regex() {
+    use ops_core::hooktools::is_valid_action_result_key as ok;
+    for good in [
+        "a", "0", "ab", "a1b", "1a2", "a-b", "a.b", "a..b", "a-.-b", "9-9", "abc-123", "a\n",
+    ] {
+        assert!(ok(good), "{good:?}");
+    }
+    for bad in [
+        "", "-a", "a-", ".a", "a.", "-", ".", "A", "aB", "a_b", "a b", "a/b", "a\n\n", "\na", "é",
+    ] {
+        assert!(!ok(bad), "{bad:?}");
+    }
+}
+
 #[test]
 fn secret_key_regex() {
     use ops_core::hooktools::is_valid_secret_key as ok;
