@@ -1665,6 +1665,25 @@ fn action_result_key_regex() {
     }
 }
 
+/// A rotation policy prints as Juju spells it (what `secret-info-get` prints and `--rotate`
+/// takes), and reads back.
+#[test]
+fn rotation_policies_print_and_parse_as_juju_spells_them() {
+    for (policy, juju) in [
+        (SecretRotate::Never, "never"),
+        (SecretRotate::Hourly, "hourly"),
+        (SecretRotate::Daily, "daily"),
+        (SecretRotate::Weekly, "weekly"),
+        (SecretRotate::Monthly, "monthly"),
+        (SecretRotate::Quarterly, "quarterly"),
+        (SecretRotate::Yearly, "yearly"),
+    ] {
+        assert_eq!((policy.as_str(), policy.to_string()), (juju, juju.to_string()));
+        assert_eq!(juju.parse::<SecretRotate>().ok(), Some(policy));
+    }
+    assert!("fortnightly".parse::<SecretRotate>().is_err());
+}
+
 #[test]
 fn secret_key_regex() {
     use ops_core::hooktools::is_valid_secret_key as ok;
