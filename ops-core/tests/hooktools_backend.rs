@@ -1678,7 +1678,10 @@ fn rotation_policies_print_and_parse_as_juju_spells_them() {
         (SecretRotate::Quarterly, "quarterly"),
         (SecretRotate::Yearly, "yearly"),
     ] {
-        assert_eq!((policy.as_str(), policy.to_string()), (juju, juju.to_string()));
+        assert_eq!(
+            (policy.as_str(), policy.to_string()),
+            (juju, juju.to_string())
+        );
         assert_eq!(juju.parse::<SecretRotate>().ok(), Some(policy));
     }
     assert!("fortnightly".parse::<SecretRotate>().is_err());
