@@ -201,7 +201,7 @@ fn sled_that_lost_an_update_is_an_error_and_sled_merely_behind_is_not() {
             .commit(&set(&[("a", b"1")]))
             .expect("commit");
         // Both copies hold generation 2; sled holds generation 1.
-        let copy = encode_copy(2, SCHEMA_VERSION, true, 2, sled_generation, &n);
+        let copy = encode_copy(3, SCHEMA_VERSION, true, 2, sled_generation, &n);
         std::fs::write(sidecar_path(&path), &copy).expect("copy");
         std::fs::write(second_copy_path(&path), &copy).expect("copy");
         let warnings = warnings_while(|| {

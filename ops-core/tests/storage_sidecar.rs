@@ -754,7 +754,7 @@ fn sled_newer_than_both_copies_wins_and_the_copies_are_rewritten() {
     commit(&path, &set(&[("k", b"1")]));
     commit(&path, &set(&[("k", b"2")]));
     assert_eq!(raw_sled_generation(&path), 2);
-    let older = encode_copy(2, SCHEMA_VERSION, true, 1, 1, &entries(&[("k", b"1")]));
+    let older = encode_copy(3, SCHEMA_VERSION, true, 1, 1, &entries(&[("k", b"1")]));
     std::fs::write(sidecar_path(&path), &older).expect("restore an older copy");
     std::fs::write(second_copy_path(&path), &older).expect("restore an older copy");
     assert_eq!(

@@ -226,22 +226,24 @@ impl<R: Read> Sink<R> {
     /// Reads straight into `data` (`read_to_end` grows it without zeroing), at most one byte past
     /// `max`, which marks the sink overflowed.
     fn drain(&mut self) -> io::Result<()> {
-        while let Some(pipe) = self.pipe.as_mut() {
-            let room = self.max.saturating_sub(self.data.len());
-            let limit = u64::try_from(room).unwrap_or(u64::MAX).saturating_add(1);
-            let read = pipe.by_ref().take(limit).read_to_end(&mut self.data);
-            if self.data.len() > self.max {
-                self.data.truncate(self.max);
-                self.overflowed = true;
-                return Ok(());
-            }
-            match read {
-                // End of file (the limit was not reached: that would be an overflow, above).
-                Ok(_) => self.pipe = None,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
+        let Some(pipe) = self.pipe.as_mut() else {
+            return Ok(());
+        };
+        let room = self.max.saturating_sub(self.data.len());
+        let limit = u64::try_from(room).unwrap_or(u64::MAX).saturating_add(1);
+        // `read_to_end` reads until end of file, the limit or `WouldBlock`, and retries an
+        // interrupted read itself.
+        let read = pipe.by_ref().take(limit).read_to_end(&mut self.data);
+        if self.data.len() > self.max {
+            self.data.truncate(self.max);
+            self.overflowed = true;
+            return Ok(());
+        }
+        match read {
+            // End of file (the limit was not reached: that would be an overflow, above).
+            Ok(_) => self.pipe = None,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e) => return Err(e),
         }
         Ok(())
     }

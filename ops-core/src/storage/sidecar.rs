@@ -241,7 +241,7 @@ pub(super) fn encode(
     entries: &BTreeMap<String, Vec<u8>>,
 ) -> Vec<u8> {
     let payload_len: usize = entries.iter().map(|(k, v)| 4 + k.len() + 8 + v.len()).sum();
-    let mut out = Vec::with_capacity(HEADER_LEN + payload_len);
+    let mut out = Vec::with_capacity(padded_len(HEADER_LEN + payload_len));
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&schema.to_le_bytes());
     out.extend_from_slice(&(if durable { DURABLE } else { 0 }).to_le_bytes());
