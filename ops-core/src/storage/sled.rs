@@ -915,7 +915,7 @@ fn snapshot_checksum_ok(bytes: &[u8]) -> bool {
 
 /// CRC-32 (IEEE 802.3), as sled computes it (with `crc32fast`).
 fn crc32(bytes: &[u8]) -> u32 {
-    crc32fast::hash(bytes)
+    super::sidecar::CRC32.checksum(bytes)
 }
 
 #[cfg(test)]
