@@ -220,7 +220,7 @@ pub fn pack(args: &PackArgs) -> Result<Vec<PathBuf>, PackError> {
 
     let target = match &args.target {
         Some(t) => t.clone(),
-        None => host_triple()?,
+        None => default_target()?,
     };
     let arch = juju_arch(&target)?;
     let flags = static_flags(&target)?;
@@ -242,7 +242,7 @@ pub fn pack(args: &PackArgs) -> Result<Vec<PathBuf>, PackError> {
     check_static(&executable)?;
     let dispatch = std::fs::read(&executable).map_err(io_error("cannot read", &executable))?;
     eprintln!(
-        "{:>12} {} ({}, static)",
+        "{:>12} {} ({}, static, {target})",
         "Built",
         executable.display(),
         human_size(dispatch.len() as u64)
@@ -498,30 +498,72 @@ fn static_flags(target: &str) -> Result<Vec<&'static str>, PackError> {
     }
 }
 
-/// Fails when the Rust standard library for `target` is not installed (cargo would fail with
-/// "can't find crate for `core`" after building the host's dependencies).
-fn check_target_installed(target: &str) -> Result<(), PackError> {
-    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-    let Ok(out) = Command::new(rustc).args(["--print", "sysroot"]).output() else {
-        return Ok(());
+/// The target a charm is built for when `--target` is not given: the host's musl target when its
+/// standard library is installed, else the host's own (glibc, linked statically).
+///
+/// musl first because a hook is a process that starts, makes a few tool calls and exits, and a
+/// static glibc binary spends its start asking the CPU about its caches and features (`cpuid`,
+/// about 70 times): on a virtual machine each `cpuid` traps to the hypervisor, ≈ 0.55 ms a start
+/// where this was measured, against ≈ 0.05 ms for a musl binary, which asks nothing.
+fn default_target() -> Result<String, PackError> {
+    let host = host_triple()?;
+    let Some(musl) = musl_variant(&host) else {
+        return Ok(host);
     };
+    match target_installed(&musl) {
+        Some((true, _)) => Ok(musl),
+        _ => {
+            eprintln!(
+                "{:>12} building for {host} (glibc, linked statically); with the musl target \
+                 installed (`rustup target add {musl}`) the charm's hooks start ≈ 0.5 ms faster",
+                "Note"
+            );
+            Ok(host)
+        }
+    }
+}
+
+/// The musl target of a glibc Linux target: `x86_64-unknown-linux-gnu` →
+/// `x86_64-unknown-linux-musl`, `armv7-unknown-linux-gnueabihf` →
+/// `armv7-unknown-linux-musleabihf`; `None` for any other target.
+fn musl_variant(target: &str) -> Option<String> {
+    let (head, env) = target.rsplit_once('-')?;
+    let abi = env.strip_prefix("gnu")?;
+    head.ends_with("-linux")
+        .then(|| format!("{head}-musl{abi}"))
+}
+
+/// Whether the Rust standard library for `target` is installed, with the sysroot looked in; `None`
+/// when that cannot be told (rustc could not be asked, or an unusual toolchain layout).
+fn target_installed(target: &str) -> Option<(bool, PathBuf)> {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let out = Command::new(rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()?;
     let sysroot = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
     let rustlib = sysroot.join("lib/rustlib");
     if !out.status.success() || !rustlib.is_dir() {
-        // An unusual toolchain layout: let cargo tell.
-        return Ok(());
+        return None;
     }
-    if rustlib.join(target).join("lib").is_dir() {
-        return Ok(());
+    Some((rustlib.join(target).join("lib").is_dir(), sysroot))
+}
+
+/// Fails when the Rust standard library for `target` is not installed (cargo would fail with
+/// "can't find crate for `core`" after building the host's dependencies).
+fn check_target_installed(target: &str) -> Result<(), PackError> {
+    match target_installed(target) {
+        // Installed, or an unusual toolchain layout: let cargo tell.
+        Some((true, _)) | None => Ok(()),
+        Some((false, sysroot)) => Err(PackError::StaticUnsupported {
+            target: target.into(),
+            reason: format!(
+                "the Rust standard library for `{target}` is not installed in `{}` (with rustup: \
+                 `rustup target add {target}`)",
+                sysroot.display()
+            ),
+        }),
     }
-    Err(PackError::StaticUnsupported {
-        target: target.into(),
-        reason: format!(
-            "the Rust standard library for `{target}` is not installed in `{}` (with rustup: \
-             `rustup target add {target}`)",
-            sysroot.display()
-        ),
-    })
 }
 
 /// Whether the C compiler finds `libc.a` (it prints the name alone when it does not).
@@ -1358,6 +1400,33 @@ mod tests {
             .to_string()
             .contains("cannot link `x86_64-apple-darwin` statically"));
         assert!(static_flags("x86_64-pc-windows-msvc").is_err());
+    }
+
+    #[test]
+    fn the_musl_target_of_each_glibc_target() {
+        for (gnu, musl) in [
+            (
+                "x86_64-unknown-linux-gnu",
+                Some("x86_64-unknown-linux-musl"),
+            ),
+            (
+                "aarch64-unknown-linux-gnu",
+                Some("aarch64-unknown-linux-musl"),
+            ),
+            (
+                "armv7-unknown-linux-gnueabihf",
+                Some("armv7-unknown-linux-musleabihf"),
+            ),
+            (
+                "powerpc64le-unknown-linux-gnu",
+                Some("powerpc64le-unknown-linux-musl"),
+            ),
+            ("x86_64-unknown-linux-musl", None),
+            ("x86_64-apple-darwin", None),
+            ("x86_64-pc-windows-gnu", None),
+        ] {
+            assert_eq!(musl_variant(gnu).as_deref(), musl, "{gnu}");
+        }
     }
 
     #[test]

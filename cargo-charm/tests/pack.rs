@@ -33,11 +33,45 @@ fn pack(manifest: &Path, out: &Path, extra: &[&str]) -> Vec<PathBuf> {
     let stderr = String::from_utf8_lossy(&result.stderr);
     assert!(result.status.success(), "pack failed:\n{stderr}");
     assert!(stderr.contains("Packed"), "{stderr}");
-    assert!(stderr.contains(", static)"), "the binary's size: {stderr}");
+    assert!(
+        stderr.contains(&format!(", static, {})", expected_target(extra))),
+        "the binary's size and target: {stderr}"
+    );
     String::from_utf8_lossy(&result.stdout)
         .lines()
         .map(PathBuf::from)
         .collect()
+}
+
+/// The target `cargo charm pack` builds for: `--target`, else the host's musl target when its
+/// standard library is installed, else the host's.
+fn expected_target(args: &[&str]) -> String {
+    if let Some(at) = args.iter().position(|a| *a == "--target") {
+        return args.get(at + 1).expect("--target's value").to_string();
+    }
+    let host = host_triple();
+    let musl = host.replace("-linux-gnu", "-linux-musl");
+    let sysroot = PathBuf::from(rustc("--print=sysroot").trim());
+    if musl != host && sysroot.join("lib/rustlib").join(&musl).join("lib").is_dir() {
+        musl
+    } else {
+        host
+    }
+}
+
+fn rustc(arg: &str) -> String {
+    let out = Command::new("rustc").arg(arg).output().expect("rustc");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The host's target triple, as `rustc -vV` names it.
+fn host_triple() -> String {
+    rustc("-vV")
+        .lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .expect("rustc -vV names the host")
+        .trim()
+        .to_string()
 }
 
 /// The archive's entries: name → (unix mode, content).
@@ -243,11 +277,23 @@ fn fake_tools(bin: &Path, calls: &Path, config: &str) {
 
 #[test]
 fn a_packed_charm_runs_as_juju_runs_it() {
+    packed_counter_runs_as_juju_runs_it(&[]);
+}
+
+/// The default target is the host's musl one when it is installed: the host's own (glibc, linked
+/// statically) still packs a charm that runs. (Without the musl target, the same build as above.)
+#[test]
+fn a_charm_packed_for_the_glibc_target_runs_as_juju_runs_it() {
+    let host = host_triple();
+    packed_counter_runs_as_juju_runs_it(&["--target", &host]);
+}
+
+fn packed_counter_runs_as_juju_runs_it(extra: &[&str]) {
     let out = tempfile::tempdir().expect("out");
     let charms = pack(
         &workspace_root().join("examples/counter/Cargo.toml"),
         out.path(),
-        &[],
+        extra,
     );
     let unit = tempfile::tempdir().expect("unit");
     let charm_dir = unit.path().join("charm");

@@ -167,8 +167,17 @@ fn a_glibc_target_without_libc_a() {
     std::fs::write(&cc, "#!/bin/sh\necho libc.a\n").expect("write");
     std::fs::set_permissions(&cc, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     let out_dir = tmp.path().join("out");
+    // The host's glibc target, named: without `--target` the musl one is chosen when installed.
+    let rustc = std::process::Command::new("rustc")
+        .arg("-vV")
+        .output()
+        .expect("rustc");
+    let host = String::from_utf8_lossy(&rustc.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_string))
+        .expect("rustc -vV names the host");
     let out = std::process::Command::new(common::BIN)
-        .args(["pack", "--output-dir"])
+        .args(["pack", "--target", &host, "--output-dir"])
         .arg(&out_dir)
         .current_dir(&dir)
         .env("CC", &cc)
