@@ -690,7 +690,12 @@ impl UnitState {
                         log::debug!(target: "ops_core", "Initializing local storage: {}.", path.display());
                     }
                     // Reads and commits go to its checksummed copies; sled is opened only when needed.
-                    Box::new(SledStore::open_lazy(path))
+                    let store = SledStore::open_lazy(path);
+                    // The state's lock, taken above, is held until after the store is dropped.
+                    Box::new(match &self.lock {
+                        Some(lock) => store.under_lock(lock),
+                        None => store,
+                    })
                 }
                 StoreSource::Controller => Box::new(ControllerStore::new(self.runner.clone())),
                 StoreSource::Given(_) => {

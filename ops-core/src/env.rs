@@ -171,10 +171,49 @@ impl Val for String {
     }
 }
 
+/// Every variable [`Raw::see`] keeps: what [`JujuContext::from_env`] asks the environment for,
+/// one by one. Copying the whole environment instead (`std::env::vars_os`) costs two
+/// allocations per variable: a tenth of a hook's instructions with musl's allocator.
+const NAMES: &[&str] = &[
+    "JUJU_UNIT_NAME",
+    "JUJU_MODEL_NAME",
+    "JUJU_MODEL_UUID",
+    "JUJU_VERSION",
+    "JUJU_CHARM_DIR",
+    "JUJU_DISPATCH_PATH",
+    "JUJU_HOOK_NAME",
+    "JUJU_RELATION",
+    "JUJU_RELATION_ID",
+    "JUJU_REMOTE_APP",
+    "JUJU_REMOTE_UNIT",
+    "JUJU_DEPARTING_UNIT",
+    "JUJU_WORKLOAD_NAME",
+    "JUJU_NOTICE_ID",
+    "JUJU_NOTICE_TYPE",
+    "JUJU_NOTICE_KEY",
+    "JUJU_PEBBLE_CHECK_NAME",
+    "JUJU_STORAGE_ID",
+    "JUJU_STORAGE_LOCATION",
+    "JUJU_STORAGE_KIND",
+    "JUJU_SECRET_ID",
+    "JUJU_SECRET_LABEL",
+    "JUJU_SECRET_REVISION",
+    "JUJU_ACTION_NAME",
+    "JUJU_ACTION_UUID",
+    "JUJU_DEBUG_AT",
+    "JUJU_AVAILABILITY_ZONE",
+    "JUJU_CONTEXT_ID",
+    "JUJU_PRINCIPAL_UNIT",
+    "JUJU_MACHINE_ID",
+    crate::model::Container::SOCKET_DIR_ENV,
+    "JUJU_DEBUG",
+    "OPERATOR_DISPATCH",
+];
+
 impl<V: Val> Raw<V> {
     /// Keep `value` if `name` is a variable we read (the last one wins, as in a process
-    /// environment built from a list).
-    fn see(&mut self, name: &str, value: V) {
+    /// environment built from a list); whether it is. Every name kept is in [`NAMES`].
+    fn see(&mut self, name: &str, value: V) -> bool {
         let slot = match name {
             "JUJU_UNIT_NAME" => &mut self.unit_name,
             "JUJU_MODEL_NAME" => &mut self.model_name,
@@ -209,15 +248,16 @@ impl<V: Val> Raw<V> {
             crate::model::Container::SOCKET_DIR_ENV => &mut self.pebble_containers_dir,
             "JUJU_DEBUG" => {
                 self.debug = true;
-                return;
+                return true;
             }
             "OPERATOR_DISPATCH" => {
                 self.operator_dispatch = true;
-                return;
+                return true;
             }
-            _ => return,
+            _ => return false,
         };
         *slot = Some(value);
+        true
     }
 }
 
@@ -366,11 +406,8 @@ impl JujuContext {
     /// `OPS_PEBBLE_CONTAINERS_DIR`) are taken byte for byte, so a path that is not UTF-8 still
     /// names the right directory; other non-UTF-8 values are converted lossily.
     pub fn from_env() -> Result<Self, EnvError> {
-        let mut ctx = Self::from_vars(std::env::vars_os().map(|(k, v)| {
-            (
-                k.to_string_lossy().into_owned(),
-                v.to_string_lossy().into_owned(),
-            )
+        let mut ctx = Self::from_owned_vars(NAMES.iter().filter_map(|&name| {
+            std::env::var_os(name).map(|v| (name, v.to_string_lossy().into_owned()))
         }))?;
         let path = |name: &str| {
             std::env::var_os(name)
@@ -394,5 +431,36 @@ impl JujuContext {
     /// `JUJU_REMOTE_APP` are set: what `relation_remote_app_name` answers without a tool call.
     pub fn event_remote_app(&self) -> Option<(i64, String)> {
         Some((self.relation_id?, self.remote_app_var.clone()?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `from_env` asks for the names in `NAMES` only: a variable `see` keeps but `NAMES` lacks
+    /// would be silently ignored in a real hook (and only there: the test kits call `from_vars`).
+    #[test]
+    fn from_env_asks_for_every_variable_the_context_keeps() {
+        let source = include_str!("env.rs");
+        let start = source.find("fn see(").expect("see");
+        let end = start + source[start..].find("\n    }\n").expect("the end of see");
+        let arms: Vec<&str> = source[start..end]
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix('"')?.split_once("\" =>"))
+            .map(|(name, _)| name)
+            .collect();
+        assert!(arms.len() > 30, "{arms:?}");
+        for name in &arms {
+            assert!(NAMES.contains(name), "{name} is kept but never asked for");
+        }
+        for name in NAMES {
+            let mut raw = Raw::<String>::default();
+            assert!(
+                raw.see(name, "x".into()),
+                "{name} is asked for but not kept"
+            );
+        }
+        assert!(!Raw::<String>::default().see("PATH", "/bin".into()));
     }
 }

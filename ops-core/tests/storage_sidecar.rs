@@ -567,6 +567,49 @@ fn a_commit_after_another_process_committed_is_refused() {
     ));
 }
 
+/// The dispatcher holds the state's lock for the whole hook, so its store skips the check above
+/// (reading both copies again in every commit); a lock of another state does not.
+#[test]
+fn a_store_under_its_state_lock_does_not_check_for_other_commits() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db_path(&dir);
+    commit(&path, &set(&[("count", b"1")]));
+    let lock = ops_core::storage::StateLock::acquire(&path, std::time::Duration::ZERO)
+        .expect("the state's lock");
+    let mut locked = SledStore::open_lazy(&path).under_lock(&lock);
+    assert_eq!(
+        locked.load_all().expect("load"),
+        entries(&[("count", b"1")])
+    );
+    // Something ignoring the lock commits meanwhile (what the lock rules out).
+    let mut rogue = SledStore::open_lazy(&path);
+    rogue.load_all().expect("load");
+    rogue.commit(&set(&[("rogue", b"x")])).expect("commit");
+    drop(rogue);
+    locked
+        .commit(&set(&[("count", b"2")]))
+        .expect("no check under the lock: the last commit wins");
+    drop(locked);
+    drop(lock);
+    assert_repaired(&path, &entries(&[("count", b"2")]));
+
+    // The lock of another state is no reason to skip it.
+    let other_dir = tempfile::tempdir().expect("tempdir");
+    let other =
+        ops_core::storage::StateLock::acquire(&db_path(&other_dir), std::time::Duration::ZERO)
+            .expect("another state's lock");
+    let mut store = SledStore::open_lazy(&path).under_lock(&other);
+    store.load_all().expect("load");
+    let mut second = SledStore::open_lazy(&path);
+    second.load_all().expect("load");
+    second.commit(&set(&[("count", b"3")])).expect("commit");
+    drop(second);
+    assert!(matches!(
+        store.commit(&set(&[("count", b"4")])),
+        Err(StoreError::Conflict { .. })
+    ));
+}
+
 /// Commit P, then N (sled open, so brought up to date by both); the byte ranges of sled's log that
 /// N's update wrote.
 fn p_then_n(path: &Path) -> Vec<std::ops::Range<usize>> {

@@ -103,6 +103,9 @@ pub struct SledStore {
     opened_sled: bool,
     /// The state as of the last load or commit (`None`: not loaded yet).
     current: Option<Current>,
+    /// This process holds the unit's [`StateLock`](super::StateLock) for as long as the store
+    /// lives ([`SledStore::under_lock`]): nothing else commits between a load and a commit.
+    exclusive: bool,
 }
 
 /// The newest state this store knows.
@@ -178,6 +181,7 @@ impl SledStore {
             sled: Some(db),
             opened_sled: true,
             current: None,
+            exclusive: false,
         })
     }
 
@@ -193,7 +197,17 @@ impl SledStore {
             sled: None,
             opened_sled: false,
             current: None,
+            exclusive: false,
         }
+    }
+
+    /// The caller holds `lock`, the unit state's [`StateLock`](super::StateLock), for as long as
+    /// this store lives (as the dispatcher does for a whole hook): no other process can commit
+    /// between this store's load and its commit, so the commit does not read both copies again to
+    /// check. A lock of another state changes nothing.
+    pub fn under_lock(mut self, lock: &super::StateLock) -> Self {
+        self.exclusive = lock.path() == super::StateLock::path_for(&self.path);
+        self
     }
 
     /// Whether a database was ever created at `path`: a cheap check that lets a hook skip opening it
@@ -440,7 +454,8 @@ impl Store for SledStore {
             Some(lock) => lock,
             None => unreachable!("a blocking lock is taken or fails"),
         };
-        let current = match self.current.take() {
+        let mut current = match self.current.take() {
+            Some(loaded) if self.exclusive => loaded,
             Some(loaded) => {
                 // Loaded before the lock was taken: has anything committed since?
                 let now = sidecar::read_copies(&self.path);
@@ -456,7 +471,7 @@ impl Store for SledStore {
             }
             None => self.load_current()?,
         };
-        let mut entries = current.entries.clone();
+        let mut entries = std::mem::take(&mut current.entries);
         for (key, value) in changes {
             match value {
                 Some(value) => entries.insert(key.clone(), value.clone()),
