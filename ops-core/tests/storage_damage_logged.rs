@@ -6,13 +6,14 @@
 
 mod storage_support;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use ops_core::logging;
 use ops_core::storage::SCHEMA_VERSION;
 use ops_core::storage::{SledStore, Store};
 use storage_support::{
-    db_path, encode_copy, encode_format_1, entries, second_copy_path, set, sidecar_path,
+    db_path, encode_copy, encode_format_1, entries, raw_open, raw_sled_entries, second_copy_path,
+    set, sidecar_path,
 };
 
 /// The records at WARNING or above logged while `f` runs.
@@ -222,4 +223,119 @@ fn sled_that_lost_an_update_is_an_error_and_sled_merely_behind_is_not() {
         });
         assert_eq!(again, vec![]);
     }
+}
+
+/// Every regular file under `dir`, recursively.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("list") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            files.extend(files_under(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+/// Copy the directory `from` to `to` (regular files and directories).
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("list") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// sled failing to read its own files (a short read) is damage too: the database is rebuilt from
+/// the newest verified copy, at ERROR, and the unit's state is kept.
+///
+/// The damage: a unit holding a value too large for sled's log (sled keeps it in a file of its
+/// `blobs` directory, which sled 0.34 never fsyncs: a power loss can leave it empty), whose log
+/// has since grown past its first 512 KiB segment (nine commits later), so that sled's recovery
+/// no longer reads that value and only a read of the tree does, at open. The value's file is
+/// emptied: sled 0.34 opens the database and then fails to read its first key with an I/O error
+/// of kind `UnexpectedEof` ("failed to fill whole buffer"), not `Corruption` (checked below on a
+/// copy of the database first, so that this test cannot pass without reaching that case).
+#[test]
+fn a_database_sled_fails_to_read_is_rebuilt_from_the_copies_at_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db_path(&dir);
+    let big = vec![b'v'; 300_000];
+    let mut expected = entries(&[("big", &big)]);
+    SledStore::open(&path)
+        .expect("open")
+        .commit(&set(&[("big", &big)]))
+        .expect("commit");
+    for i in 0..8u8 {
+        let key = format!("k{i}");
+        let value = vec![b'0' + i; 100_000];
+        SledStore::open(&path)
+            .expect("open")
+            .commit(&set(&[(&key, &value)]))
+            .expect("commit");
+        expected.insert(key, value);
+    }
+    let blobs = files_under(&path.join("blobs"));
+    assert!(
+        !blobs.is_empty(),
+        "sled keeps the large value in a blob file"
+    );
+    for blob in &blobs {
+        std::fs::write(blob, b"").expect("empty the blob file");
+    }
+
+    // The precondition, on a copy (opening sled writes to its files): sled reports a short read.
+    let probe_dir = tempfile::tempdir().expect("tempdir");
+    let probe = probe_dir.path().join("probe.db");
+    copy_dir(&path, &probe);
+    let short_read = raw_open(&probe)
+        .and_then(|db| db.get(ops_core::storage::SCHEMA_KEY))
+        .expect_err("sled cannot read the damaged database");
+    assert!(
+        matches!(
+            &short_read,
+            sled::Error::Io(e) if matches!(
+                e.kind(),
+                std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::InvalidData
+            )
+        ),
+        "the crafted damage must make sled 0.34 report a short read, not {short_read:?}"
+    );
+
+    // A store that needs sled (a commit bringing it up to date) opens it: rebuilt from the copies.
+    let warnings = warnings_while(|| {
+        let mut store = SledStore::open(&path).expect("open rebuilds the database");
+        assert_eq!(store.load_all().expect("load"), expected);
+        store.commit(&set(&[("after", b"1")])).expect("commit");
+    });
+    expected.insert("after".into(), b"1".to_vec());
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0].0, "ERROR");
+    assert!(
+        warnings[0].1.contains("cannot be opened") && warnings[0].1.contains("rebuilding"),
+        "{warnings:?}"
+    );
+    // sled holds the unit's state again, and the damaged database is kept aside.
+    assert_eq!(raw_sled_entries(&path), expected);
+    let kept = std::fs::read_dir(dir.path())
+        .expect("list")
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.file_name().to_string_lossy().contains(".damaged-"))
+        })
+        .count();
+    assert_eq!(kept, 1, "the damaged database is kept aside");
+    // Repaired: the next store that opens sled has nothing to say.
+    let again = warnings_while(|| {
+        let mut store = SledStore::open(&path).expect("open");
+        assert_eq!(store.load_all().expect("load"), expected);
+    });
+    assert_eq!(again, vec![]);
 }

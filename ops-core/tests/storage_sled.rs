@@ -476,28 +476,55 @@ fn a_second_open_in_the_same_process_is_refused_too() {
     SledStore::open(&path).expect("open after the first is closed");
 }
 
+/// The entries of `dir` whose name contains `.damaged-` (databases moved aside as damaged).
+fn moved_aside(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .expect("read_dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().contains(".damaged-"))
+        })
+        .collect()
+}
+
+/// A kill while sled writes its recovery snapshot is routine, not damage: the unfinished snapshot
+/// is removed and sled opens with its own data. The database is not moved aside and rebuilt from
+/// the state copies (which would say ERROR about damage), and it opens even when both copies
+/// are gone (then nothing else holds the unit's state).
 #[test]
 fn an_unfinished_snapshot_left_by_a_crash_does_not_break_the_next_open() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = db_path(&dir);
-    SledStore::open(&path)
-        .expect("open")
-        .commit(&set(&[("k", b"v")]))
-        .expect("commit");
-    // What a process killed while sled writes its recovery snapshot leaves behind.
-    let unfinished = path.join("snap.7FFFFFFFFFFFFFFF.generating");
-    std::fs::write(&unfinished, b"truncated snapshot").expect("write");
+    for copies_lost in [false, true] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = db_path(&dir);
+        SledStore::open(&path)
+            .expect("open")
+            .commit(&set(&[("k", b"v")]))
+            .expect("commit");
+        if copies_lost {
+            std::fs::remove_file(path.join(SIDECAR_FILE)).expect("remove a copy");
+            std::fs::remove_file(path.join(SECOND_COPY_FILE)).expect("remove a copy");
+        }
+        // What a process killed while sled writes its recovery snapshot leaves behind.
+        let unfinished = path.join("snap.7FFFFFFFFFFFFFFF.generating");
+        std::fs::write(&unfinished, b"truncated snapshot").expect("write");
 
-    // Plain sled takes it for the newest snapshot and fails: the workaround is needed.
-    let raw = raw_open(&path);
-    assert!(
-        matches!(raw, Err(sled::Error::Corruption { .. })),
-        "plain sled 0.34.7 should fail here: {:?}",
-        raw.map(|_| ())
-    );
+        // Plain sled takes it for the newest snapshot and fails: the workaround is needed.
+        let raw = raw_open(&path);
+        assert!(
+            matches!(raw, Err(sled::Error::Corruption { .. })),
+            "plain sled 0.34.7 should fail here: {:?}",
+            raw.map(|_| ())
+        );
 
-    assert_eq!(loaded(&path)["k"], b"v");
-    assert!(!unfinished.exists());
+        assert_eq!(loaded(&path)["k"], b"v", "copies lost: {copies_lost}");
+        assert!(!unfinished.exists());
+        assert_eq!(
+            moved_aside(dir.path()),
+            Vec::<PathBuf>::new(),
+            "copies lost: {copies_lost}: not damage, nothing moved aside"
+        );
+    }
 }
 
 #[test]
@@ -712,5 +739,28 @@ fn exists_is_true_for_what_must_not_read_as_empty() {
         ("dangling", true),
     ] {
         assert_eq!(SledStore::exists(&at(name)), exists, "{name}");
+    }
+}
+
+/// A store's `Debug` says where its database is and whether sled is open, and never shows the
+/// unit's state (which may hold secrets).
+#[test]
+fn debug_names_the_database_and_never_shows_the_state() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db_path(&dir);
+    let mut store = SledStore::open(&path).expect("open");
+    store
+        .commit(&set(&[("password", b"hunter2")]))
+        .expect("commit");
+    let open = format!("{store:?}");
+    drop(store);
+    let mut lazy = SledStore::open_lazy(&path);
+    assert_eq!(lazy.load_all().expect("load")["password"], b"hunter2");
+    let closed = format!("{lazy:?}");
+    for (shown, state) in [(&open, "open"), (&closed, "closed")] {
+        assert!(shown.starts_with("SledStore"), "{shown}");
+        assert!(shown.contains(&format!("{path:?}")), "{shown}");
+        assert!(shown.contains(&format!("{state:?}")), "{shown}");
+        assert!(!shown.contains("hunter2"), "{shown}");
     }
 }
