@@ -1109,6 +1109,71 @@ fn open_and_close_port() {
     assert!("ftp".parse::<Protocol>().is_err());
 }
 
+/// A protocol prints as Juju spells it on `open-port`'s command line and in `opened-ports`, and
+/// parses back case-insensitively (ops' `Unit.open_port` lower-cases it; so does Juju's
+/// `open-port`); anything else is refused with the name quoted.
+#[test]
+fn protocols_print_and_parse_as_juju_spells_them() {
+    for (protocol, name, spellings) in [
+        (Protocol::Tcp, "tcp", ["tcp", "TCP", "Tcp"]),
+        (Protocol::Udp, "udp", ["udp", "UDP", "uDp"]),
+        (Protocol::Icmp, "icmp", ["icmp", "ICMP", "Icmp"]),
+    ] {
+        assert_eq!(protocol.as_str(), name);
+        assert_eq!(protocol.to_string(), name);
+        assert_eq!(format!("80/{protocol}"), format!("80/{name}"));
+        for spelling in spellings {
+            assert_eq!(spelling.parse::<Protocol>(), Ok(protocol), "{spelling}");
+        }
+    }
+    for bad in ["ftp", "", " tcp", "tcp ", "tcp/udp", "80/tcp", "icmpv6"] {
+        let err = bad.parse::<Protocol>().expect_err(bad);
+        assert_eq!(
+            err.to_string(),
+            format!("invalid protocol {bad:?}: expected tcp, udp or icmp")
+        );
+    }
+}
+
+/// Port ranges and ICMP on `open-port`/`close-port`'s command line as Juju's `ports.go` parses
+/// them (`<port>[/<protocol>] or <from>-<to>[/<protocol>] or icmp`), one call each; a refusal
+/// is the tool's error.
+#[test]
+fn port_ranges_open_and_close_with_one_call_each() {
+    let (fake, b) = setup();
+    fake.on_ok("open-port", "").on_ok("close-port", "");
+    b.open_port_range(&PortRange::range(Protocol::Udp, 8000, 8100))
+        .expect("open range");
+    b.open_port_range(&PortRange::tcp(80)).expect("open port");
+    b.open_port_range(&PortRange::icmp()).expect("open icmp");
+    b.close_port_range(&PortRange::range(Protocol::Tcp, 1, 65535))
+        .expect("close range");
+    b.close_port_range(&PortRange::udp(53)).expect("close port");
+    b.close_port_range(&PortRange::icmp()).expect("close icmp");
+    assert_eq!(
+        fake.take_argvs(),
+        vec![
+            argv(&["open-port", "8000-8100/udp"]),
+            argv(&["open-port", "80/tcp"]),
+            argv(&["open-port", "icmp"]),
+            argv(&["close-port", "1-65535/tcp"]),
+            argv(&["close-port", "53/udp"]),
+            argv(&["close-port", "icmp"]),
+        ]
+    );
+    let refused = "ERROR invalid port range 9-1/tcp; expected fromPort <= toPort\n";
+    fake.on_fail("open-port", 2, refused)
+        .on_fail("close-port", 2, refused);
+    let range = PortRange::range(Protocol::Tcp, 9, 1);
+    for err in [
+        b.open_port_range(&range).expect_err("open refused"),
+        b.close_port_range(&range).expect_err("close refused"),
+    ] {
+        assert!(matches!(&err, HookToolError::Failed { .. }), "{err:?}");
+        assert_eq!(err.stderr(), Some(refused));
+    }
+}
+
 #[test]
 fn opened_ports() {
     let (fake, b) = setup();
