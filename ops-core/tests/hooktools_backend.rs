@@ -2071,6 +2071,35 @@ fn state_set_encoding_matches_pyyaml_libyaml() {
     );
 }
 
+/// The `state-set` document against PyYAML 6 with libyaml 0.2.5 (what ops writes with
+/// `yaml.CSafeDumper`) on recorded key/value pairs: the corners of libyaml's emitter (every
+/// escape and its width, line breaks other than `\n`, trailing spaces, folding of long
+/// double-quoted lines at a space, literal-block hints, complex keys) and 220 random pairs.
+/// Made by `tests/fixtures/state-set-libyaml/record.py`.
+#[test]
+fn state_set_documents_match_pyyaml_libyaml_on_recorded_pairs() {
+    use ops_core::hooktools::encode_state_set as enc;
+    const RECORDED: &str = include_str!("fixtures/state-set-libyaml/cases.json");
+    let cases: Vec<(String, String, String)> =
+        serde_json::from_str(RECORDED).expect("the recorded pairs");
+    assert!(cases.len() > 250, "{} pairs", cases.len());
+    let wrong: Vec<String> = cases
+        .iter()
+        .filter_map(|(key, value, want)| {
+            let got = enc(key, value);
+            (&got != want)
+                .then(|| format!("key {key:?} value {value:?}:\n got {got:?}\nwant {want:?}"))
+        })
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "{} of {} pairs differ:\n{}",
+        wrong.len(),
+        cases.len(),
+        wrong.join("\n")
+    );
+}
+
 // ---- runner behaviour the backend relies on -------------------------------------------------------
 
 #[test]
