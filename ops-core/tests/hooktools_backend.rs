@@ -1952,6 +1952,21 @@ fn credential_get() {
         Some("hunter2")
     );
     assert!(!format!("{spec:?}").contains("hunter2"));
+    // What `Debug` shows of a credential (a charm logging it): the auth type and the attribute
+    // names, never their values.
+    let shown = format!("{credential:?}");
+    for part in [
+        "CloudCredential",
+        "userpass",
+        "\"password\"",
+        "\"username\"",
+    ] {
+        assert!(shown.contains(part), "{part} not in {shown}");
+    }
+    assert!(
+        !shown.contains("hunter2") && !shown.contains("admin"),
+        "{shown}"
+    );
     assert_eq!(
         fake.take_argvs(),
         vec![argv(&["credential-get", "--format=json"])]
