@@ -1109,6 +1109,71 @@ fn open_and_close_port() {
     assert!("ftp".parse::<Protocol>().is_err());
 }
 
+/// A protocol prints as Juju spells it on `open-port`'s command line and in `opened-ports`, and
+/// parses back case-insensitively (ops' `Unit.open_port` lower-cases it; so does Juju's
+/// `open-port`); anything else is refused with the name quoted.
+#[test]
+fn protocols_print_and_parse_as_juju_spells_them() {
+    for (protocol, name, spellings) in [
+        (Protocol::Tcp, "tcp", ["tcp", "TCP", "Tcp"]),
+        (Protocol::Udp, "udp", ["udp", "UDP", "uDp"]),
+        (Protocol::Icmp, "icmp", ["icmp", "ICMP", "Icmp"]),
+    ] {
+        assert_eq!(protocol.as_str(), name);
+        assert_eq!(protocol.to_string(), name);
+        assert_eq!(format!("80/{protocol}"), format!("80/{name}"));
+        for spelling in spellings {
+            assert_eq!(spelling.parse::<Protocol>(), Ok(protocol), "{spelling}");
+        }
+    }
+    for bad in ["ftp", "", " tcp", "tcp ", "tcp/udp", "80/tcp", "icmpv6"] {
+        let err = bad.parse::<Protocol>().expect_err(bad);
+        assert_eq!(
+            err.to_string(),
+            format!("invalid protocol {bad:?}: expected tcp, udp or icmp")
+        );
+    }
+}
+
+/// Port ranges and ICMP on `open-port`/`close-port`'s command line as Juju's `ports.go` parses
+/// them (`<port>[/<protocol>] or <from>-<to>[/<protocol>] or icmp`), one call each; a refusal
+/// is the tool's error.
+#[test]
+fn port_ranges_open_and_close_with_one_call_each() {
+    let (fake, b) = setup();
+    fake.on_ok("open-port", "").on_ok("close-port", "");
+    b.open_port_range(&PortRange::range(Protocol::Udp, 8000, 8100))
+        .expect("open range");
+    b.open_port_range(&PortRange::tcp(80)).expect("open port");
+    b.open_port_range(&PortRange::icmp()).expect("open icmp");
+    b.close_port_range(&PortRange::range(Protocol::Tcp, 1, 65535))
+        .expect("close range");
+    b.close_port_range(&PortRange::udp(53)).expect("close port");
+    b.close_port_range(&PortRange::icmp()).expect("close icmp");
+    assert_eq!(
+        fake.take_argvs(),
+        vec![
+            argv(&["open-port", "8000-8100/udp"]),
+            argv(&["open-port", "80/tcp"]),
+            argv(&["open-port", "icmp"]),
+            argv(&["close-port", "1-65535/tcp"]),
+            argv(&["close-port", "53/udp"]),
+            argv(&["close-port", "icmp"]),
+        ]
+    );
+    let refused = "ERROR invalid port range 9-1/tcp; expected fromPort <= toPort\n";
+    fake.on_fail("open-port", 2, refused)
+        .on_fail("close-port", 2, refused);
+    let range = PortRange::range(Protocol::Tcp, 9, 1);
+    for err in [
+        b.open_port_range(&range).expect_err("open refused"),
+        b.close_port_range(&range).expect_err("close refused"),
+    ] {
+        assert!(matches!(&err, HookToolError::Failed { .. }), "{err:?}");
+        assert_eq!(err.stderr(), Some(refused));
+    }
+}
+
 #[test]
 fn opened_ports() {
     let (fake, b) = setup();
@@ -1887,6 +1952,21 @@ fn credential_get() {
         Some("hunter2")
     );
     assert!(!format!("{spec:?}").contains("hunter2"));
+    // What `Debug` shows of a credential (a charm logging it): the auth type and the attribute
+    // names, never their values.
+    let shown = format!("{credential:?}");
+    for part in [
+        "CloudCredential",
+        "userpass",
+        "\"password\"",
+        "\"username\"",
+    ] {
+        assert!(shown.contains(part), "{part} not in {shown}");
+    }
+    assert!(
+        !shown.contains("hunter2") && !shown.contains("admin"),
+        "{shown}"
+    );
     assert_eq!(
         fake.take_argvs(),
         vec![argv(&["credential-get", "--format=json"])]
@@ -2003,6 +2083,35 @@ fn state_set_encoding_matches_pyyaml_libyaml() {
     assert_eq!(
         enc(&"k".repeat(129), "x\n"),
         format!("? |-\n  {}\n: |\n  x\n", "k".repeat(129))
+    );
+}
+
+/// The `state-set` document against PyYAML 6 with libyaml 0.2.5 (what ops writes with
+/// `yaml.CSafeDumper`) on recorded key/value pairs: the corners of libyaml's emitter (every
+/// escape and its width, line breaks other than `\n`, trailing spaces, folding of long
+/// double-quoted lines at a space, literal-block hints, complex keys) and 220 random pairs.
+/// Made by `tests/fixtures/state-set-libyaml/record.py`.
+#[test]
+fn state_set_documents_match_pyyaml_libyaml_on_recorded_pairs() {
+    use ops_core::hooktools::encode_state_set as enc;
+    const RECORDED: &str = include_str!("fixtures/state-set-libyaml/cases.json");
+    let cases: Vec<(String, String, String)> =
+        serde_json::from_str(RECORDED).expect("the recorded pairs");
+    assert!(cases.len() > 250, "{} pairs", cases.len());
+    let wrong: Vec<String> = cases
+        .iter()
+        .filter_map(|(key, value, want)| {
+            let got = enc(key, value);
+            (&got != want)
+                .then(|| format!("key {key:?} value {value:?}:\n got {got:?}\nwant {want:?}"))
+        })
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "{} of {} pairs differ:\n{}",
+        wrong.len(),
+        cases.len(),
+        wrong.join("\n")
     );
 }
 
