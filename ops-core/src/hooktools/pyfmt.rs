@@ -215,6 +215,10 @@ mod tests {
         assert_eq!(py_repr_str("a\nb\\"), r"'a\nb\\'");
         assert_eq!(py_repr_str("it's \"x\""), r#"'it\'s "x"'"#);
         assert_eq!(py_repr_str("\u{1}"), r"'\x01'");
+        // Python's repr of whitespace that is not printable, each escape width (checked with
+        // CPython 3: `repr('\x85')`, `repr('\xa0')`, `repr('\u2028')`, `repr('\u3000')`).
+        assert_eq!(py_repr_str("\u{85}\u{a0}"), r"'\x85\xa0'");
+        assert_eq!(py_repr_str("\u{2028}\u{3000}"), r"'\u2028\u3000'");
     }
 
     #[test]

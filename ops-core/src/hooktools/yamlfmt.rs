@@ -67,6 +67,14 @@ mod tests {
     }
 
     #[test]
+    fn each_escape_is_as_wide_as_its_code_point_needs() {
+        assert_eq!(
+            entry("k", "\u{ff}\u{100}\u{ffff}\u{10000}"),
+            "\"k\": \"\\xFF\\u0100\\uFFFF\\U00010000\"\n"
+        );
+    }
+
+    #[test]
     fn every_value_reads_back_as_the_same_string() {
         let values = [
             "",
@@ -104,6 +112,11 @@ mod tests {
             "\u{1F600}",
             "\\",
             "a\\nb",
+            // Each side of each escape width: `\xFF` / `\u0100`, `\uFFFF` / `\U00010000` (a
+            // width too short would read back as a different character followed by a digit).
+            "\u{ff}\u{100}",
+            "\u{ffff}\u{10000}",
+            "\u{10ffff}",
         ];
         let mut yaml = String::new();
         for (i, v) in values.iter().enumerate() {

@@ -656,6 +656,11 @@ mod tests {
                 );
             }
         }
+        // Two damaged bytes that cancel out under XOR still do not verify.
+        let mut damaged = copy.clone();
+        damaged[padding_starts] = 0x5a;
+        damaged[BLOCK - 1] = 0x5a;
+        assert_eq!(decode(&damaged).err().as_deref(), Some("damaged padding"));
     }
 
     #[test]
