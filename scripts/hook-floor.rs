@@ -2,9 +2,9 @@
 //! nothing else. `scripts/hook-overhead` compiles it with `rustc -O` and runs it in place of a
 //! charm's `dispatch`; a charm's framework overhead is its time minus this one's.
 //!
-//! Reads `$CALLS` (else `./calls`): one recorded call per line, the tool then its arguments separated by spaces
-//! (how the bench's stub tools log them). Each is spawned as ops-core's `ProcessRunner` spawns a
-//! tool: found on `PATH`, stdin closed, stdout and stderr captured.
+//! Reads `$CALLS` (else `./calls`): one recorded call per line, the tool then its arguments
+//! separated by spaces (how the bench's stub tools log them). Each is spawned as ops-core's
+//! `ProcessRunner` spawns a tool: found on `PATH`, stdin closed, stdout and stderr captured.
 
 use std::process::{Command, ExitCode, Stdio};
 
